@@ -1,0 +1,76 @@
+import type { Middleware } from 'koa';
+import { ZodError } from 'zod';
+import { AppError, type FieldProblem } from '../../core/errors.ts';
+
+interface ErrorBody {
+  error: { code: string; message: string; fields?: FieldProblem[]; requestId?: string };
+}
+
+/**
+ * The one place that turns errors into responses. Client mistakes keep their message;
+ * anything unexpected becomes a bare 500 whose details go to the log only.
+ */
+export function errorHandler(): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) {
+        respond(ctx, 404, { error: { code: 'not_found', message: `no route for ${ctx.method} ${ctx.path}` } });
+      }
+    } catch (raw) {
+      const { status, body } = toResponse(raw);
+      if (status >= 500) ctx.state.log?.error({ err: raw }, 'unhandled error');
+      respond(ctx, status, body);
+    }
+  };
+}
+
+function respond(ctx: Parameters<Middleware>[0], status: number, body: ErrorBody): void {
+  ctx.status = status;
+  body.error.requestId = ctx.state.requestId;
+  ctx.body = body;
+}
+
+function toResponse(error: unknown): { status: number; body: ErrorBody } {
+  if (error instanceof ZodError) {
+    const fields = error.issues.map((issue) => ({
+      path: issue.path.map(String).join('.') || '(body)',
+      message: issue.message,
+    }));
+    const names = fields.map((f) => f.path).join(', ');
+    return { status: 400, body: { error: { code: 'validation_failed', message: `invalid ${names}`, fields } } };
+  }
+  if (error instanceof AppError) {
+    const fields = 'fields' in error && Array.isArray(error.fields) && error.fields.length ? error.fields : undefined;
+    return {
+      status: error.status,
+      body: { error: { code: error.code, message: error.expose ? error.message : 'internal error', fields } },
+    };
+  }
+  if (isMongoDuplicateKey(error)) {
+    const fields = Object.keys(error.keyPattern ?? {}).map((path) => ({ path, message: 'already exists' }));
+    return { status: 409, body: { error: { code: 'conflict', message: 'already exists', fields } } };
+  }
+  const http = httpErrorStatus(error);
+  if (http) return http;
+  return { status: 500, body: { error: { code: 'internal', message: 'internal error' } } };
+}
+
+const HTTP_CODES: Record<number, string> = {
+  405: 'method_not_allowed',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+};
+
+/** Errors from Koa's own helpers and the body parser (413, 415, bad JSON) carry status and expose. */
+function httpErrorStatus(error: unknown): { status: number; body: ErrorBody } | undefined {
+  const e = error as { status?: unknown; expose?: unknown; message?: unknown; type?: unknown };
+  if (typeof e?.status !== 'number' || e.status < 400 || e.status >= 500 || e.expose !== true) return undefined;
+  const code = HTTP_CODES[e.status] ?? 'bad_request';
+  const message = e.status === 400 && e.type === 'entity.parse.failed' ? 'request body is not valid JSON' : String(e.message);
+  return { status: e.status, body: { error: { code, message } } };
+}
+
+function isMongoDuplicateKey(error: unknown): error is { code: 11000; keyPattern?: Record<string, unknown> } {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
+}

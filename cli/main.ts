@@ -1,0 +1,42 @@
+import { Command, Option } from 'commander';
+import { ConfigError, loadConfig } from '../core/config.ts';
+import type { ProcessRole } from '../jobs/queue.ts';
+import { serve } from './serve.ts';
+
+const program = new Command('gongkai')
+  .description('公开 gongkai: publish public-resource-allocation disclosures once, reach the public everywhere')
+  .showHelpAfterError();
+
+program
+  .command('serve')
+  .description('run the service: API and worker in one process unless --api or --worker is given')
+  .addOption(new Option('--api', 'serve HTTP only; jobs are enqueued for separate workers').conflicts('worker'))
+  .addOption(new Option('--worker', 'run jobs only, no HTTP'))
+  .action(async (options: { api?: boolean; worker?: boolean }) => {
+    const role: ProcessRole = options.api ? 'api' : options.worker ? 'worker' : 'all';
+    const service = await serve(loadConfig(), role);
+    let stopping = false;
+    const shutdown = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      process.stderr.write(`gongkai: ${signal} received, shutting down\n`);
+      service.stop().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          process.stderr.write(`gongkai: shutdown failed: ${String(error)}\n`);
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  // Expected failures get one line; the stack only helps with real bugs.
+  const message = error instanceof ConfigError ? `invalid configuration: ${error.message}` : String(error instanceof Error ? error.message : error);
+  process.stderr.write(`gongkai: ${message}\n`);
+  process.exit(error instanceof ConfigError ? 78 : 1);
+}

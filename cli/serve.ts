@@ -1,0 +1,58 @@
+import type { Connection } from 'mongoose';
+import { createApp } from '../api/app.ts';
+import { listen, type HttpServer } from '../api/server.ts';
+import { redactUri, type Config } from '../core/config.ts';
+import { connectDb } from '../core/db.ts';
+import { ensureEmbeddedDb } from '../core/embedded/embedded-db.ts';
+import type { FerretDBHandle } from '../core/embedded/ferretdb-process.ts';
+import { createLogger } from '../core/logger.ts';
+import type { ProcessRole, Queue } from '../jobs/queue.ts';
+import { startQueue } from '../jobs/worker.ts';
+
+export interface Service {
+  readonly port: number | undefined;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the process in one of three roles: `all` (API and worker, the embedded default),
+ * `api`, or `worker`. Shutdown runs in reverse: stop taking requests and jobs, finish what
+ * is in flight, close the database, and stop the embedded server if we started it.
+ */
+export async function serve(config: Config, role: ProcessRole): Promise<Service> {
+  const logger = createLogger(config.logLevel);
+  let embedded: FerretDBHandle | null = null;
+  if (config.database.kind === 'embedded') {
+    embedded = await ensureEmbeddedDb(config.database, (line) => logger.info(line));
+    logger.info(
+      { dataDir: config.database.dataDir, port: config.database.port, startedHere: embedded !== null },
+      'embedded database (FerretDB) ready',
+    );
+  }
+  let db: Connection | undefined;
+  let queue: Queue | undefined;
+  let server: HttpServer | undefined;
+  const stop = async () => {
+    await server?.close(config.shutdownGraceMs);
+    await queue?.stop(config.shutdownGraceMs);
+    await db?.close();
+    await embedded?.stop();
+    logger.info('stopped');
+  };
+  try {
+    db = await connectDb(config.database);
+    logger.info({ uri: redactUri(config.database.uri), db: config.database.dbName }, 'database connected');
+    queue = await startQueue({ db, role, pollMs: config.jobs.pollMs, logger });
+    if (role !== 'worker') {
+      const app = createApp({ logger, db, queue, bodyLimit: config.http.bodyLimit });
+      server = await listen(app, config.http.host, config.http.port);
+      logger.info({ host: config.http.host, port: server.port, role }, 'gongkai listening');
+    } else {
+      logger.info({ role }, 'gongkai worker running');
+    }
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw error;
+  }
+  return { port: server?.port, stop };
+}

@@ -1,0 +1,132 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const port = (fallback: number) =>
+  z.coerce
+    .number({ error: 'must be a whole number between 0 and 65535' })
+    .int({ error: 'must be a whole number between 0 and 65535' })
+    .min(0, { error: 'must be a whole number between 0 and 65535' })
+    .max(65535, { error: 'must be a whole number between 0 and 65535' })
+    .default(fallback);
+
+const positiveMs = (fallback: number) =>
+  z.coerce
+    .number({ error: 'must be a whole number of milliseconds' })
+    .int({ error: 'must be a whole number of milliseconds' })
+    .positive({ error: 'must be a whole number of milliseconds' })
+    .default(fallback);
+
+// Empty strings count as unset: `FOO= npm start` is how people clear a variable.
+const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
+
+const envSchema = z.object({
+  MONGODB_URI: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^mongodb(\+srv)?:\/\/[^\s]+$/, { error: 'must be a mongodb:// or mongodb+srv:// connection string' })
+      .optional(),
+  ),
+  MONGODB_DB: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,63}$/, { error: 'must be 1-63 Latin letters, digits, _ or -' })
+      .optional(),
+  ),
+  HOST: z.preprocess(emptyToUndefined, z.string().min(1).default('127.0.0.1')),
+  PORT: z.preprocess(emptyToUndefined, port(3000)),
+  LOG_LEVEL: z.preprocess(
+    emptyToUndefined,
+    z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  ),
+  BODY_LIMIT: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^\d+(kb|mb)$/i, { error: 'must look like 512kb or 1mb' })
+      .default('1mb'),
+  ),
+  EMBEDDED_DB_PORT: z.preprocess(emptyToUndefined, port(27117)),
+  EMBEDDED_DB_DIR: z.preprocess(emptyToUndefined, z.string().min(1).default('data/ferretdb')),
+  JOBS_POLL_MS: z.preprocess(emptyToUndefined, positiveMs(1000)),
+  SHUTDOWN_GRACE_MS: z.preprocess(emptyToUndefined, positiveMs(10000)),
+});
+
+export type Env = z.input<typeof envSchema>;
+
+export interface Config {
+  /** Where the database is; `embedded` means gongkai starts FerretDB itself when nothing listens. */
+  readonly database:
+    | { readonly kind: 'external'; readonly uri: string; readonly dbName: string }
+    | {
+        readonly kind: 'embedded';
+        readonly uri: string;
+        readonly dbName: string;
+        readonly port: number;
+        readonly dataDir: string;
+      };
+  readonly http: { readonly host: string; readonly port: number; readonly bodyLimit: string };
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+  readonly jobs: { readonly pollMs: number };
+  readonly shutdownGraceMs: number;
+}
+
+/** Raised for a bad environment; its message names the variable and is safe to print. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const DEFAULT_DB_NAME = 'gongkai';
+
+/**
+ * Parses the environment once. Throws ConfigError naming the first bad variable;
+ * the message never echoes the value, since it may be a credential.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const variable = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(`${variable} ${issue.message}`);
+  }
+  const e = parsed.data;
+  const database: Config['database'] = e.MONGODB_URI
+    ? { kind: 'external', uri: e.MONGODB_URI, dbName: e.MONGODB_DB ?? dbNameFromUri(e.MONGODB_URI) }
+    : {
+        kind: 'embedded',
+        uri: `mongodb://127.0.0.1:${e.EMBEDDED_DB_PORT}/`,
+        dbName: e.MONGODB_DB ?? DEFAULT_DB_NAME,
+        port: e.EMBEDDED_DB_PORT,
+        dataDir: path.resolve(cwd, e.EMBEDDED_DB_DIR),
+      };
+  return deepFreeze({
+    database,
+    http: { host: e.HOST, port: e.PORT, bodyLimit: e.BODY_LIMIT.toLowerCase() },
+    logLevel: e.LOG_LEVEL,
+    jobs: { pollMs: e.JOBS_POLL_MS },
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+  });
+}
+
+function dbNameFromUri(uri: string): string {
+  const match = /^mongodb(?:\+srv)?:\/\/[^/]+\/([^?]*)/.exec(uri);
+  return match?.[1] ? decodeURIComponent(match[1]) : DEFAULT_DB_NAME;
+}
+
+/** The URI with any password replaced, for logs. */
+export function redactUri(uri: string): string {
+  return uri.replace(/^(mongodb(?:\+srv)?:\/\/)([^@/]*)@/, (_m, scheme: string, auth: string) =>
+    `${scheme}${auth.split(':')[0]}:***@`,
+  );
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,67 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, redactUri } from '../../core/config.ts';
+
+describe('loadConfig', () => {
+  it('defaults to the embedded FerretDB on 127.0.0.1:27117 with data in ./data/ferretdb', () => {
+    const config = loadConfig({}, '/srv/gongkai');
+    expect(config.database).toEqual({
+      kind: 'embedded',
+      uri: 'mongodb://127.0.0.1:27117/',
+      dbName: 'gongkai',
+      port: 27117,
+      dataDir: path.resolve('/srv/gongkai/data/ferretdb'),
+    });
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 3000, bodyLimit: '1mb' });
+    expect(config.logLevel).toBe('info');
+  });
+
+  it('uses MONGODB_URI and takes the database name from its path', () => {
+    const config = loadConfig({ MONGODB_URI: 'mongodb://db1,db2/prod?replicaSet=rs0', PORT: '8080' });
+    expect(config.database).toEqual({ kind: 'external', uri: 'mongodb://db1,db2/prod?replicaSet=rs0', dbName: 'prod' });
+    expect(config.http.port).toBe(8080);
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ MONGODB_URI: '', PORT: '' }).database.kind).toBe('embedded');
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['PORT', '3.5'],
+    ['LOG_LEVEL', 'loud'],
+    ['MONGODB_URI', 'postgres://x'],
+    ['BODY_LIMIT', 'lots'],
+    ['JOBS_POLL_MS', '-1'],
+    ['MONGODB_DB', '公开'],
+  ])('rejects %s=%s with a message naming the variable', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name} `));
+  });
+
+  it('never echoes a bad value, which may be a credential', () => {
+    const bad = 'mongodb//admin:hunter2@db';
+    expect(() => loadConfig({ MONGODB_URI: bad })).toThrow(/^MONGODB_URI must be/);
+    try {
+      loadConfig({ MONGODB_URI: bad });
+    } catch (error) {
+      expect(String(error)).not.toContain('hunter2');
+    }
+  });
+
+  it('is frozen', () => {
+    const config = loadConfig({});
+    expect(Object.isFrozen(config.http)).toBe(true);
+    expect(() => {
+      (config.http as { port: number }).port = 1;
+    }).toThrow(TypeError);
+  });
+});
+
+describe('redactUri', () => {
+  it('hides the password but keeps the user and hosts', () => {
+    expect(redactUri('mongodb://app:s3cret@db1:27017,db2/gongkai')).toBe('mongodb://app:***@db1:27017,db2/gongkai');
+    expect(redactUri('mongodb://db1/gongkai')).toBe('mongodb://db1/gongkai');
+  });
+});
