@@ -1,4 +1,5 @@
 import mongoose, { type Connection } from 'mongoose';
+import { ConflictError } from './errors.ts';
 
 export interface DbSettings {
   uri: string;
@@ -46,5 +47,22 @@ export async function pingDb(connection: Connection, timeoutMs = 2_000): Promise
     ]);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+export function isDuplicateKeyError(error: unknown): error is { code: 11000; keyPattern?: Record<string, unknown> } {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
+}
+
+/**
+ * Runs a write guarded by a unique index and turns a duplicate into a 409 that names the field.
+ * FerretDB's duplicate-key error does not say which index fired, so the caller says.
+ */
+export async function uniqueWrite<T>(write: Promise<T>, field: string, message = `${field} already exists`): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    if (isDuplicateKeyError(error)) throw new ConflictError(message, [{ path: field, message: 'already exists' }]);
+    throw error;
   }
 }

@@ -1,5 +1,6 @@
 import type { Middleware } from 'koa';
 import { ZodError } from 'zod';
+import { isDuplicateKeyError } from '../../core/db.ts';
 import { AppError, type FieldProblem } from '../../core/errors.ts';
 
 interface ErrorBody {
@@ -47,9 +48,14 @@ function toResponse(error: unknown): { status: number; body: ErrorBody } {
       body: { error: { code: error.code, message: error.expose ? error.message : 'internal error', fields } },
     };
   }
-  if (isMongoDuplicateKey(error)) {
+  if (isDuplicateKeyError(error)) {
+    // MongoDB names the key; FerretDB does not, so core code should raise ConflictError itself.
     const fields = Object.keys(error.keyPattern ?? {}).map((path) => ({ path, message: 'already exists' }));
     return { status: 409, body: { error: { code: 'conflict', message: 'already exists', fields } } };
+  }
+  if (error instanceof SyntaxError && (error as { status?: unknown }).status === 400) {
+    // The body parser's error also carries the raw body: never echo or log it.
+    return { status: 400, body: { error: { code: 'bad_request', message: 'request body is not valid JSON' } } };
   }
   const http = httpErrorStatus(error);
   if (http) return http;
@@ -64,13 +70,8 @@ const HTTP_CODES: Record<number, string> = {
 
 /** Errors from Koa's own helpers and the body parser (413, 415, bad JSON) carry status and expose. */
 function httpErrorStatus(error: unknown): { status: number; body: ErrorBody } | undefined {
-  const e = error as { status?: unknown; expose?: unknown; message?: unknown; type?: unknown };
+  const e = error as { status?: unknown; expose?: unknown; message?: unknown };
   if (typeof e?.status !== 'number' || e.status < 400 || e.status >= 500 || e.expose !== true) return undefined;
   const code = HTTP_CODES[e.status] ?? 'bad_request';
-  const message = e.status === 400 && e.type === 'entity.parse.failed' ? 'request body is not valid JSON' : String(e.message);
-  return { status: e.status, body: { error: { code, message } } };
-}
-
-function isMongoDuplicateKey(error: unknown): error is { code: 11000; keyPattern?: Record<string, unknown> } {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
+  return { status: e.status, body: { error: { code, message: String(e.message) } } };
 }
