@@ -1,6 +1,8 @@
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig } from '../core/config.ts';
 import type { ProcessRole } from '../jobs/queue.ts';
+import { agencyCommand, keyCommand } from './agency.command.ts';
+import { calendarCommand } from './calendar.command.ts';
 import { serve } from './serve.ts';
 
 const program = new Command('gongkai')
@@ -31,6 +33,10 @@ program
     process.once('SIGTERM', () => shutdown('SIGTERM'));
     process.once('SIGINT', () => shutdown('SIGINT'));
   });
+
+program.addCommand(agencyCommand());
+program.addCommand(keyCommand());
+program.addCommand(calendarCommand());
 
 try {
   await program.parseAsync(process.argv);

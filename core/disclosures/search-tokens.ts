@@ -1,0 +1,35 @@
+import { Jieba } from '@node-rs/jieba';
+import { dict } from '@node-rs/jieba/dict.js';
+
+// Loading the dictionary takes ~0.5 s; do it once, on first use.
+let jieba: Jieba | undefined;
+const segmenter = () => (jieba ??= Jieba.withDict(dict));
+
+const STOP_WORDS = new Set(['的', '了', '和', '与', '及', '是', '在', '对', '为', '等', '或', '之', '其', '于', '关于']);
+// Keep tokens with at least one letter or digit (CJK included); drop punctuation and spaces.
+const MEANINGFUL = /[\p{L}\p{N}]/u;
+const MAX_TOKENS = 4000;
+
+function normalise(tokens: string[]): string[] {
+  return tokens.map((t) => t.trim().toLowerCase()).filter((t) => t && MEANINGFUL.test(t) && !STOP_WORDS.has(t));
+}
+
+/**
+ * Index side: search-mode segmentation also emits the shorter words inside long ones
+ * (海淀区 → 海淀, 海淀区), so a query for either finds the document.
+ */
+export function indexTokens(texts: string[]): string[] {
+  const tokens = new Set<string>();
+  for (const text of texts) {
+    for (const token of normalise(segmenter().cutForSearch(text, true))) {
+      tokens.add(token);
+      if (tokens.size >= MAX_TOKENS) return [...tokens];
+    }
+  }
+  return [...tokens];
+}
+
+/** Query side: precise segmentation; every token must match. */
+export function queryTokens(q: string): string[] {
+  return [...new Set(normalise(segmenter().cut(q, true)))];
+}

@@ -1,0 +1,153 @@
+import { Types } from 'mongoose';
+import type { Principal } from '../agencies/api-keys.ts';
+import { findItemType } from '../catalogue/index.ts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
+import {
+  disclosureCollection,
+  type DisclosureEvent,
+  type DisclosureRecord,
+  type Revision,
+} from '../models/disclosure.model.ts';
+import { requireItemType, validateContent } from './content.ts';
+import { revisionHash } from './create.ts';
+import type { DisclosureDeps } from './deps.ts';
+import type { ReviseDisclosureInput } from './input.ts';
+import { indexTokens } from './search-tokens.ts';
+import { publicStrings } from './withholding.ts';
+
+type Plan =
+  | { unchanged: true }
+  | { set: Partial<DisclosureRecord>; event: Pick<DisclosureEvent, 'action' | 'revision' | 'contentHash' | 'note'> };
+
+const MAX_ATTEMPTS = 5;
+
+/**
+ * Every state change is one conditional single-document write: read, plan, then update only if
+ * nobody else changed the document meanwhile (version), else plan again on the fresh copy.
+ */
+async function transition(
+  deps: DisclosureDeps,
+  principal: Principal,
+  id: string,
+  plan: (doc: DisclosureRecord, now: Date) => Plan,
+): Promise<DisclosureRecord> {
+  const collection = disclosureCollection(deps.db);
+  const _id = new Types.ObjectId(id);
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const doc = await collection.findOne({ _id });
+    if (!doc) throw new NotFoundError(`no disclosure ${id}`);
+    if (doc.agencyCode !== principal.agencyCode) {
+      throw new ForbiddenError('this disclosure belongs to another agency (谁公开: only the responsible agency may change it)');
+    }
+    const now = deps.now();
+    const planned = plan(doc, now);
+    if ('unchanged' in planned) return doc;
+    const event: DisclosureEvent = {
+      ...planned.event,
+      seq: doc.events.length + 1,
+      at: now,
+      keyId: principal.keyId,
+      role: principal.role,
+    };
+    const updated = await collection.findOneAndUpdate(
+      { _id, version: doc.version },
+      { $set: { ...planned.set, version: doc.version + 1, updatedAt: now }, $push: { events: event } },
+      { returnDocument: 'after' },
+    );
+    if (!updated) continue;
+    await deps.audit(updated, event);
+    if (updated.status !== 'draft') deps.onPublicChange(updated);
+    return updated;
+  }
+  throw new ConflictError('the disclosure is being changed by another request; try again');
+}
+
+/** What search and subscriptions may see of a revision: never withheld values. */
+function publicIndex(doc: DisclosureRecord, revision: Revision) {
+  const found = findItemType(doc.field, doc.itemType);
+  const visible = { ...revision.content };
+  for (const { path } of revision.withheld) delete visible[path];
+  let applicationNumbers: string[] = [];
+  try {
+    applicationNumbers = found?.itemType.applicationNumbers?.(visible) ?? [];
+  } catch {
+    applicationNumbers = []; // the numbers' list itself is withheld
+  }
+  const texts = [revision.title, doc.agencyName, doc.projectCode ?? '', found?.field.name ?? '', found?.itemType.name ?? ''];
+  return { searchTokens: indexTokens([...texts, ...publicStrings(revision)]), applicationNumbers };
+}
+
+export function publishDisclosure(deps: DisclosureDeps, principal: Principal, id: string) {
+  return transition(deps, principal, id, (doc, now) => {
+    if (doc.status === 'withdrawn') throw new ConflictError('a withdrawn disclosure cannot be published again');
+    if (doc.status !== 'draft') return { unchanged: true }; // a retried publish
+    const revision: Revision = { ...doc.revisions[0]!, publishedAt: now };
+    return {
+      set: {
+        status: 'published',
+        revisions: [revision],
+        publishedAt: now,
+        lastPublishedAt: now,
+        publicChangedAt: now,
+        onTime: now.getTime() <= doc.dueAt.getTime(),
+        ...publicIndex(doc, revision),
+      },
+      event: { action: 'publish', revision: 1, contentHash: revision.contentHash },
+    };
+  });
+}
+
+export function reviseDisclosure(deps: DisclosureDeps, principal: Principal, id: string, input: ReviseDisclosureInput) {
+  return transition(deps, principal, id, (doc, now) => {
+    if (doc.status === 'withdrawn') throw new ConflictError('a withdrawn disclosure cannot be revised');
+    const last = doc.revisions[doc.revisions.length - 1]!;
+    const withheld = input.withheld ?? last.withheld;
+    const content = validateContent(requireItemType(doc.field, doc.itemType), input.content ?? last.content, withheld);
+    const next: Revision = {
+      n: doc.status === 'draft' ? 1 : last.n + 1,
+      title: input.title ?? last.title,
+      content,
+      withheld,
+      attachments: input.attachments ?? last.attachments,
+      ...(input.note ? { note: input.note } : {}),
+      contentHash: '',
+      createdAt: now,
+    };
+    next.contentHash = revisionHash(next);
+    if (doc.status === 'draft') {
+      return {
+        set: { revisions: [next], title: next.title },
+        event: { action: 'edit', revision: 1, contentHash: next.contentHash },
+      };
+    }
+    if (!input.note) {
+      throw new ValidationError('invalid note', [{ path: 'note', message: 'a correction needs a public change note (变更说明)' }]);
+    }
+    if (next.contentHash === last.contentHash) {
+      throw new ValidationError('the revision changes nothing', [{ path: '(body)', message: 'same as the current revision' }]);
+    }
+    next.publishedAt = now;
+    return {
+      set: {
+        status: 'corrected',
+        title: next.title,
+        revisions: [...doc.revisions, next],
+        lastPublishedAt: now,
+        publicChangedAt: now,
+        ...publicIndex(doc, next),
+      },
+      event: { action: 'correct', revision: next.n, contentHash: next.contentHash, note: input.note },
+    };
+  });
+}
+
+export function withdrawDisclosure(deps: DisclosureDeps, principal: Principal, id: string, reason: string) {
+  return transition(deps, principal, id, (doc, now) => {
+    if (doc.status === 'draft') throw new ConflictError('a draft is not public, so there is nothing to withdraw');
+    if (doc.status === 'withdrawn') return { unchanged: true };
+    return {
+      set: { status: 'withdrawn', withdrawnAt: now, withdrawReason: reason, publicChangedAt: now },
+      event: { action: 'withdraw', revision: doc.revisions.length, note: reason },
+    };
+  });
+}
