@@ -1,14 +1,29 @@
 import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from 'pino';
+import type { Services } from '../core/services.ts';
 import { accessLog } from './middleware/access-log.ts';
 import { errorHandler } from './middleware/errors.ts';
+import { rateLimit } from './middleware/rate-limit.ts';
 import { requestId } from './middleware/request-id.ts';
+import { rejectUnsafeKeys } from './middleware/safe-keys.ts';
+import { openApiDocument } from './openapi.ts';
+import { mount, route, type RouteSpec } from './route-spec.ts';
+import { catalogueRoutes } from './routes/catalogue.routes.ts';
+import { disclosureRoutes } from './routes/disclosures.routes.ts';
+import { feedRoutes } from './routes/feeds.routes.ts';
 import { healthRoutes, type HealthDeps } from './routes/health.routes.ts';
+import { publicRoutes } from './routes/public.routes.ts';
+import { reportRoutes } from './routes/reports.routes.ts';
 
 export interface AppDeps extends HealthDeps {
   logger: Logger;
   bodyLimit: string;
+  services?: Services;
+  publicBaseUrl?: string;
+  /** Requests per minute per client on the public (keyless) endpoints. */
+  publicRateLimit?: number;
 }
 
 /** Builds the Koa application without listening, so tests drive `app.callback()` directly. */
@@ -21,18 +36,38 @@ export function createApp(deps: AppDeps): Koa {
   app.use(requestId());
   app.use(accessLog(deps.logger));
   app.use(errorHandler());
-  app.use(
-    bodyParser({
-      enableTypes: ['json'],
-      jsonLimit: deps.bodyLimit,
-      jsonStrict: true,
-      encoding: 'utf-8',
+  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: deps.bodyLimit, jsonStrict: true, encoding: 'utf-8' }));
+  app.use(rejectUnsafeKeys());
+
+  const baseUrl = deps.publicBaseUrl ?? 'http://127.0.0.1:3000';
+  const specs: RouteSpec[] = [...healthRoutes({ ...deps, calendar: deps.services?.calendar })];
+  if (deps.services) {
+    specs.push(
+      ...catalogueRoutes,
+      ...publicRoutes(deps.services),
+      ...feedRoutes(deps.services, baseUrl),
+      ...disclosureRoutes(deps.services),
+      ...reportRoutes(deps.services),
+    );
+  }
+  specs.push(
+    route({
+      method: 'get',
+      path: '/openapi.json',
+      summary: 'This API as OpenAPI 3.1',
+      tag: 'meta',
+      responses: { 200: 'the OpenAPI document' },
+      handler: (ctx) => {
+        ctx.body = document;
+      },
     }),
   );
+  const document = openApiDocument(specs, baseUrl);
 
-  for (const router of [healthRoutes(deps)]) {
-    app.use(router.routes());
-    app.use(router.allowedMethods({ throw: true }));
-  }
+  const router = new Router();
+  const limiter = rateLimit(deps.publicRateLimit ?? 600);
+  mount(router, deps.db, specs, (spec) => (!spec.auth && spec.tag !== 'health' ? [limiter] : []));
+  app.use(router.routes());
+  app.use(router.allowedMethods({ throw: true }));
   return app;
 }

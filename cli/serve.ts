@@ -6,6 +6,7 @@ import { connectDb } from '../core/db.ts';
 import { ensureEmbeddedDb } from '../core/embedded/embedded-db.ts';
 import type { FerretDBHandle } from '../core/embedded/ferretdb-process.ts';
 import { createLogger } from '../core/logger.ts';
+import { createServices } from '../core/services.ts';
 import type { ProcessRole, Queue } from '../jobs/queue.ts';
 import { startQueue } from '../jobs/worker.ts';
 
@@ -44,7 +45,15 @@ export async function serve(config: Config, role: ProcessRole): Promise<Service>
     logger.info({ uri: redactUri(config.database.uri), db: config.database.dbName }, 'database connected');
     queue = await startQueue({ db, role, pollMs: config.jobs.pollMs, logger });
     if (role !== 'worker') {
-      const app = createApp({ logger, db, queue, bodyLimit: config.http.bodyLimit });
+      const app = createApp({
+        logger,
+        db,
+        queue,
+        services: createServices(db, { logger }),
+        bodyLimit: config.http.bodyLimit,
+        publicBaseUrl: config.http.publicBaseUrl,
+        publicRateLimit: config.http.publicRateLimit,
+      });
       server = await listen(app, config.http.host, config.http.port);
       logger.info({ host: config.http.host, port: server.port, role }, 'gongkai listening');
     } else {

@@ -49,6 +49,21 @@ const envSchema = z.object({
       .regex(/^\d+(kb|mb)$/i, { error: 'must look like 512kb or 1mb' })
       .default('1mb'),
   ),
+  PUBLIC_BASE_URL: z.preprocess(
+    emptyToUndefined,
+    z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://gongkai.example.gov.cn' })
+      .transform((u) => u.replace(/\/+$/, ''))
+      .optional(),
+  ),
+  PUBLIC_RATE_LIMIT: z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ error: 'must be a whole number of requests per minute' })
+      .int({ error: 'must be a whole number of requests per minute' })
+      .min(1, { error: 'must be a whole number of requests per minute' })
+      .default(600),
+  ),
   EMBEDDED_DB_PORT: z.preprocess(emptyToUndefined, port(27117)),
   EMBEDDED_DB_DIR: z.preprocess(emptyToUndefined, z.string().min(1).default('data/ferretdb')),
   JOBS_POLL_MS: z.preprocess(emptyToUndefined, positiveMs(1000)),
@@ -68,7 +83,14 @@ export interface Config {
         readonly port: number;
         readonly dataDir: string;
       };
-  readonly http: { readonly host: string; readonly port: number; readonly bodyLimit: string };
+  readonly http: {
+    readonly host: string;
+    readonly port: number;
+    readonly bodyLimit: string;
+    /** Where the public reaches this service; used in feed and channel links. */
+    readonly publicBaseUrl: string;
+    readonly publicRateLimit: number;
+  };
   readonly logLevel: (typeof LOG_LEVELS)[number];
   readonly jobs: { readonly pollMs: number };
   readonly shutdownGraceMs: number;
@@ -104,7 +126,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       };
   return deepFreeze({
     database,
-    http: { host: e.HOST, port: e.PORT, bodyLimit: e.BODY_LIMIT.toLowerCase() },
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      bodyLimit: e.BODY_LIMIT.toLowerCase(),
+      publicBaseUrl: e.PUBLIC_BASE_URL ?? `http://${e.HOST}:${e.PORT}`,
+      publicRateLimit: e.PUBLIC_RATE_LIMIT,
+    },
     logLevel: e.LOG_LEVEL,
     jobs: { pollMs: e.JOBS_POLL_MS },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,

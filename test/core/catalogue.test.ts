@@ -441,8 +441,7 @@ describe('catalogue', () => {
     });
 
     it('lets any key be made optional, so a withheld key can be left out', () => {
-      const mask = Object.fromEntries(Object.keys(itemType.content.shape).map((k) => [k, true] as const));
-      expect(() => itemType.content.partial(mask).parse({})).not.toThrow();
+      expect(() => itemType.content.partial().parse({})).not.toThrow();
     });
 
     it('is found by findItemType', () => {

@@ -12,7 +12,13 @@ describe('loadConfig', () => {
       port: 27117,
       dataDir: path.resolve('/srv/gongkai/data/ferretdb'),
     });
-    expect(config.http).toEqual({ host: '127.0.0.1', port: 3000, bodyLimit: '1mb' });
+    expect(config.http).toEqual({
+      host: '127.0.0.1',
+      port: 3000,
+      bodyLimit: '1mb',
+      publicBaseUrl: 'http://127.0.0.1:3000',
+      publicRateLimit: 600,
+    });
     expect(config.logLevel).toBe('info');
   });
 
@@ -35,6 +41,8 @@ describe('loadConfig', () => {
     ['BODY_LIMIT', 'lots'],
     ['JOBS_POLL_MS', '-1'],
     ['MONGODB_DB', '公开'],
+    ['PUBLIC_BASE_URL', 'gongkai.gov.cn'],
+    ['PUBLIC_RATE_LIMIT', '0'],
   ])('rejects %s=%s with a message naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name} `));

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import type { RouteSpec } from './route-spec.ts';
+
+const errorSchema = {
+  type: 'object',
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: {
+        code: { type: 'string' },
+        message: { type: 'string' },
+        fields: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
+        requestId: { type: 'string' },
+      },
+    },
+  },
+};
+
+function jsonSchema(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return rest;
+}
+
+function parameters(schema: z.ZodType | undefined, where: 'query' | 'path') {
+  if (!schema) return [];
+  const json = jsonSchema(schema) as { properties?: Record<string, Record<string, unknown>>; required?: string[] };
+  return Object.entries(json.properties ?? {}).map(([name, property]) => ({
+    name,
+    in: where,
+    required: where === 'path' || (json.required ?? []).includes(name),
+    description: property.description,
+    schema: property,
+  }));
+}
+
+/** OpenAPI 3.1 built from the same route specs and zod schemas that serve the requests. */
+export function openApiDocument(specs: RouteSpec[], baseUrl: string) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const spec of specs) {
+    const path = spec.path.replace(/:(\w+)/g, '{$1}');
+    const responses = Object.fromEntries(
+      Object.entries({ ...spec.responses, ...(spec.auth ? { 401: 'missing or invalid API key', 403: 'role or agency not allowed' } : {}) }).map(
+        ([status, description]) => [
+          status,
+          Number(status) >= 400
+            ? { description, content: { 'application/json': { schema: errorSchema } } }
+            : { description, content: Object.fromEntries((spec.produces ?? ['application/json']).map((t) => [t, {}])) },
+        ],
+      ),
+    );
+    paths[path] ??= {};
+    paths[path][spec.method] = {
+      summary: spec.summary,
+      tags: [spec.tag],
+      ...(spec.auth ? { security: [{ apiKey: [] }], 'x-roles': spec.auth } : {}),
+      parameters: [
+        ...parameters(spec.params, 'path'),
+        ...parameters(spec.query, 'query'),
+        ...Object.entries(spec.headers ?? {}).map(([name, description]) => ({ name, in: 'header', required: false, description, schema: { type: 'string' } })),
+      ],
+      ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(spec.body) } } } } : {}),
+      responses,
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'gongkai 公开 API',
+      version: '1',
+      description: '公共资源配置领域政府信息公开：发布一次，全渠道送达。Content schemas per item type: GET /api/v1/catalogue.',
+    },
+    servers: [{ url: baseUrl }],
+    components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'gk_… API key from `npx gongkai key create`' } } },
+    paths,
+  };
+}

@@ -1,0 +1,104 @@
+import { principalOf } from '../middleware/auth.ts';
+import { createDisclosure } from '../../core/disclosures/create.ts';
+import {
+  createDisclosureInput,
+  idempotencyKeyHeader,
+  idParam,
+  reviseDisclosureInput,
+  withdrawDisclosureInput,
+} from '../../core/disclosures/input.ts';
+import { listAgencyDisclosures, getAgencyDisclosure, agencyListQuery } from '../../core/disclosures/agency-read.ts';
+import { publishDisclosure, reviseDisclosure, withdrawDisclosure } from '../../core/disclosures/transitions.ts';
+import { toAgencyView } from '../../core/disclosures/views.ts';
+import type { Services } from '../../core/services.ts';
+import { route } from '../route-spec.ts';
+
+const WRITERS = ['publisher', 'admin'] as const;
+const READERS = ['publisher', 'admin', 'press'] as const;
+
+/** The responsible agency's endpoints (谁公开): every change is scoped to the key's agency. */
+export function disclosureRoutes({ disclosures }: Services) {
+  return [
+    route({
+      method: 'post',
+      path: '/api/v1/disclosures',
+      summary: 'Create a draft disclosure as the key’s agency',
+      tag: 'agency',
+      auth: [...WRITERS],
+      body: createDisclosureInput,
+      headers: { 'Idempotency-Key': 'a retried request with the same key returns the same disclosure' },
+      responses: { 201: 'the draft', 200: 'replay of an earlier request with this Idempotency-Key', 400: 'invalid input', 409: 'Idempotency-Key reused with another body' },
+      handler: async (ctx, { body, principal }) => {
+        const key = idempotencyKeyHeader.parse(ctx.get('Idempotency-Key') || undefined);
+        const { disclosure, replayed } = await createDisclosure(disclosures, principalOf({ principal }), body, key);
+        ctx.status = replayed ? 200 : 201;
+        if (replayed) ctx.set('Idempotent-Replayed', 'true');
+        ctx.set('Location', `/api/v1/agency/disclosures/${disclosure._id.toHexString()}`);
+        ctx.body = toAgencyView(disclosure);
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/api/v1/disclosures/:id/publish',
+      summary: 'Publish a draft (a repeated call returns the published disclosure)',
+      tag: 'agency',
+      auth: [...WRITERS],
+      params: idParam,
+      responses: { 200: 'the published disclosure', 403: 'another agency’s disclosure', 404: 'no such disclosure', 409: 'withdrawn' },
+      handler: async (ctx, { params, principal }) => {
+        ctx.body = toAgencyView(await publishDisclosure(disclosures, principalOf({ principal }), params.id));
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/api/v1/disclosures/:id/revisions',
+      summary: 'Edit a draft, or publish a correction (a new revision with a public change note)',
+      tag: 'agency',
+      auth: [...WRITERS],
+      params: idParam,
+      body: reviseDisclosureInput,
+      responses: { 200: 'the disclosure with the new revision', 400: 'invalid input or missing note', 409: 'withdrawn' },
+      handler: async (ctx, { params, body, principal }) => {
+        ctx.body = toAgencyView(await reviseDisclosure(disclosures, principalOf({ principal }), params.id, body));
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/api/v1/disclosures/:id/withdraw',
+      summary: 'Withdraw a published disclosure; it stays visible as withdrawn, with the reason',
+      tag: 'agency',
+      auth: [...WRITERS],
+      params: idParam,
+      body: withdrawDisclosureInput,
+      responses: { 200: 'the withdrawn disclosure', 409: 'a draft cannot be withdrawn' },
+      handler: async (ctx, { params, body, principal }) => {
+        ctx.body = toAgencyView(await withdrawDisclosure(disclosures, principalOf({ principal }), params.id, body.reason));
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/api/v1/agency/disclosures',
+      summary: 'The key’s agency’s own disclosures, drafts included',
+      tag: 'agency',
+      auth: [...READERS],
+      query: agencyListQuery,
+      responses: { 200: 'a page of disclosures' },
+      handler: async (ctx, { query, principal }) => {
+        ctx.body = await listAgencyDisclosures(disclosures.db, principalOf({ principal }).agencyCode, query);
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/api/v1/agency/disclosures/:id',
+      summary: 'One of the agency’s disclosures with withheld values and its history',
+      tag: 'agency',
+      auth: [...READERS],
+      params: idParam,
+      responses: { 200: 'the disclosure', 403: 'another agency’s disclosure', 404: 'no such disclosure' },
+      handler: async (ctx, { params, principal }) => {
+        ctx.body = toAgencyView(await getAgencyDisclosure(disclosures.db, principalOf({ principal }).agencyCode, params.id));
+      },
+    }),
+  ];
+}
+

@@ -1,0 +1,50 @@
+import { Types } from 'mongoose';
+import { z } from 'zod';
+import { NotFoundError } from '../../core/errors.ts';
+import { idParam } from '../../core/disclosures/input.ts';
+import { listPublic, listQuery, PUBLIC_STATUSES } from '../../core/disclosures/list.ts';
+import { toPublicSummary, toPublicView } from '../../core/disclosures/views.ts';
+import { disclosureCollection } from '../../core/models/disclosure.model.ts';
+import type { Services } from '../../core/services.ts';
+import { route } from '../route-spec.ts';
+
+const detailQuery = z.object({ revision: z.coerce.number().int().min(1).max(10_000).optional() }).strict();
+
+/** What anyone may read, without a key: published items, withheld values replaced by notices. */
+export function publicRoutes({ disclosures }: Services) {
+  const { db } = disclosures;
+  return [
+    route({
+      method: 'get',
+      path: '/api/v1/disclosures',
+      summary: 'Search and list public disclosures, newest first, with cursor pagination',
+      tag: 'public',
+      query: listQuery,
+      responses: { 200: '{ items, nextCursor }', 400: 'invalid filter' },
+      handler: async (ctx, { query }) => {
+        const { items, nextCursor } = await listPublic(db, query);
+        ctx.body = { items: items.map(toPublicSummary), nextCursor };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/api/v1/disclosures/:id',
+      summary: 'One public disclosure with every published revision',
+      tag: 'public',
+      params: idParam,
+      query: detailQuery,
+      responses: { 200: 'the disclosure', 404: 'not found or not public' },
+      handler: async (ctx, { params, query }) => {
+        const doc = await disclosureCollection(db).findOne(
+          { _id: new Types.ObjectId(params.id), status: { $in: [...PUBLIC_STATUSES] } },
+          { projection: { searchTokens: 0, events: 0, requestHash: 0, idempotencyKey: 0 } },
+        );
+        if (!doc) throw new NotFoundError(`no public disclosure ${params.id}`);
+        const view = toPublicView(doc);
+        const current = view.revisions.find((r) => r.n === (query.revision ?? view.revision));
+        if (!current) throw new NotFoundError(`disclosure ${params.id} has no revision ${query.revision}`);
+        ctx.body = { ...view, current };
+      },
+    }),
+  ];
+}

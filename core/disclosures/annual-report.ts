@@ -1,0 +1,101 @@
+import type { Connection } from 'mongoose';
+import { catalogue } from '../catalogue/index.ts';
+import { disclosureCollection } from '../models/disclosure.model.ts';
+
+export interface AnnualReportRow {
+  agencyCode: string;
+  agencyName: string;
+  field: string;
+  fieldName: string;
+  published: number;
+  onTime: number;
+  late: number;
+  corrected: number;
+  withdrawn: number;
+  medianDaysToPublish: number | null;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The figures an agency reports in its 政府信息公开年度报告, per agency and field, for a year
+ * in China time: items first published that year (on time or late), corrections and
+ * withdrawals made that year, and the median calendar days from 形成 to publication.
+ */
+export async function annualReport(db: Connection, year: number, agencyCode?: string): Promise<AnnualReportRow[]> {
+  const start = new Date(`${year}-01-01T00:00:00+08:00`);
+  const end = new Date(`${year + 1}-01-01T00:00:00+08:00`);
+  const inYear = { $gte: start, $lt: end };
+  const docs = await disclosureCollection(db)
+    .find(
+      {
+        ...(agencyCode ? { agencyCode } : {}),
+        $or: [{ publishedAt: inYear }, { lastPublishedAt: inYear }, { withdrawnAt: inYear }],
+      },
+      { projection: { agencyCode: 1, agencyName: 1, field: 1, formedAt: 1, publishedAt: 1, onTime: 1, withdrawnAt: 1, revisions: 1 } },
+    )
+    .toArray();
+
+  const rows = new Map<string, AnnualReportRow & { days: number[] }>();
+  for (const doc of docs) {
+    const key = `${doc.agencyCode}\u0000${doc.field}`;
+    const row = rows.get(key) ?? {
+      agencyCode: doc.agencyCode,
+      agencyName: doc.agencyName,
+      field: doc.field,
+      fieldName: catalogue.find((f) => f.code === doc.field)?.name ?? doc.field,
+      published: 0,
+      onTime: 0,
+      late: 0,
+      corrected: 0,
+      withdrawn: 0,
+      medianDaysToPublish: null,
+      days: [],
+    };
+    rows.set(key, row);
+    if (doc.publishedAt && doc.publishedAt >= start && doc.publishedAt < end) {
+      row.published++;
+      if (doc.onTime) row.onTime++;
+      else row.late++;
+      row.days.push(Math.round((doc.publishedAt.getTime() - new Date(`${doc.formedAt}T00:00:00+08:00`).getTime()) / DAY_MS));
+    }
+    // Each correction published in the year counts once.
+    row.corrected += doc.revisions.filter((r) => r.n > 1 && r.publishedAt && r.publishedAt >= start && r.publishedAt < end).length;
+    if (doc.withdrawnAt && doc.withdrawnAt >= start && doc.withdrawnAt < end) row.withdrawn++;
+  }
+  return [...rows.values()]
+    .map(({ days, ...row }) => ({ ...row, medianDaysToPublish: median(days) }))
+    .sort((a, b) => a.agencyCode.localeCompare(b.agencyCode) || a.field.localeCompare(b.field));
+}
+
+function median(values: number[]): number | null {
+  if (!values.length) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+const CSV_COLUMNS: [keyof AnnualReportRow, string][] = [
+  ['agencyCode', '机关代码'],
+  ['agencyName', '机关名称'],
+  ['field', '领域代码'],
+  ['fieldName', '领域'],
+  ['published', '主动公开数'],
+  ['onTime', '按时公开数'],
+  ['late', '逾期公开数'],
+  ['corrected', '更正数'],
+  ['withdrawn', '撤回数'],
+  ['medianDaysToPublish', '形成至公开天数中位数'],
+];
+
+/** CSV with a BOM so that Excel, which most agencies use, reads the Chinese correctly. */
+export function annualReportCsv(rows: AnnualReportRow[]): string {
+  const cell = (v: unknown) => {
+    const s = v === null || v === undefined ? '' : String(v);
+    // Quote always; a leading = + - @ would run as a formula in a spreadsheet.
+    return `"${(/^[=+\-@]/.test(s) ? `'${s}` : s).replace(/"/g, '""')}"`;
+  };
+  const lines = [CSV_COLUMNS.map(([, h]) => cell(h)).join(',')];
+  for (const row of rows) lines.push(CSV_COLUMNS.map(([k]) => cell(row[k])).join(','));
+  return `\uFEFF${lines.join('\r\n')}\r\n`;
+}

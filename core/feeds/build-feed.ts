@@ -1,0 +1,108 @@
+import { Feed, type Item } from 'feed';
+import type { DisclosureRecord } from '../models/disclosure.model.ts';
+import { contentLines } from '../disclosures/labels.ts';
+import { toPublicView } from '../disclosures/views.ts';
+
+export const FEED_FORMATS = {
+  rss: { file: 'rss.xml', type: 'application/rss+xml; charset=utf-8' },
+  atom: { file: 'atom.xml', type: 'application/atom+xml; charset=utf-8' },
+  json: { file: 'feed.json', type: 'application/feed+json; charset=utf-8' },
+} as const;
+export type FeedFormat = keyof typeof FEED_FORMATS;
+
+const MAX_ITEMS = 100;
+
+export interface FeedSite {
+  baseUrl: string;
+  /** Path and query of this feed, for self links. */
+  selfQuery: string;
+}
+
+/**
+ * One entry per published revision (a correction is news of its own) and one per withdrawal.
+ * GUIDs name the disclosure and revision, so they never change once issued.
+ */
+export function buildFeed(docs: DisclosureRecord[], format: FeedFormat, site: FeedSite): { body: string; lastModified: Date } {
+  const items: Item[] = [];
+  let lastModified = new Date(0);
+  for (const doc of docs) {
+    const view = toPublicView(doc);
+    const link = `${site.baseUrl}/api/v1/disclosures/${view.id}`;
+    const categories = [view.fieldName, view.itemTypeName, view.agency.name].filter(Boolean).map((name) => ({ name }));
+    for (const revision of view.revisions) {
+      const date = revision.publishedAt!;
+      if (date > lastModified) lastModified = date;
+      const lines = contentLines(doc.field, doc.itemType, revision.content);
+      const summary = [`${view.agency.name}｜${view.itemTypeName ?? view.itemType}｜形成日期 ${view.formedAt}`];
+      if (revision.note) summary.push(`变更说明：${revision.note}`);
+      const [first] = revision.attachments;
+      items.push({
+        title: revision.n > 1 ? `【更正】${revision.title}` : revision.title,
+        id: `urn:gongkai:disclosure:${view.id}:revision:${revision.n}`,
+        guid: `urn:gongkai:disclosure:${view.id}:revision:${revision.n}`,
+        link: revision.n > 1 ? `${link}?revision=${revision.n}` : link,
+        date,
+        published: date,
+        description: summary.join('\n'),
+        content: renderHtml(lines, revision.attachments),
+        category: categories,
+        author: [{ name: view.agency.name }],
+        ...(first ? { enclosure: { url: first.url, type: mimeType(first.url), length: 0, title: first.name } } : {}),
+      });
+    }
+    if (view.withdrawn?.at) {
+      if (view.withdrawn.at > lastModified) lastModified = view.withdrawn.at;
+      items.push({
+        title: `【撤回】${view.title}`,
+        id: `urn:gongkai:disclosure:${view.id}:withdrawn`,
+        guid: `urn:gongkai:disclosure:${view.id}:withdrawn`,
+        link,
+        date: view.withdrawn.at,
+        description: `撤回理由：${view.withdrawn.reason ?? ''}`,
+        category: categories,
+      });
+    }
+  }
+  items.sort((a, b) => b.date.getTime() - a.date.getTime() || (a.id! < b.id! ? 1 : -1));
+  const feed = new Feed({
+    id: `${site.baseUrl}/feeds/`,
+    title: '公开 · 公共资源配置领域政府信息公开',
+    description: '住房保障、国有土地使用权出让、矿业权出让、政府采购、国有产权交易、工程建设项目招标投标及黑名单信息',
+    link: `${site.baseUrl}/`,
+    language: 'zh-CN',
+    updated: lastModified,
+    generator: 'gongkai',
+    copyright: '政府信息公开',
+    feedLinks: Object.fromEntries(
+      Object.entries(FEED_FORMATS).map(([name, f]) => [name, `${site.baseUrl}/feeds/${f.file}${site.selfQuery}`]),
+    ),
+  });
+  for (const item of items.slice(0, MAX_ITEMS)) feed.addItem(item);
+  const body = format === 'rss' ? feed.rss2() : format === 'atom' ? feed.atom1() : feed.json1();
+  return { body, lastModified };
+}
+
+function renderHtml(lines: { label: string; text: string }[], attachments: { name: string; url: string }[]): string {
+  const rows = lines.map((l) => `<tr><th>${escapeHtml(l.label)}</th><td>${escapeHtml(l.text)}</td></tr>`).join('');
+  const files = attachments.map((a) => `<li><a href="${escapeHtml(a.url)}">${escapeHtml(a.name)}</a></li>`).join('');
+  return `<table>${rows}</table>${files ? `<ul>${files}</ul>` : ''}`;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function mimeType(url: string): string {
+  const ext = /\.([a-z0-9]{1,5})(?:$|[?#])/i.exec(url)?.[1]?.toLowerCase();
+  const types: Record<string, string> = {
+    pdf: 'application/pdf',
+    doc: 'application/msword',
+    docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+    xls: 'application/vnd.ms-excel',
+    xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    zip: 'application/zip',
+    jpg: 'image/jpeg',
+    png: 'image/png',
+  };
+  return (ext && types[ext]) || 'application/octet-stream';
+}
