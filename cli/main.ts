@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { ZodError } from 'zod';
 import { ConfigError, loadConfig } from '../core/config.ts';
 import type { ProcessRole } from '../jobs/queue.ts';
 import { agencyCommand, keyCommand } from './agency.command.ts';
@@ -42,7 +43,12 @@ try {
   await program.parseAsync(process.argv);
 } catch (error) {
   // Expected failures get one line; the stack only helps with real bugs.
-  const message = error instanceof ConfigError ? `invalid configuration: ${error.message}` : String(error instanceof Error ? error.message : error);
+  const message =
+    error instanceof ConfigError
+      ? `invalid configuration: ${error.message}`
+      : error instanceof ZodError
+        ? error.issues.map((i) => `invalid ${i.path.join('.') || 'input'}: ${i.message}`).join('; ')
+        : String(error instanceof Error ? error.message : error);
   process.stderr.write(`gongkai: ${message}\n`);
   process.exit(error instanceof ConfigError ? 78 : 1);
 }

@@ -34,10 +34,14 @@ function respond(ctx: Parameters<Middleware>[0], status: number, body: ErrorBody
 
 function toResponse(error: unknown): { status: number; body: ErrorBody } {
   if (error instanceof ZodError) {
-    const fields = error.issues.map((issue) => ({
-      path: issue.path.map(String).join('.') || '(body)',
-      message: issue.message,
-    }));
+    const fields = error.issues.flatMap((issue) => {
+      const base = issue.path.map(String);
+      // Name each unknown key itself, rather than the object that holds it.
+      if (issue.code === 'unrecognized_keys') {
+        return issue.keys.map((key) => ({ path: [...base, key].join('.'), message: 'unknown field' }));
+      }
+      return [{ path: base.join('.') || '(body)', message: issue.message }];
+    });
     const names = fields.map((f) => f.path).join(', ');
     return { status: 400, body: { error: { code: 'validation_failed', message: `invalid ${names}`, fields } } };
   }

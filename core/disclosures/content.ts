@@ -41,10 +41,13 @@ export function validateContent(itemType: ItemType, content: Record<string, unkn
   const schema = seen.size ? itemType.content.partial(mask) : itemType.content;
   const parsed = schema.safeParse(content);
   if (!parsed.success) {
-    const fields = parsed.error.issues.map((issue) => ({
-      path: ['content', ...issue.path.map(String)].join('.'),
-      message: issue.message,
-    }));
+    const fields = parsed.error.issues.flatMap((issue) => {
+      const base = ['content', ...issue.path.map(String)];
+      if (issue.code === 'unrecognized_keys') {
+        return issue.keys.map((key) => ({ path: [...base, key].join('.'), message: 'unknown field' }));
+      }
+      return [{ path: base.join('.'), message: issue.message }];
+    });
     throw new ValidationError(`invalid ${fields.map((f) => f.path).join(', ')}`, fields);
   }
   return parsed.data as Record<string, unknown>;
