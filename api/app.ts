@@ -22,6 +22,7 @@ export interface AppDeps extends HealthDeps {
   bodyLimit: string;
   services?: Services;
   publicBaseUrl?: string;
+  trustProxy?: boolean;
   /** Requests per minute per client on the public (keyless) endpoints. */
   publicRateLimit?: number;
 }
@@ -29,7 +30,10 @@ export interface AppDeps extends HealthDeps {
 /** Builds the Koa application without listening, so tests drive `app.callback()` directly. */
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
-  app.proxy = true;
+  // Behind a reverse proxy the client address is the last X-Forwarded-For hop it added;
+  // without one, that header is the client's own word and must not be believed.
+  app.proxy = deps.trustProxy ?? false;
+  app.maxIpsCount = 1;
   // Koa would print every error to stderr; ours are logged once, by the error handler.
   app.silent = true;
 

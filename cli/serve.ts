@@ -53,6 +53,7 @@ export async function serve(config: Config, role: ProcessRole): Promise<Service>
         bodyLimit: config.http.bodyLimit,
         publicBaseUrl: config.http.publicBaseUrl,
         publicRateLimit: config.http.publicRateLimit,
+        trustProxy: config.http.trustProxy,
       });
       server = await listen(app, config.http.host, config.http.port);
       logger.info({ host: config.http.host, port: server.port, role }, 'gongkai listening');

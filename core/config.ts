@@ -64,6 +64,10 @@ const envSchema = z.object({
       .min(1, { error: 'must be a whole number of requests per minute' })
       .default(600),
   ),
+  TRUST_PROXY: z.preprocess(
+    emptyToUndefined,
+    z.enum(['true', 'false'], { error: 'must be true or false' }).default('false'),
+  ),
   EMBEDDED_DB_PORT: z.preprocess(emptyToUndefined, port(27117)),
   EMBEDDED_DB_DIR: z.preprocess(emptyToUndefined, z.string().min(1).default('data/ferretdb')),
   JOBS_POLL_MS: z.preprocess(emptyToUndefined, positiveMs(1000)),
@@ -90,6 +94,8 @@ export interface Config {
     /** Where the public reaches this service; used in feed and channel links. */
     readonly publicBaseUrl: string;
     readonly publicRateLimit: number;
+    /** Believe X-Forwarded-For (last hop) for client addresses. */
+    readonly trustProxy: boolean;
   };
   readonly logLevel: (typeof LOG_LEVELS)[number];
   readonly jobs: { readonly pollMs: number };
@@ -132,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       bodyLimit: e.BODY_LIMIT.toLowerCase(),
       publicBaseUrl: e.PUBLIC_BASE_URL ?? `http://${e.HOST}:${e.PORT}`,
       publicRateLimit: e.PUBLIC_RATE_LIMIT,
+      trustProxy: e.TRUST_PROXY === 'true',
     },
     logLevel: e.LOG_LEVEL,
     jobs: { pollMs: e.JOBS_POLL_MS },

@@ -28,7 +28,7 @@ export function buildFeed(docs: DisclosureRecord[], format: FeedFormat, site: Fe
   for (const doc of docs) {
     const view = toPublicView(doc);
     const link = `${site.baseUrl}/api/v1/disclosures/${view.id}`;
-    const categories = [view.fieldName, view.itemTypeName, view.agency.name].filter(Boolean).map((name) => ({ name }));
+    const categories = [view.fieldName, view.itemTypeName, view.agency.name].filter(Boolean).map((name) => ({ name, term: name }));
     for (const revision of view.revisions) {
       const date = revision.publishedAt!;
       if (date > lastModified) lastModified = date;

@@ -54,6 +54,7 @@ export function createFeedCache(db: Connection, options: FeedCacheOptions = {}) 
     /** Called by this process right after it changes something public. */
     invalidate(): void {
       marker = undefined;
+      entries.clear();
     },
   };
 }

@@ -18,6 +18,7 @@ describe('loadConfig', () => {
       bodyLimit: '1mb',
       publicBaseUrl: 'http://127.0.0.1:3000',
       publicRateLimit: 600,
+      trustProxy: false,
     });
     expect(config.logLevel).toBe('info');
   });
@@ -43,6 +44,7 @@ describe('loadConfig', () => {
     ['MONGODB_DB', '公开'],
     ['PUBLIC_BASE_URL', 'gongkai.gov.cn'],
     ['PUBLIC_RATE_LIMIT', '0'],
+    ['TRUST_PROXY', 'yes'],
   ])('rejects %s=%s with a message naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name} `));

@@ -27,6 +27,7 @@ export async function registryApp(label: string, options: { now?: Date; publicRa
     bodyLimit: '1mb',
     publicBaseUrl: BASE_URL,
     publicRateLimit: options.publicRateLimit ?? 100_000,
+    trustProxy: true,
   }).callback();
   return { db, app, clock, services, logs: lines, http: () => request(app) };
 }
