@@ -37,29 +37,30 @@ export function buildFeed(docs: DisclosureRecord[], format: FeedFormat, site: Fe
       if (revision.note) summary.push(`变更说明：${revision.note}`);
       const [first] = revision.attachments;
       items.push({
-        title: revision.n > 1 ? `【更正】${revision.title}` : revision.title,
+        title: clean(revision.n > 1 ? `【更正】${revision.title}` : revision.title),
         id: `urn:gongkai:disclosure:${view.id}:revision:${revision.n}`,
         guid: `urn:gongkai:disclosure:${view.id}:revision:${revision.n}`,
         link: revision.n > 1 ? `${link}?revision=${revision.n}` : link,
         date,
         published: date,
-        description: summary.join('\n'),
-        content: renderHtml(lines, revision.attachments),
-        category: categories,
+        description: clean(summary.join('\n')),
+        content: clean(renderHtml(lines, revision.attachments)),
+        // Readers de-duplicate by GUID and rarely re-show edits: a correction is its own item, tagged 变更.
+        category: revision.n > 1 ? [...categories, { name: '变更' }] : categories,
         author: [{ name: view.agency.name }],
-        ...(first ? { enclosure: { url: first.url, type: mimeType(first.url), length: 0, title: first.name } } : {}),
+        ...(first ? { enclosure: { url: safeUrl(first.url), type: mimeType(first.url), length: 0, title: clean(first.name) } } : {}),
       });
     }
     if (view.withdrawn?.at) {
       if (view.withdrawn.at > lastModified) lastModified = view.withdrawn.at;
       items.push({
-        title: `【撤回】${view.title}`,
+        title: clean(`【撤回】${view.title}`),
         id: `urn:gongkai:disclosure:${view.id}:withdrawn`,
         guid: `urn:gongkai:disclosure:${view.id}:withdrawn`,
         link,
         date: view.withdrawn.at,
-        description: `撤回理由：${view.withdrawn.reason ?? ''}`,
-        category: categories,
+        description: clean(`撤回理由：${view.withdrawn.reason ?? ''}`),
+        category: [...categories, { name: '撤回' }],
       });
     }
   }
@@ -70,6 +71,7 @@ export function buildFeed(docs: DisclosureRecord[], format: FeedFormat, site: Fe
     description: '住房保障、国有土地使用权出让、矿业权出让、政府采购、国有产权交易、工程建设项目招标投标及黑名单信息',
     link: `${site.baseUrl}/`,
     language: 'zh-CN',
+    ttl: 5,
     updated: lastModified,
     generator: 'gongkai',
     copyright: '政府信息公开',
@@ -84,8 +86,24 @@ export function buildFeed(docs: DisclosureRecord[], format: FeedFormat, site: Fe
 
 function renderHtml(lines: { label: string; text: string }[], attachments: { name: string; url: string }[]): string {
   const rows = lines.map((l) => `<tr><th>${escapeHtml(l.label)}</th><td>${escapeHtml(l.text)}</td></tr>`).join('');
-  const files = attachments.map((a) => `<li><a href="${escapeHtml(a.url)}">${escapeHtml(a.name)}</a></li>`).join('');
+  const files = attachments.map((a) => `<li><a href="${escapeHtml(safeUrl(a.url))}">${escapeHtml(a.name)}</a></li>`).join('');
   return `<table>${rows}</table>${files ? `<ul>${files}</ul>` : ''}`;
+}
+
+// Characters XML 1.0 forbids (control characters pasted from Office documents, lone surrogates).
+const XML_ILLEGAL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+function clean(text: string): string {
+  return text.replace(XML_ILLEGAL, '');
+}
+
+/** Non-ASCII (Chinese file names) percent-encoded, as feed readers expect. */
+function safeUrl(url: string): string {
+  try {
+    return new URL(url).href;
+  } catch {
+    return encodeURI(url);
+  }
 }
 
 function escapeHtml(text: string): string {
