@@ -30,7 +30,8 @@ export async function annualReport(db: Connection, year: number, agencyCode?: st
     .find(
       {
         ...(agencyCode ? { agencyCode } : {}),
-        $or: [{ publishedAt: inYear }, { lastPublishedAt: inYear }, { withdrawnAt: inYear }],
+        // A dotted path, not $elemMatch: FerretDB 1.x does not support $elemMatch on documents.
+        $or: [{ publishedAt: inYear }, { 'revisions.publishedAt': inYear }, { withdrawnAt: inYear }],
       },
       { projection: { agencyCode: 1, agencyName: 1, field: 1, formedAt: 1, publishedAt: 1, onTime: 1, withdrawnAt: 1, revisions: 1 } },
     )
@@ -57,13 +58,15 @@ export async function annualReport(db: Connection, year: number, agencyCode?: st
       row.published++;
       if (doc.onTime) row.onTime++;
       else row.late++;
-      row.days.push(Math.round((doc.publishedAt.getTime() - new Date(`${doc.formedAt}T00:00:00+08:00`).getTime()) / DAY_MS));
+      row.days.push(Math.floor((doc.publishedAt.getTime() - new Date(`${doc.formedAt}T00:00:00+08:00`).getTime()) / DAY_MS));
     }
     // Each correction published in the year counts once.
     row.corrected += doc.revisions.filter((r) => r.n > 1 && r.publishedAt && r.publishedAt >= start && r.publishedAt < end).length;
     if (doc.withdrawnAt && doc.withdrawnAt >= start && doc.withdrawnAt < end) row.withdrawn++;
   }
   return [...rows.values()]
+    // A document can match on a revision date outside the year (arrays match any element).
+    .filter((row) => row.published + row.corrected + row.withdrawn > 0)
     .map(({ days, ...row }) => ({ ...row, medianDaysToPublish: median(days) }))
     .sort((a, b) => a.agencyCode.localeCompare(b.agencyCode) || a.field.localeCompare(b.field));
 }

@@ -23,44 +23,55 @@ export interface FeedSite {
  * GUIDs name the disclosure and revision, so they never change once issued.
  */
 export function buildFeed(docs: DisclosureRecord[], format: FeedFormat, site: FeedSite): { body: string; lastModified: Date } {
+  // The `feed` package puts titles and summaries in CDATA as they are (Atom even marks them
+  // type="html") and escapes only & in attributes: escape for XML formats ourselves.
+  const text = format === 'json' ? clean : (s: string) => escapeHtml(clean(s));
+  const attr = format === 'json' ? clean : (s: string) => clean(s).replace(/[&<>"]/g, (c) => FULL_WIDTH[c]!);
   const items: Item[] = [];
+  const attachmentsById = new Map<string, { url: string; mime_type: string; title: string }[]>();
   let lastModified = new Date(0);
   for (const doc of docs) {
     const view = toPublicView(doc);
     const link = `${site.baseUrl}/api/v1/disclosures/${view.id}`;
-    const categories = [view.fieldName, view.itemTypeName, view.agency.name].filter(Boolean).map((name) => ({ name, term: name }));
+    const categories = [view.fieldName, view.itemTypeName, view.agency.name]
+      .filter((name): name is string => Boolean(name))
+      .map((name) => ({ name: attr(name), term: attr(name) }));
     for (const revision of view.revisions) {
       const date = revision.publishedAt!;
       if (date > lastModified) lastModified = date;
-      const lines = contentLines(doc.field, doc.itemType, revision.content);
+      const id = `urn:gongkai:disclosure:${view.id}:revision:${revision.n}`;
       const summary = [`${view.agency.name}｜${view.itemTypeName ?? view.itemType}｜形成日期 ${view.formedAt}`];
       if (revision.note) summary.push(`变更说明：${revision.note}`);
       const [first] = revision.attachments;
+      attachmentsById.set(
+        id,
+        revision.attachments.map((a) => ({ url: safeUrl(a.url), mime_type: mimeType(a.url), title: clean(a.name) })),
+      );
       items.push({
-        title: clean(revision.n > 1 ? `【更正】${revision.title}` : revision.title),
-        id: `urn:gongkai:disclosure:${view.id}:revision:${revision.n}`,
-        guid: `urn:gongkai:disclosure:${view.id}:revision:${revision.n}`,
+        title: text(revision.n > 1 ? `【更正】${revision.title}` : revision.title),
+        id,
+        guid: id,
         link: revision.n > 1 ? `${link}?revision=${revision.n}` : link,
         date,
         published: date,
-        description: clean(summary.join('\n')),
-        content: clean(renderHtml(lines, revision.attachments)),
+        description: text(summary.join('\n')),
+        content: clean(renderHtml(contentLines(doc.field, doc.itemType, revision.content), revision.attachments)),
         // Readers de-duplicate by GUID and rarely re-show edits: a correction is its own item, tagged 变更.
-        category: revision.n > 1 ? [...categories, { name: '变更' }] : categories,
-        author: [{ name: view.agency.name }],
-        ...(first ? { enclosure: { url: safeUrl(first.url), type: mimeType(first.url), length: 0, title: clean(first.name) } } : {}),
+        category: revision.n > 1 ? [...categories, { name: '变更', term: '变更' }] : categories,
+        author: [{ name: attr(view.agency.name) }],
+        ...(first ? { enclosure: { url: safeUrl(first.url), type: mimeType(first.url), length: 0, title: attr(first.name) } } : {}),
       });
     }
     if (view.withdrawn?.at) {
       if (view.withdrawn.at > lastModified) lastModified = view.withdrawn.at;
       items.push({
-        title: clean(`【撤回】${view.title}`),
+        title: text(`【撤回】${view.title}`),
         id: `urn:gongkai:disclosure:${view.id}:withdrawn`,
         guid: `urn:gongkai:disclosure:${view.id}:withdrawn`,
         link,
         date: view.withdrawn.at,
-        description: clean(`撤回理由：${view.withdrawn.reason ?? ''}`),
-        category: [...categories, { name: '撤回' }],
+        description: text(`撤回理由：${view.withdrawn.reason ?? ''}`),
+        category: [...categories, { name: '撤回', term: '撤回' }],
       });
     }
   }
@@ -80,8 +91,29 @@ export function buildFeed(docs: DisclosureRecord[], format: FeedFormat, site: Fe
     ),
   });
   for (const item of items.slice(0, MAX_ITEMS)) feed.addItem(item);
-  const body = format === 'rss' ? feed.rss2() : format === 'atom' ? feed.atom1() : feed.json1();
+  const body = format === 'rss' ? feed.rss2() : format === 'atom' ? fixAtomEnclosures(feed.atom1()) : jsonFeed11(feed.json1(), attachmentsById);
   return { body, lastModified };
+}
+
+const FULL_WIDTH: Record<string, string> = { '&': '＆', '<': '＜', '>': '＞', '"': '＂' };
+
+/** feed 6.0.0 writes every Atom enclosure as image/<extension>; put the real media type back. */
+function fixAtomEnclosures(xml: string): string {
+  return xml.replace(/(<link rel="enclosure" href="([^"]*)"[^>]*?) type="image\/[^"]*"/g, (_m, head: string, href: string) =>
+    `${head} type="${mimeType(href.replace(/&amp;/g, '&'))}"`,
+  );
+}
+
+/** feed 6.0.0 writes JSON Feed 1.0 without attachments; bring it to 1.1 with them. */
+function jsonFeed11(json: string, attachmentsById: Map<string, { url: string; mime_type: string; title: string }[]>): string {
+  const feed = JSON.parse(json) as { version: string; language?: string; items: { id: string; attachments?: unknown[] }[] };
+  feed.version = 'https://jsonfeed.org/version/1.1';
+  feed.language = 'zh-CN';
+  for (const item of feed.items) {
+    const attachments = attachmentsById.get(item.id);
+    if (attachments?.length) item.attachments = attachments;
+  }
+  return JSON.stringify(feed);
 }
 
 function renderHtml(lines: { label: string; text: string }[], attachments: { name: string; url: string }[]): string {
