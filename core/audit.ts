@@ -8,18 +8,6 @@ export interface AuditActor {
   agencyCode?: string;
 }
 
-export interface AuditEntry {
-  /** Deterministic when the event already lives on its document, so a retry writes it once. */
-  id?: string;
-  action: string;
-  actor: AuditActor;
-  agencyCode?: string;
-  subject?: string;
-  contentHash?: string;
-  detail?: Record<string, unknown>;
-  at?: Date;
-}
-
 export interface AuditRecord {
   _id: string;
   action: string;
@@ -30,6 +18,12 @@ export interface AuditRecord {
   detail?: Record<string, unknown>;
   at: Date;
 }
+
+export type AuditEntry = Omit<AuditRecord, '_id' | 'at'> & {
+  /** Deterministic when the event already lives on its document, so a retry writes it once. */
+  id?: string;
+  at?: Date;
+};
 
 const auditSchema = new Schema<AuditRecord>(
   {
