@@ -2,7 +2,10 @@ import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from 'pino';
+import type { SandboxOutbox } from '../channels/sandbox/outbox.ts';
+import type { Metrics } from '../core/metrics.ts';
 import type { Services } from '../core/services.ts';
+import { metricsRoute, sandboxOutboxRoute } from './routes/ops.routes.ts';
 import { accessLog } from './middleware/access-log.ts';
 import { errorHandler } from './middleware/errors.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
@@ -11,6 +14,7 @@ import { rejectUnsafeKeys } from './middleware/safe-keys.ts';
 import { openApiDocument } from './openapi.ts';
 import { mount, route, type RouteSpec } from './route-spec.ts';
 import { catalogueRoutes } from './routes/catalogue.routes.ts';
+import { deliveryRoutes } from './routes/deliveries.routes.ts';
 import { disclosureRoutes } from './routes/disclosures.routes.ts';
 import { feedRoutes } from './routes/feeds.routes.ts';
 import { healthRoutes, type HealthDeps } from './routes/health.routes.ts';
@@ -23,6 +27,9 @@ export interface AppDeps extends HealthDeps {
   services?: Services;
   publicBaseUrl?: string;
   trustProxy?: boolean;
+  metrics?: Metrics;
+  /** When channels run against the in-process sandbox: what it received. */
+  sandboxOutbox?: SandboxOutbox;
   /** Requests per minute per client on the public (keyless) endpoints. */
   publicRateLimit?: number;
 }
@@ -52,8 +59,11 @@ export function createApp(deps: AppDeps): Koa {
       ...feedRoutes(deps.services, baseUrl),
       ...disclosureRoutes(deps.services),
       ...reportRoutes(deps.services),
+      ...deliveryRoutes(deps.services),
     );
   }
+  if (deps.metrics) specs.push(metricsRoute(deps.metrics));
+  if (deps.sandboxOutbox) specs.push(sandboxOutboxRoute(deps.sandboxOutbox));
   specs.push(
     route({
       method: 'get',

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { channelEnvShape, channelsConfig, type ChannelsConfig } from './config-channels.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -72,6 +73,7 @@ const envSchema = z.object({
   EMBEDDED_DB_DIR: z.preprocess(emptyToUndefined, z.string().min(1).default('data/ferretdb')),
   JOBS_POLL_MS: z.preprocess(emptyToUndefined, positiveMs(1000)),
   SHUTDOWN_GRACE_MS: z.preprocess(emptyToUndefined, positiveMs(10000)),
+  ...channelEnvShape,
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -100,6 +102,7 @@ export interface Config {
   readonly logLevel: (typeof LOG_LEVELS)[number];
   readonly jobs: { readonly pollMs: number };
   readonly shutdownGraceMs: number;
+  readonly channels: ChannelsConfig;
 }
 
 /** Raised for a bad environment; its message names the variable and is safe to print. */
@@ -121,6 +124,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     throw new ConfigError(`${variable} ${issue.message}`);
   }
   const e = parsed.data;
+  const channels = channelsConfig(e);
+  if ('error' in channels) throw new ConfigError(channels.error);
   const database: Config['database'] = e.MONGODB_URI
     ? { kind: 'external', uri: e.MONGODB_URI, dbName: e.MONGODB_DB ?? dbNameFromUri(e.MONGODB_URI) }
     : {
@@ -143,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     logLevel: e.LOG_LEVEL,
     jobs: { pollMs: e.JOBS_POLL_MS },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    channels,
   });
 }
 

@@ -1,6 +1,7 @@
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
 import { recordAudit } from '../audit.ts';
+import type { ChannelId } from '../../channels/types.ts';
 import type { CalendarStore } from '../calendar/calendar-store.ts';
 import type { DisclosureEvent, DisclosureRecord } from '../models/disclosure.model.ts';
 
@@ -12,20 +13,28 @@ export interface DisclosureDeps {
   logger?: Logger;
   /** Copies an event that is already on its document into the audit log (idempotent). */
   audit: (disclosure: DisclosureRecord, event: DisclosureEvent) => Promise<void>;
+  /** Channels every public change is queued for (in the same write as the change). */
+  fanOutChannels: readonly ChannelId[];
   /** Called after anything the public sees changed: feeds drop their cache, fan-out starts. */
-  onPublicChange: (disclosure: DisclosureRecord) => void;
+  onPublicChange: (disclosure: DisclosureRecord, outboxKeys: string[]) => void;
 }
 
 export function createDisclosureDeps(
   db: Connection,
   calendar: CalendarStore,
-  options: { logger?: Logger; now?: () => Date; onPublicChange?: (d: DisclosureRecord) => void } = {},
+  options: {
+    logger?: Logger;
+    now?: () => Date;
+    fanOutChannels?: readonly ChannelId[];
+    onPublicChange?: (d: DisclosureRecord, outboxKeys: string[]) => void;
+  } = {},
 ): DisclosureDeps {
   return {
     db,
     calendar,
     now: options.now ?? (() => new Date()),
     logger: options.logger,
+    fanOutChannels: options.fanOutChannels ?? [],
     onPublicChange: options.onPublicChange ?? (() => undefined),
     audit: (disclosure, event) =>
       recordAudit(db, {

@@ -8,6 +8,7 @@ import {
   type DisclosureRecord,
   type Revision,
 } from '../models/disclosure.model.ts';
+import { outboxFields, type ChangeKey } from '../fanout/outbox-keys.ts';
 import { requireItemType, validateContent } from './content.ts';
 import { revisionHash } from './create.ts';
 import type { DisclosureDeps } from './deps.ts';
@@ -17,7 +18,12 @@ import { publicStrings } from './withholding.ts';
 
 type Plan =
   | { unchanged: true }
-  | { set: Partial<DisclosureRecord>; event: Pick<DisclosureEvent, 'action' | 'revision' | 'contentHash' | 'note'> };
+  | {
+      set: Partial<DisclosureRecord>;
+      event: Pick<DisclosureEvent, 'action' | 'revision' | 'contentHash' | 'note'>;
+      /** The public change this transition makes, to be delivered on every channel. */
+      change?: ChangeKey;
+    };
 
 const MAX_ATTEMPTS = 5;
 
@@ -49,14 +55,18 @@ async function transition(
       keyId: principal.keyId,
       role: principal.role,
     };
+    const outbox = planned.change ? outboxFields(doc, planned.change, deps.fanOutChannels, now) : undefined;
     const updated = await collection.findOneAndUpdate(
       { _id, version: doc.version },
-      { $set: { ...planned.set, version: doc.version + 1, updatedAt: now }, $push: { events: event } },
+      {
+        $set: { ...planned.set, ...outbox?.fields, version: doc.version + 1, updatedAt: now },
+        $push: { events: event },
+      },
       { returnDocument: 'after' },
     );
     if (!updated) continue;
     await deps.audit(updated, event);
-    if (updated.status !== 'draft') deps.onPublicChange(updated);
+    if (updated.status !== 'draft') deps.onPublicChange(updated, outbox?.keys ?? []);
     return updated;
   }
   throw new ConflictError('the disclosure is being changed by another request; try again');
@@ -93,6 +103,7 @@ export function publishDisclosure(deps: DisclosureDeps, principal: Principal, id
         ...publicIndex(doc, revision),
       },
       event: { action: 'publish', revision: 1, contentHash: revision.contentHash },
+      change: 'r1',
     };
   });
 }
@@ -137,6 +148,7 @@ export function reviseDisclosure(deps: DisclosureDeps, principal: Principal, id:
         ...publicIndex(doc, next),
       },
       event: { action: 'correct', revision: next.n, contentHash: next.contentHash, note: input.note },
+      change: `r${next.n}`,
     };
   });
 }
@@ -148,6 +160,7 @@ export function withdrawDisclosure(deps: DisclosureDeps, principal: Principal, i
     return {
       set: { status: 'withdrawn', withdrawnAt: now, withdrawReason: reason, publicChangedAt: now },
       event: { action: 'withdraw', revision: doc.revisions.length, note: reason },
+      change: 'withdrawn',
     };
   });
 }

@@ -49,6 +49,23 @@ export interface DisclosureEvent {
   note?: string;
 }
 
+/**
+ * Delivery state of one public change on one channel, kept on the disclosure so that publishing
+ * writes it in the same single-document update. Keyed `${change}~${channel}` (see fan-out/outbox.ts).
+ */
+export interface OutboxEntry {
+  messageKey: string;
+  channel: string;
+  state: 'queued' | 'running' | 'paused' | 'done';
+  /** Last subscription id fully handled: a restarted worker resumes after it. */
+  cursor?: string;
+  leaseOwner?: string;
+  leaseUntil?: Date;
+  resumeAt?: Date;
+  queuedAt: Date;
+  finishedAt?: Date;
+}
+
 export interface DisclosureRecord {
   _id: Types.ObjectId;
   agencyCode: string;
@@ -83,6 +100,9 @@ export interface DisclosureRecord {
   idempotencyKey: string;
   requestHash: string;
   events: DisclosureEvent[];
+  outbox?: Record<string, OutboxEntry>;
+  /** Outbox keys not yet done; lets a sweeper find work a crash left behind. */
+  outboxPending?: string[];
   /** Bumped by every transition; transitions are conditional on it (optimistic concurrency). */
   version: number;
   createdAt: Date;
@@ -117,6 +137,8 @@ const disclosureSchema = new Schema<DisclosureRecord>(
     idempotencyKey: { type: String, required: true, unique: true },
     requestHash: { type: String, required: true },
     events: { type: Schema.Types.Mixed, default: [] },
+    outbox: { type: Schema.Types.Mixed },
+    outboxPending: { type: [String], default: undefined },
     version: { type: Number, required: true },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
@@ -133,6 +155,7 @@ disclosureSchema.index({ projectCode: 1 });
 disclosureSchema.index({ publicChangedAt: -1 });
 disclosureSchema.index({ searchTokens: 1 });
 disclosureSchema.index({ applicationNumbers: 1 });
+disclosureSchema.index({ outboxPending: 1 });
 
 export type DisclosureModel = Model<DisclosureRecord>;
 

@@ -15,6 +15,8 @@ const ROUTES = [
   ['post', '/api/v1/disclosures/{id}/publish'],
   ['post', '/api/v1/disclosures/{id}/revisions'],
   ['post', '/api/v1/disclosures/{id}/withdraw'],
+  ['get', '/api/v1/disclosures/{id}/deliveries'],
+  ['post', '/api/v1/disclosures/{id}/deliveries/retry'],
   ['get', '/api/v1/agency/disclosures'],
   ['get', '/api/v1/agency/disclosures/{id}'],
   ['get', '/feeds/rss.xml'],
@@ -24,7 +26,7 @@ const ROUTES = [
   ['get', '/api/v1/compliance/pending'],
   ['get', '/openapi.json'],
 ] as const;
-const KEYED = ROUTES.filter(([method, path]) => method === 'post' || /^\/api\/v1\/(agency|reports|compliance)\//.test(path));
+const KEYED = ROUTES.filter(([method, path]) => method === 'post' || /^\/api\/v1\/(agency|reports|compliance)\/|\/deliveries$/.test(path));
 
 interface Parameter { name: string; in: string; required: boolean; description?: string; schema: Record<string, unknown> }
 interface Operation {
@@ -89,7 +91,7 @@ describe('GET /openapi.json', () => {
         expect(operation.security, `${method} ${path}`).toBeUndefined();
       }
     }
-    expect(KEYED).toHaveLength(8);
+    expect(KEYED).toHaveLength(10);
   });
 
   it('declares the {id} path parameter as required wherever the path has one', () => {

@@ -1,0 +1,32 @@
+import type { ChannelId } from '../types.ts';
+
+/** One request the sandbox accepted, as the vendor would have received it. */
+export interface OutboxEntry {
+  channel: ChannelId;
+  /** The vendor path, e.g. `/cgi-bin/message/template/send`. */
+  path: string;
+  /** The parsed request body (JSON or form), without the access token. */
+  body: unknown;
+  /** The id the sandbox answered with (msgid, status id), as a string. */
+  externalId?: string;
+  at: string;
+}
+
+/** What the sandbox received, kept in memory for `GET /sandbox/outbox?channel=`. */
+export class SandboxOutbox {
+  private readonly entries: OutboxEntry[] = [];
+  constructor(private readonly max = 100_000) {}
+
+  record(entry: Omit<OutboxEntry, 'at'>): void {
+    this.entries.push({ ...entry, at: new Date().toISOString() });
+    if (this.entries.length > this.max) this.entries.splice(0, this.entries.length - this.max);
+  }
+
+  list(channel?: ChannelId): OutboxEntry[] {
+    return channel ? this.entries.filter((e) => e.channel === channel) : [...this.entries];
+  }
+
+  clear(): void {
+    this.entries.length = 0;
+  }
+}

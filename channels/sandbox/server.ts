@@ -1,0 +1,68 @@
+import http from 'node:http';
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import Koa from 'koa';
+import { CHANNEL_IDS, type ChannelId } from '../types.ts';
+import { SandboxOutbox } from './outbox.ts';
+import { createWebhookReceiver } from './webhook-receiver.ts';
+import { createWechatSandbox, type WechatSandboxOptions } from './wechat/wechat-sandbox.ts';
+import { createWeiboSandbox, type WeiboSandboxOptions } from './weibo/weibo-sandbox.ts';
+
+export interface SandboxOptions {
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  wechat?: WechatSandboxOptions;
+  weibo?: WeiboSandboxOptions;
+  /** Secret the sandbox's webhook receiver verifies signatures with. */
+  webhookSecret?: string;
+}
+
+/**
+ * Local stand-ins for WeChat and Weibo (same paths, checks, error codes, quotas and token
+ * expiry as the reference notes) plus a webhook receiver, on one HTTP server. Used by the
+ * tests and by `npm start` without credentials.
+ */
+export async function startSandbox(options: SandboxOptions = {}) {
+  const outbox = new SandboxOutbox();
+  const wechat = createWechatSandbox(outbox, options.wechat);
+  const weibo = createWeiboSandbox(outbox, options.weibo);
+  const webhook = createWebhookReceiver(outbox, options.webhookSecret ?? 'sandbox-webhook-secret');
+
+  const app = new Koa();
+  app.silent = true;
+  const admin = new Router();
+  admin.get('/sandbox/outbox', (ctx) => {
+    const channel = typeof ctx.query.channel === 'string' ? ctx.query.channel : undefined;
+    if (channel && !(CHANNEL_IDS as readonly string[]).includes(channel)) {
+      ctx.status = 400;
+      ctx.body = { error: `channel must be one of ${CHANNEL_IDS.join(', ')}` };
+      return;
+    }
+    ctx.body = { items: outbox.list(channel as ChannelId | undefined) };
+  });
+  // Raw bodies first: the webhook receiver verifies the signature over the exact bytes.
+  app.use(webhook.router.routes());
+  app.use(bodyParser({ enableTypes: ['json', 'form', 'text'], jsonLimit: '2mb' }));
+  for (const router of [admin, wechat.router, weibo.router]) app.use(router.routes());
+
+  const server = http.createServer(app.callback());
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
+  return {
+    url,
+    port,
+    outbox,
+    wechat: wechat.control,
+    weibo: weibo.control,
+    webhook: { url: `${url}${webhook.path}`, secret: webhook.secret },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export type Sandbox = Awaited<ReturnType<typeof startSandbox>>;

@@ -1,0 +1,77 @@
+import { Types, type Connection } from 'mongoose';
+import type { Principal } from '../agencies/api-keys.ts';
+import { recordAudit } from '../audit.ts';
+import { ForbiddenError, NotFoundError } from '../errors.ts';
+import { DELIVERY_STATES, deliveryCollection, type DeliveryState } from '../models/delivery.model.ts';
+import { disclosureCollection } from '../models/disclosure.model.ts';
+import { outboxKey, parseOutboxKey, type ChangeKey } from './outbox-keys.ts';
+
+async function ownDisclosure(db: Connection, principal: Principal, id: string) {
+  const doc = await disclosureCollection(db).findOne({ _id: new Types.ObjectId(id) }, { projection: { agencyCode: 1, outbox: 1, outboxPending: 1 } });
+  if (!doc) throw new NotFoundError(`no disclosure ${id}`);
+  if (doc.agencyCode !== principal.agencyCode) throw new ForbiddenError('this disclosure belongs to another agency');
+  return doc;
+}
+
+/** Per channel: how many deliveries are in each state, why the failed ones failed, and the outbox. */
+export async function deliveryReport(db: Connection, principal: Principal, id: string) {
+  const doc = await ownDisclosure(db, principal, id);
+  const grouped = await deliveryCollection(db)
+    .aggregate<{ _id: { channel: string; state: DeliveryState; code?: string }; n: number }>([
+      { $match: { disclosureId: id } },
+      { $group: { _id: { channel: '$channel', state: '$state', code: '$code' }, n: { $sum: 1 } } },
+    ])
+    .toArray();
+  const channels = new Map<string, { counts: Record<DeliveryState, number>; failures: { state: string; code: string; count: number }[] }>();
+  const entry = (channel: string) => {
+    let found = channels.get(channel);
+    if (!found) channels.set(channel, (found = { counts: Object.fromEntries(DELIVERY_STATES.map((s) => [s, 0])) as Record<DeliveryState, number>, failures: [] }));
+    return found;
+  };
+  for (const { _id, n } of grouped) {
+    const row = entry(_id.channel);
+    row.counts[_id.state] += n;
+    if (_id.code && _id.state !== 'sent') row.failures.push({ state: _id.state, code: _id.code, count: n });
+  }
+  const outbox = Object.entries(doc.outbox ?? {}).map(([key, value]) => {
+    const parsed = parseOutboxKey(key);
+    entry(value.channel);
+    return { change: parsed?.change, channel: value.channel, state: value.state, resumeAt: value.resumeAt, finishedAt: value.finishedAt };
+  });
+  return {
+    disclosureId: id,
+    channels: [...channels.entries()].map(([channel, row]) => ({
+      channel,
+      ...row,
+      outbox: outbox.filter((o) => o.channel === channel),
+    })),
+  };
+}
+
+/**
+ * Puts failed deliveries back in line and reopens their outboxes; returns what to enqueue.
+ * Each delivery keeps its record, so a retry cannot double-send one that succeeded.
+ */
+export async function retryFailedDeliveries(db: Connection, principal: Principal, id: string, channel: string | undefined, now: Date) {
+  await ownDisclosure(db, principal, id);
+  const filter = { disclosureId: id, state: 'failed' as const, ...(channel ? { channel: channel as never } : {}) };
+  const failed = await deliveryCollection(db).find(filter, { projection: { messageKey: 1, channel: 1 } }).toArray();
+  const keys = [...new Set(failed.map((d) => outboxKey(d.messageKey.split(':')[1] as ChangeKey, d.channel)))];
+  const requeued = await deliveryCollection(db).updateMany(filter, { $set: { state: 'retry', nextAttemptAt: now, attempts: 0, updatedAt: now } });
+  if (keys.length) {
+    const set = Object.fromEntries(keys.flatMap((k) => [[`outbox.${k}.state`, 'queued']]));
+    await disclosureCollection(db).updateOne(
+      { _id: new Types.ObjectId(id) },
+      { $set: set, $unset: Object.fromEntries(keys.map((k) => [`outbox.${k}.resumeAt`, ''])), $addToSet: { outboxPending: { $each: keys } } },
+    );
+  }
+  await recordAudit(db, {
+    action: 'delivery.retry',
+    actor: { kind: 'key', keyId: principal.keyId, role: principal.role, agencyCode: principal.agencyCode },
+    agencyCode: principal.agencyCode,
+    subject: id,
+    detail: { requeued: requeued.modifiedCount, ...(channel ? { channel } : {}) },
+    at: now,
+  });
+  return { requeued: requeued.modifiedCount, outboxKeys: keys };
+}

@@ -1,0 +1,69 @@
+import type { Collection } from 'mongodb';
+import { Schema, type Connection, type Model } from 'mongoose';
+import type { ChannelId } from '../../channels/types.ts';
+
+/** See core/GLOSSARY.md: sent means accepted by the vendor, not read by the resident. */
+export const DELIVERY_STATES = ['queued', 'sending', 'sent', 'retry', 'failed', 'skipped'] as const;
+export type DeliveryState = (typeof DELIVERY_STATES)[number];
+
+/**
+ * One message to one recipient on one channel. `_id` is `${messageKey}|${channel}|${recipientId}`:
+ * unique by construction, so however many workers or retries, a recipient has one record.
+ */
+export interface DeliveryRecord {
+  _id: string;
+  messageKey: string;
+  disclosureId: string;
+  agencyCode: string;
+  channel: ChannelId;
+  recipientId: string;
+  address?: string;
+  state: DeliveryState;
+  attempts: number;
+  code?: string;
+  message?: string;
+  externalId?: string;
+  owner?: string;
+  claimedAt?: Date;
+  nextAttemptAt?: Date;
+  sentAt?: Date;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const deliverySchema = new Schema<DeliveryRecord>(
+  {
+    _id: { type: String },
+    messageKey: { type: String, required: true },
+    disclosureId: { type: String, required: true },
+    agencyCode: { type: String, required: true },
+    channel: { type: String, required: true },
+    recipientId: { type: String, required: true },
+    address: { type: String },
+    state: { type: String, enum: DELIVERY_STATES, required: true },
+    attempts: { type: Number, required: true },
+    code: { type: String },
+    message: { type: String },
+    externalId: { type: String },
+    owner: { type: String },
+    claimedAt: { type: Date },
+    nextAttemptAt: { type: Date },
+    sentAt: { type: Date },
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+  },
+  { collection: 'deliveries', versionKey: false, strict: 'throw' },
+);
+deliverySchema.index({ disclosureId: 1, channel: 1, state: 1 });
+deliverySchema.index({ messageKey: 1, channel: 1, state: 1 });
+deliverySchema.index({ externalId: 1 });
+
+export const deliveryId = (messageKey: string, channel: ChannelId, recipientId: string) => `${messageKey}|${channel}|${recipientId}`;
+
+export function deliveryModel(db: Connection): Model<DeliveryRecord> {
+  return (db.models.Delivery as Model<DeliveryRecord> | undefined) ?? db.model<DeliveryRecord>('Delivery', deliverySchema);
+}
+
+export function deliveryCollection(db: Connection): Collection<DeliveryRecord> {
+  return deliveryModel(db).collection as unknown as Collection<DeliveryRecord>;
+}

@@ -1,0 +1,62 @@
+import type { Agenda } from 'agenda';
+import { disclosureCollection } from '../core/models/disclosure.model.ts';
+import { runFanOut } from '../core/fanout/fan-out.ts';
+import type { FanOutDeps } from '../core/fanout/deps.ts';
+
+export const FAN_OUT_JOB = 'fan-out';
+export const OUTBOX_SWEEP_JOB = 'outbox-sweep';
+
+export interface FanOutJobData {
+  disclosureId: string;
+  outboxKey: string;
+}
+
+/** How many (change, channel) fan-outs one worker runs at once. */
+const FAN_OUT_CONCURRENCY = 4;
+/** A lost enqueue (crash between the publish write and the job insert) is found this often. */
+const SWEEP_EVERY = '30 seconds';
+
+/**
+ * The job carries ids only; the outbox on the disclosure says what is left to do, and the lease
+ * there makes a second run of the same job harmless.
+ */
+export function defineFanOutJobs(agenda: Agenda, deps: FanOutDeps): void {
+  agenda.define<FanOutJobData>(
+    FAN_OUT_JOB,
+    async (job) => {
+      const { disclosureId, outboxKey } = job.attrs.data;
+      const result = await runFanOut(deps, disclosureId, outboxKey);
+      if (result.state === 'scheduled' && result.runAt) {
+        await agenda.schedule(result.runAt, FAN_OUT_JOB, { disclosureId, outboxKey });
+      }
+    },
+    { concurrency: FAN_OUT_CONCURRENCY, lockLifetime: deps.leaseMs * 2 },
+  );
+
+  agenda.define(OUTBOX_SWEEP_JOB, async () => {
+    const now = deps.now();
+    const pending = disclosureCollection(deps.db).find(
+      { outboxPending: { $exists: true, $ne: [] } },
+      { projection: { outboxPending: 1, outbox: 1 } },
+    );
+    for await (const doc of pending) {
+      for (const key of doc.outboxPending ?? []) {
+        const entry = doc.outbox?.[key];
+        const idle = !entry?.leaseUntil || entry.leaseUntil < now;
+        const due = !entry?.resumeAt || entry.resumeAt <= now;
+        if (entry && idle && due) await agenda.now(FAN_OUT_JOB, { disclosureId: doc._id.toHexString(), outboxKey: key });
+      }
+    }
+  });
+}
+
+export async function scheduleOutboxSweep(agenda: Agenda): Promise<void> {
+  await agenda.every(SWEEP_EVERY, OUTBOX_SWEEP_JOB, undefined, { skipImmediate: true });
+}
+
+/** Called by the API right after a public change: start its fan-outs now. */
+export function enqueueFanOut(agenda: Agenda) {
+  return async (disclosureId: string, outboxKeys: string[]) => {
+    for (const outboxKey of outboxKeys) await agenda.now(FAN_OUT_JOB, { disclosureId, outboxKey });
+  };
+}
