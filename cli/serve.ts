@@ -1,12 +1,19 @@
 import type { Connection } from 'mongoose';
 import { createApp } from '../api/app.ts';
 import { listen, type HttpServer } from '../api/server.ts';
+import { createChannels, needsSandbox } from '../channels/registry.ts';
+import { startLocalSandbox, type LocalSandbox } from '../channels/sandbox/start-local.ts';
 import { redactUri, type Config } from '../core/config.ts';
 import { connectDb } from '../core/db.ts';
 import { ensureEmbeddedDb } from '../core/embedded/embedded-db.ts';
 import type { FerretDBHandle } from '../core/embedded/ferretdb-process.ts';
+import { fanOutDeps } from '../core/fanout/wiring.ts';
 import { createLogger } from '../core/logger.ts';
+import { createMetrics } from '../core/metrics.ts';
 import { createServices } from '../core/services.ts';
+import { createMassBudget } from '../core/wechat-state/mass-budget.ts';
+import { createMongoTokenStore } from '../core/wechat-state/mongo-token-store.ts';
+import { enqueueFanOut } from '../jobs/fan-out.job.ts';
 import type { ProcessRole, Queue } from '../jobs/queue.ts';
 import { startQueue } from '../jobs/worker.ts';
 
@@ -18,7 +25,7 @@ export interface Service {
 /**
  * Starts the process in one of three roles: `all` (API and worker, the embedded default),
  * `api`, or `worker`. Shutdown runs in reverse: stop taking requests and jobs, finish what
- * is in flight, close the database, and stop the embedded server if we started it.
+ * is in flight, close the database, and stop what this process started.
  */
 export async function serve(config: Config, role: ProcessRole): Promise<Service> {
   const logger = createLogger(config.logLevel);
@@ -33,9 +40,11 @@ export async function serve(config: Config, role: ProcessRole): Promise<Service>
   let db: Connection | undefined;
   let queue: Queue | undefined;
   let server: HttpServer | undefined;
+  let sandbox: LocalSandbox | undefined;
   const stop = async () => {
     await server?.close(config.shutdownGraceMs);
     await queue?.stop(config.shutdownGraceMs);
+    await sandbox?.close();
     await db?.close();
     await embedded?.stop();
     logger.info('stopped');
@@ -43,22 +52,42 @@ export async function serve(config: Config, role: ProcessRole): Promise<Service>
   try {
     db = await connectDb(config.database);
     logger.info({ uri: redactUri(config.database.uri), db: config.database.dbName }, 'database connected');
-    queue = await startQueue({ db, role, pollMs: config.jobs.pollMs, logger });
+    if (needsSandbox(config.channels)) {
+      sandbox = await startLocalSandbox(config.channels.sandbox.port);
+      logger.info({ url: sandbox.url, forced: config.channels.sandbox.forced }, 'channels without credentials use the local sandbox');
+    }
+    const wired = createChannels({
+      config: config.channels,
+      tokenStore: createMongoTokenStore(db),
+      massBudget: createMassBudget(db),
+      sandbox,
+    });
+    const metrics = createMetrics();
+    const site = { baseUrl: config.http.publicBaseUrl, miniProgramPage: config.channels.mpPage };
+    const fanOut = fanOutDeps(db, config.channels, wired, site, logger, metrics);
+    queue = await startQueue({ db, role, pollMs: config.jobs.pollMs, logger, fanOut });
     if (role !== 'worker') {
+      const services = createServices(db, {
+        logger,
+        fanOutChannels: [...wired.channels.keys()],
+        enqueueFanOut: enqueueFanOut(queue.agenda),
+      });
       const app = createApp({
         logger,
         db,
         queue,
-        services: createServices(db, { logger }),
+        services,
+        metrics,
+        sandboxOutbox: sandbox?.outbox,
         bodyLimit: config.http.bodyLimit,
         publicBaseUrl: config.http.publicBaseUrl,
         publicRateLimit: config.http.publicRateLimit,
         trustProxy: config.http.trustProxy,
       });
       server = await listen(app, config.http.host, config.http.port);
-      logger.info({ host: config.http.host, port: server.port, role }, 'gongkai listening');
+      logger.info({ host: config.http.host, port: server.port, role, channels: [...wired.channels.keys()] }, 'gongkai listening');
     } else {
-      logger.info({ role }, 'gongkai worker running');
+      logger.info({ role, channels: [...wired.channels.keys()] }, 'gongkai worker running');
     }
   } catch (error) {
     await stop().catch(() => undefined);

@@ -1,5 +1,6 @@
 import type { Agenda } from 'agenda';
 import { disclosureCollection } from '../core/models/disclosure.model.ts';
+import { fanOutCollection } from '../core/models/fanout.model.ts';
 import { runFanOut } from '../core/fanout/fan-out.ts';
 import type { FanOutDeps } from '../core/fanout/deps.ts';
 
@@ -15,6 +16,7 @@ export interface FanOutJobData {
 const FAN_OUT_CONCURRENCY = 4;
 /** A lost enqueue (crash between the publish write and the job insert) is found this often. */
 const SWEEP_EVERY = '30 seconds';
+const SWEEP_WINDOW_MS = 24 * 60 * 60_000;
 
 /**
  * The job carries ids only; the outbox on the disclosure says what is left to do, and the lease
@@ -35,16 +37,23 @@ export function defineFanOutJobs(agenda: Agenda, deps: FanOutDeps): void {
 
   agenda.define(OUTBOX_SWEEP_JOB, async () => {
     const now = deps.now();
-    const pending = disclosureCollection(deps.db).find(
-      { outboxPending: { $exists: true, $ne: [] } },
-      { projection: { outboxPending: 1, outbox: 1 } },
+    // Public changes of the last day whose fan-out never started (the enqueue after the publish
+    // write was lost) or stopped (a worker died, a wait is over).
+    const recent = disclosureCollection(deps.db).find(
+      { publicChangedAt: { $gte: new Date(now.getTime() - SWEEP_WINDOW_MS) } },
+      { projection: { outbox: 1 } },
     );
-    for await (const doc of pending) {
-      for (const key of doc.outboxPending ?? []) {
-        const entry = doc.outbox?.[key];
-        const idle = !entry?.leaseUntil || entry.leaseUntil < now;
-        const due = !entry?.resumeAt || entry.resumeAt <= now;
-        if (entry && idle && due) await agenda.now(FAN_OUT_JOB, { disclosureId: doc._id.toHexString(), outboxKey: key });
+    for await (const doc of recent) {
+      const disclosureId = doc._id.toHexString();
+      const keys = Object.keys(doc.outbox ?? {});
+      const runs = new Map(
+        (await fanOutCollection(deps.db).find({ disclosureId }).toArray()).map((f) => [f.outboxKey, f]),
+      );
+      for (const outboxKey of keys) {
+        const run = runs.get(outboxKey);
+        const stalled = run && run.state !== 'done' && run.updatedAt.getTime() < now.getTime() - deps.leaseMs;
+        const due = run?.state === 'waiting' && (!run.resumeAt || run.resumeAt <= now);
+        if (!run || stalled || due) await agenda.now(FAN_OUT_JOB, { disclosureId, outboxKey });
       }
     }
   });

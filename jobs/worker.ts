@@ -1,6 +1,7 @@
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
-import { defineJobs } from './definitions.ts';
+import type { FanOutDeps } from '../core/fanout/deps.ts';
+import { defineFanOutJobs, scheduleOutboxSweep } from './fan-out.job.ts';
 import { createQueue, type ProcessRole, type Queue } from './queue.ts';
 
 export interface WorkerDeps {
@@ -8,13 +9,19 @@ export interface WorkerDeps {
   role: ProcessRole;
   pollMs: number;
   logger: Logger;
+  /** The fan-out engine's dependencies; without them this process runs no delivery jobs. */
+  fanOut?: FanOutDeps;
 }
 
-/** Wires the real job definitions onto the queue; in the `api` role it only enqueues. */
-export async function startQueue({ db, role, pollMs, logger }: WorkerDeps): Promise<Queue> {
+/**
+ * Every job this service runs is defined here, so API and worker processes agree on names.
+ * In the `api` role the queue only enqueues.
+ */
+export async function startQueue({ db, role, pollMs, logger, fanOut }: WorkerDeps): Promise<Queue> {
   if (!db.db) throw new Error('database connection is not open');
   const queue = createQueue({ db: db.db, role, pollMs, logger: logger.child({ module: 'jobs' }) });
-  defineJobs(queue.agenda, { db, logger });
+  if (fanOut) defineFanOutJobs(queue.agenda, fanOut);
   await queue.start();
+  if (fanOut && queue.takesJobs) await scheduleOutboxSweep(queue.agenda);
   return queue;
 }

@@ -47,7 +47,13 @@ export async function startSandbox(options: SandboxOptions = {}) {
   for (const router of [admin, wechat.router, weibo.router]) app.use(router.routes());
 
   const server = http.createServer(app.callback());
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   const { port } = server.address() as { port: number };
   const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
   return {
@@ -56,7 +62,7 @@ export async function startSandbox(options: SandboxOptions = {}) {
     outbox,
     wechat: wechat.control,
     weibo: weibo.control,
-    webhook: { url: `${url}${webhook.path}`, secret: webhook.secret },
+    webhook: { url: `${url}${webhook.path}`, secret: webhook.secret, control: webhook.control },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -1,4 +1,6 @@
+import type { Collection } from 'mongodb';
 import { Types } from 'mongoose';
+import { claimId } from '../claims.ts';
 import type { Principal } from '../agencies/api-keys.ts';
 import { findItemType } from '../catalogue/index.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
@@ -27,9 +29,13 @@ type Plan =
 
 const MAX_ATTEMPTS = 5;
 
+const versionClaims = (db: DisclosureDeps['db']) =>
+  db.collection<{ _id: string; at: Date; keyId: string }>('disclosure_versions') as unknown as Collection<{ _id: string; at: Date; keyId: string }>;
+
 /**
- * Every state change is one conditional single-document write: read, plan, then update only if
- * nobody else changed the document meanwhile (version), else plan again on the fresh copy.
+ * Every state change is one conditional single-document write: read, plan, claim the next
+ * version by inserting its unique key, then update; a request that loses the claim plans
+ * again on the fresh copy.
  */
 async function transition(
   deps: DisclosureDeps,
@@ -56,6 +62,9 @@ async function transition(
       role: principal.role,
     };
     const outbox = planned.change ? outboxFields(doc, planned.change, deps.fanOutChannels, now) : undefined;
+    // Only the request that inserts this version's key may write it (see core/claims.ts).
+    const claimed = await claimId(versionClaims(deps.db), { _id: `${id}:${doc.version + 1}`, at: now, keyId: principal.keyId });
+    if (!claimed) continue;
     const updated = await collection.findOneAndUpdate(
       { _id, version: doc.version },
       {

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import type { AnyBulkWriteOperation } from 'mongodb';
+import type { AnyBulkWriteOperation, Collection } from 'mongodb';
+import { claimIds } from '../claims.ts';
 import { ChannelError, type Channel, type OutgoingMessage, type Recipient } from '../../channels/types.ts';
 import { deliveryCollection, deliveryId, type DeliveryRecord } from '../models/delivery.model.ts';
 import { backoffMs, MAX_ATTEMPTS } from './backoff.ts';
@@ -21,9 +21,8 @@ type Result =
   | { state: 'released' };
 
 /**
- * Delivers one message to a batch of recipients: creates their delivery records (the unique _id
- * makes a second worker's or a resumed run's inserts no-ops), claims the ones still to send with
- * one conditional write, sends through the channel's throttle, then records every outcome.
+ * Delivers one message to a batch of recipients: claims the deliveries still to send (see
+ * claimDeliveries), sends through the channel's throttle, then records every outcome.
  */
 export async function deliverBatch(
   deps: FanOutDeps,
@@ -34,27 +33,11 @@ export async function deliverBatch(
 ): Promise<BatchOutcome> {
   const outcome: BatchOutcome = { sent: 0, skipped: 0, retry: 0, failed: 0 };
   if (!recipients.length) return outcome;
-  const collection = deliveryCollection(deps.db);
   const now = deps.now();
   const byId = new Map(recipients.map((r) => [deliveryId(message.key, channel.id, r.id), r]));
-  const ids = [...byId.keys()];
-  await insertNew(deps, channel, message, agencyCode, recipients, now);
-
-  // A claim left by a worker that died mid-send is stale after the lease: those may be sent twice.
-  const claim = `${deps.workerId}:${randomUUID()}`;
-  await collection.updateMany(
-    {
-      _id: { $in: ids },
-      $or: [
-        { state: 'queued' },
-        { state: 'retry', nextAttemptAt: { $lte: now } },
-        { state: 'sending', claimedAt: { $lt: new Date(now.getTime() - deps.leaseMs) } },
-      ],
-    },
-    { $set: { state: 'sending', owner: claim, claimedAt: now, updatedAt: now } },
-  );
-  const owned = await collection.find({ _id: { $in: ids }, owner: claim, state: 'sending' }, { projection: { _id: 1, attempts: 1 } }).toArray();
+  const owned = await claimDeliveries(deps, channel, message, agencyCode, recipients, now);
   if (!owned.length) return outcome;
+  const collection = deliveryCollection(deps.db);
 
   const skipReasons = await consentFilter(deps, channel.id, owned.map((d) => byId.get(d._id)!));
   let pause: ChannelError | undefined;
@@ -87,7 +70,7 @@ export async function deliverBatch(
   const done = deps.now();
   for (const [_id, attempts, , result] of results) {
     if (result.state === 'released') {
-      ops.push({ updateOne: { filter: { _id, owner: claim }, update: { $set: { state: 'queued', updatedAt: done }, $unset: { owner: '', claimedAt: '' } } } });
+      ops.push({ updateOne: { filter: { _id }, update: { $set: { state: 'queued', updatedAt: done }, $unset: { owner: '', claimedAt: '' } } } });
       continue;
     }
     outcome[result.state]++;
@@ -97,7 +80,7 @@ export async function deliverBatch(
         ? { state: 'sent', sentAt: done, ...(result.externalId ? { externalId: result.externalId } : {}) }
         : { state: result.state, code: result.code, message: result.message.slice(0, 500) };
     if (result.state === 'retry') set.nextAttemptAt = new Date(done.getTime() + backoffMs(attempts + 1, deps.random));
-    ops.push({ updateOne: { filter: { _id, owner: claim }, update: { $set: { ...set, attempts: attempts + 1, updatedAt: done } } } });
+    ops.push({ updateOne: { filter: { _id }, update: { $set: { ...set, attempts: attempts + 1, updatedAt: done } } } });
   }
   if (ops.length) await collection.bulkWrite(ops, { ordered: false });
   await applyRecipientSideEffects(deps, channel.id, results.map(([, , recipient, result]) => ({ recipient, result })));
@@ -115,33 +98,66 @@ function classify(error: ChannelError, attempt: number): Result {
   return { state: 'failed', code: error.code, message };
 }
 
-async function insertNew(
+/**
+ * Returns the deliveries of this batch that this worker now owns. A new record is created in
+ * state `sending` by its insert, which is the claim; a record left by an earlier run (released by
+ * a pause, due for retry, or held by a worker that died) is claimed by inserting its next
+ * generation's key into `delivery_claims` (see core/claims.ts). Nobody else writes an owned record.
+ */
+async function claimDeliveries(
   deps: FanOutDeps,
   channel: Channel,
   message: OutgoingMessage,
   agencyCode: string,
   recipients: Recipient[],
   now: Date,
-): Promise<void> {
-  const records: DeliveryRecord[] = recipients.map((r) => ({
-    _id: deliveryId(message.key, channel.id, r.id),
-    messageKey: message.key,
-    disclosureId: message.disclosureId,
-    agencyCode,
-    channel: channel.id,
-    recipientId: r.id,
-    ...(r.address ? { address: r.address } : {}),
-    state: 'queued',
-    attempts: 0,
-    createdAt: now,
-    updatedAt: now,
-  }));
-  try {
-    await deliveryCollection(deps.db).insertMany(records, { ordered: false });
-  } catch (error) {
-    // Records that exist already belong to an earlier run of this batch: keep them as they are.
-    const writeErrors = (error as { writeErrors?: { code?: number }[] | { code?: number } }).writeErrors;
-    const list = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
-    if (!list.length || list.some((e) => e.code !== 11000)) throw error;
+): Promise<Pick<DeliveryRecord, '_id' | 'attempts'>[]> {
+  const collection = deliveryCollection(deps.db);
+  const records = new Map<string, DeliveryRecord>();
+  for (const r of recipients) {
+    const _id = deliveryId(message.key, channel.id, r.id);
+    records.set(_id, {
+      _id,
+      messageKey: message.key,
+      disclosureId: message.disclosureId,
+      agencyCode,
+      channel: channel.id,
+      recipientId: r.id,
+      ...(r.address ? { address: r.address } : {}),
+      state: 'sending',
+      attempts: 0,
+      gen: 1,
+      owner: deps.workerId,
+      claimedAt: now,
+      createdAt: now,
+      updatedAt: now,
+    });
   }
+  const created = await claimIds(collection, [...records.values()]);
+  const others = [...records.keys()].filter((id) => !created.has(id));
+  const owned: Pick<DeliveryRecord, '_id' | 'attempts'>[] = [...created].map((_id) => ({ _id, attempts: 0 }));
+  if (!others.length) return owned;
+
+  const stale = new Date(now.getTime() - deps.leaseMs);
+  const existing = await collection.find({ _id: { $in: others } }, { projection: { state: 1, gen: 1, attempts: 1, claimedAt: 1, nextAttemptAt: 1 } }).toArray();
+  const eligible = existing.filter(
+    (d) =>
+      d.state === 'queued' ||
+      (d.state === 'retry' && (!d.nextAttemptAt || d.nextAttemptAt <= now)) ||
+      (d.state === 'sending' && (!d.claimedAt || d.claimedAt < stale)),
+  );
+  const claims = await claimIds(
+    deliveryClaims(deps),
+    eligible.map((d) => ({ _id: `${d._id}#${(d.gen ?? 1) + 1}`, owner: deps.workerId, at: now })),
+  );
+  for (const d of eligible) {
+    const gen = (d.gen ?? 1) + 1;
+    if (!claims.has(`${d._id}#${gen}`)) continue;
+    await collection.updateOne({ _id: d._id }, { $set: { state: 'sending', gen, owner: deps.workerId, claimedAt: now, updatedAt: now } });
+    owned.push({ _id: d._id, attempts: d.attempts });
+  }
+  return owned;
 }
+
+const deliveryClaims = (deps: FanOutDeps) =>
+  deps.db.collection('delivery_claims') as unknown as Collection<{ _id: string; owner: string; at: Date }>;

@@ -4,10 +4,11 @@ import { recordAudit } from '../audit.ts';
 import { ForbiddenError, NotFoundError } from '../errors.ts';
 import { DELIVERY_STATES, deliveryCollection, type DeliveryState } from '../models/delivery.model.ts';
 import { disclosureCollection } from '../models/disclosure.model.ts';
+import { fanOutCollection } from '../models/fanout.model.ts';
 import { outboxKey, parseOutboxKey, type ChangeKey } from './outbox-keys.ts';
 
 async function ownDisclosure(db: Connection, principal: Principal, id: string) {
-  const doc = await disclosureCollection(db).findOne({ _id: new Types.ObjectId(id) }, { projection: { agencyCode: 1, outbox: 1, outboxPending: 1 } });
+  const doc = await disclosureCollection(db).findOne({ _id: new Types.ObjectId(id) }, { projection: { agencyCode: 1, outbox: 1 } });
   if (!doc) throw new NotFoundError(`no disclosure ${id}`);
   if (doc.agencyCode !== principal.agencyCode) throw new ForbiddenError('this disclosure belongs to another agency');
   return doc;
@@ -33,10 +34,20 @@ export async function deliveryReport(db: Connection, principal: Principal, id: s
     row.counts[_id.state] += n;
     if (_id.code && _id.state !== 'sent') row.failures.push({ state: _id.state, code: _id.code, count: n });
   }
+  const progress = new Map(
+    (await fanOutCollection(db).find({ disclosureId: id }).toArray()).map((f) => [f.outboxKey, f]),
+  );
   const outbox = Object.entries(doc.outbox ?? {}).map(([key, value]) => {
     const parsed = parseOutboxKey(key);
+    const run = progress.get(key);
     entry(value.channel);
-    return { change: parsed?.change, channel: value.channel, state: value.state, resumeAt: value.resumeAt, finishedAt: value.finishedAt };
+    return {
+      change: parsed?.change,
+      channel: value.channel,
+      state: run?.state ?? 'queued',
+      ...(run?.resumeAt ? { resumeAt: run.resumeAt } : {}),
+      ...(run?.finishedAt ? { finishedAt: run.finishedAt } : {}),
+    };
   });
   return {
     disclosureId: id,
@@ -49,7 +60,8 @@ export async function deliveryReport(db: Connection, principal: Principal, id: s
 }
 
 /**
- * Puts failed deliveries back in line and reopens their outboxes; returns what to enqueue.
+ * Puts failed deliveries back in line; returns the outbox keys to run again (their fan-out's
+ * retry pass picks them up).
  * Each delivery keeps its record, so a retry cannot double-send one that succeeded.
  */
 export async function retryFailedDeliveries(db: Connection, principal: Principal, id: string, channel: string | undefined, now: Date) {
@@ -57,14 +69,8 @@ export async function retryFailedDeliveries(db: Connection, principal: Principal
   const filter = { disclosureId: id, state: 'failed' as const, ...(channel ? { channel: channel as never } : {}) };
   const failed = await deliveryCollection(db).find(filter, { projection: { messageKey: 1, channel: 1 } }).toArray();
   const keys = [...new Set(failed.map((d) => outboxKey(d.messageKey.split(':')[1] as ChangeKey, d.channel)))];
+  // Failed is a final state nobody else writes, so this update cannot race a sender.
   const requeued = await deliveryCollection(db).updateMany(filter, { $set: { state: 'retry', nextAttemptAt: now, attempts: 0, updatedAt: now } });
-  if (keys.length) {
-    const set = Object.fromEntries(keys.flatMap((k) => [[`outbox.${k}.state`, 'queued']]));
-    await disclosureCollection(db).updateOne(
-      { _id: new Types.ObjectId(id) },
-      { $set: set, $unset: Object.fromEntries(keys.map((k) => [`outbox.${k}.resumeAt`, ''])), $addToSet: { outboxPending: { $each: keys } } },
-    );
-  }
   await recordAudit(db, {
     action: 'delivery.retry',
     actor: { kind: 'key', keyId: principal.keyId, role: principal.role, agencyCode: principal.agencyCode },

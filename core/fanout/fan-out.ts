@@ -1,8 +1,10 @@
 import { Types } from 'mongoose';
-import { disclosureCollection, type DisclosureRecord, type OutboxEntry } from '../models/disclosure.model.ts';
 import { deliveryCollection } from '../models/delivery.model.ts';
+import { disclosureCollection, type DisclosureRecord } from '../models/disclosure.model.ts';
+import { fanOutId } from '../models/fanout.model.ts';
 import { deliverBatch } from './deliver-batch.ts';
 import type { FanOutDeps } from './deps.ts';
+import { dropLease, takeLease, type HeldLease } from './lease.ts';
 import { buildMessage } from './message.ts';
 import { parseOutboxKey } from './outbox-keys.ts';
 import { recipientBatches } from './recipients.ts';
@@ -15,71 +17,78 @@ export interface FanOutResult {
 
 /**
  * Runs one public change on one channel to completion, or to the next point it must wait:
- * takes the outbox lease with one conditional write, streams recipients from the checkpoint,
- * checkpoints after every batch, retries what is due, and releases the lease.
+ * takes the fan-out's lease, streams recipients from the checkpoint, checkpoints after every
+ * batch, retries what is due, and records where it stopped. Safe to run twice at once.
  */
 export async function runFanOut(deps: FanOutDeps, disclosureId: string, key: string): Promise<FanOutResult> {
   const parsed = parseOutboxKey(key);
   if (!parsed || !Types.ObjectId.isValid(disclosureId)) return { state: 'gone' };
-  const collection = disclosureCollection(deps.db);
-  const _id = new Types.ObjectId(disclosureId);
-  const path = `outbox.${key}`;
-  const now = deps.now();
-  const doc = await collection.findOneAndUpdate(
-    {
-      _id,
-      [`${path}.state`]: { $in: ['queued', 'running', 'paused'] },
-      $or: [{ [`${path}.leaseUntil`]: { $exists: false } }, { [`${path}.leaseUntil`]: { $lt: now } }],
-    },
-    { $set: { [`${path}.state`]: 'running', [`${path}.leaseOwner`]: deps.workerId, [`${path}.leaseUntil`]: lease(deps) } },
-    { returnDocument: 'after' },
-  );
-  if (!doc) return (await collection.countDocuments({ _id, outboxPending: key })) ? { state: 'busy' } : { state: 'gone' };
-  const entry = doc.outbox![key]!;
-  const channel = deps.channels.get(parsed.channel);
-  if (!channel) return finish(deps, doc, key, 'channel not configured');
-  if (entry.resumeAt && entry.resumeAt > now) return release(deps, _id, key, entry.resumeAt, 'paused');
-
-  const message = buildMessage(doc, parsed.change, deps.site);
-  let cursor = entry.cursor;
-  const batches = recipientBatches(deps.db, channel.id, doc, cursor, { batchSize: deps.batchSize, webhooks: deps.webhooks });
-  for await (const batch of batches) {
-    const outcome = await deliverBatch(deps, channel, message, doc.agencyCode, batch.recipients);
-    if (outcome.pausedUntil) {
-      deps.logger.warn({ channel: channel.id, until: outcome.pausedUntil }, 'vendor quota spent: channel paused');
-      return release(deps, _id, key, outcome.pausedUntil, 'paused', cursor);
-    }
-    cursor = batch.cursor;
-    // Checkpoint and renew in one write; if the lease was lost, another worker carries on.
-    const kept = await collection.updateOne(
-      { _id, [`${path}.leaseOwner`]: deps.workerId },
-      { $set: { [`${path}.cursor`]: cursor, [`${path}.leaseUntil`]: lease(deps) } },
-    );
-    if (!kept.modifiedCount && !kept.matchedCount) return { state: 'busy' };
+  const doc = await disclosureCollection(deps.db).findOne({ _id: new Types.ObjectId(disclosureId) });
+  if (!doc?.outbox?.[key]) return { state: 'gone' };
+  const lease = await takeLease(deps, fanOutId(disclosureId, key), { disclosureId, outboxKey: key });
+  if (!lease) return { state: 'busy' };
+  try {
+    return await run(deps, doc, key, lease);
+  } finally {
+    await dropLease(deps, lease);
   }
-  const due = await retryDue(deps, channel.id, message, doc);
-  if (due.pausedUntil) return release(deps, _id, key, due.pausedUntil, 'paused', cursor);
-  if (due.nextAt) return release(deps, _id, key, due.nextAt, 'running', cursor);
-  return finish(deps, doc, key);
+}
+
+async function run(deps: FanOutDeps, doc: DisclosureRecord, key: string, lease: HeldLease): Promise<FanOutResult> {
+  const { change, channel: channelId } = parseOutboxKey(key)!;
+  const channel = deps.channels.get(channelId);
+  if (!channel) {
+    deps.logger.info({ key, disclosureId: doc._id.toHexString() }, 'channel not configured in this worker');
+    await lease.save({ state: 'done', finishedAt: deps.now() });
+    return { state: 'done' };
+  }
+  const progress = lease.progress;
+  if (progress?.state === 'waiting' && progress.resumeAt && progress.resumeAt > deps.now()) {
+    return { state: 'scheduled', runAt: progress.resumeAt };
+  }
+  const message = buildMessage(doc, change, deps.site);
+  if (progress?.state !== 'done') {
+    let cursor = progress?.cursor;
+    const batches = recipientBatches(deps.db, channel.id, doc, cursor, { batchSize: deps.batchSize, webhooks: deps.webhooks });
+    for await (const batch of batches) {
+      const outcome = await deliverBatch(deps, channel, message, doc.agencyCode, batch.recipients);
+      if (outcome.pausedUntil) {
+        deps.logger.warn({ channel: channel.id, until: outcome.pausedUntil }, 'vendor quota spent: channel paused');
+        await lease.save({ state: 'waiting', resumeAt: outcome.pausedUntil, ...(cursor ? { cursor } : {}) });
+        return { state: 'scheduled', runAt: outcome.pausedUntil };
+      }
+      cursor = batch.cursor;
+      // A worker whose lease was taken over stops; the new holder resumes from the checkpoint.
+      if (!(await lease.stillHeld())) return { state: 'busy' };
+      await lease.save({ cursor });
+      await lease.renew();
+    }
+  }
+  const due = await retryDue(deps, channel.id, message, doc.agencyCode);
+  if (due.pausedUntil || due.nextAt) {
+    const runAt = (due.pausedUntil ?? due.nextAt)!;
+    await lease.save({ state: 'waiting', resumeAt: runAt });
+    return { state: 'scheduled', runAt };
+  }
+  await lease.save({ state: 'done', finishedAt: deps.now() }, ['resumeAt']);
+  return { state: 'done' };
 }
 
 /** Deliveries whose backoff has passed are sent again; the earliest future one sets the next run. */
-async function retryDue(deps: FanOutDeps, channelId: string, message: ReturnType<typeof buildMessage>, doc: DisclosureRecord) {
+async function retryDue(deps: FanOutDeps, channelId: string, message: ReturnType<typeof buildMessage>, agencyCode: string) {
   const deliveries = deliveryCollection(deps.db);
   const channel = deps.channels.get(channelId as never)!;
+  const tried = new Set<string>();
   for (;;) {
-    const due = await deliveries
-      .find({ messageKey: message.key, channel: channel.id, state: 'retry', nextAttemptAt: { $lte: deps.now() } })
-      .limit(deps.batchSize)
-      .toArray();
+    const due = (
+      await deliveries
+        .find({ messageKey: message.key, channel: channel.id, state: 'retry', nextAttemptAt: { $lte: deps.now() } })
+        .limit(deps.batchSize)
+        .toArray()
+    ).filter((d) => !tried.has(d._id));
     if (!due.length) break;
-    const outcome = await deliverBatch(
-      deps,
-      channel,
-      message,
-      doc.agencyCode,
-      due.map((d) => ({ id: d.recipientId, address: d.address ?? '' })),
-    );
+    due.forEach((d) => tried.add(d._id));
+    const outcome = await deliverBatch(deps, channel, message, agencyCode, due.map((d) => ({ id: d.recipientId, address: d.address ?? '' })));
     if (outcome.pausedUntil) return { pausedUntil: outcome.pausedUntil };
   }
   const next = await deliveries
@@ -88,41 +97,4 @@ async function retryDue(deps: FanOutDeps, channelId: string, message: ReturnType
     .limit(1)
     .next();
   return { nextAt: next?.nextAttemptAt };
-}
-
-function lease(deps: FanOutDeps): Date {
-  return new Date(deps.now().getTime() + deps.leaseMs);
-}
-
-async function release(
-  deps: FanOutDeps,
-  _id: Types.ObjectId,
-  key: string,
-  runAt: Date,
-  state: OutboxEntry['state'],
-  cursor?: string,
-): Promise<FanOutResult> {
-  const path = `outbox.${key}`;
-  await disclosureCollection(deps.db).updateOne(
-    { _id, [`${path}.leaseOwner`]: deps.workerId },
-    {
-      $set: { [`${path}.state`]: state, [`${path}.resumeAt`]: runAt, ...(cursor ? { [`${path}.cursor`]: cursor } : {}) },
-      $unset: { [`${path}.leaseOwner`]: '', [`${path}.leaseUntil`]: '' },
-    },
-  );
-  return { state: 'scheduled', runAt };
-}
-
-async function finish(deps: FanOutDeps, doc: DisclosureRecord, key: string, note?: string): Promise<FanOutResult> {
-  const path = `outbox.${key}`;
-  await disclosureCollection(deps.db).updateOne(
-    { _id: doc._id, [`${path}.leaseOwner`]: deps.workerId },
-    {
-      $set: { [`${path}.state`]: 'done', [`${path}.finishedAt`]: deps.now() },
-      $unset: { [`${path}.leaseOwner`]: '', [`${path}.leaseUntil`]: '', [`${path}.resumeAt`]: '' },
-      $pull: { outboxPending: key },
-    },
-  );
-  if (note) deps.logger.info({ key, disclosureId: doc._id.toHexString() }, note);
-  return { state: 'done' };
 }

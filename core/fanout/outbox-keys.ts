@@ -17,11 +17,10 @@ export function parseOutboxKey(key: string): { change: ChangeKey; channel: Chann
  * transition's own update: the change and its delivery duty are written together, atomically.
  */
 export function outboxFields(doc: DisclosureRecord, change: ChangeKey, channels: readonly ChannelId[], now: Date) {
-  const fields: Record<string, OutboxEntry | string[]> = {};
+  const fields: Record<string, OutboxEntry> = {};
   const keys = channels.map((channel) => outboxKey(change, channel));
   channels.forEach((channel, i) => {
-    fields[`outbox.${keys[i]}`] = { messageKey: messageKey(doc._id.toHexString(), change), channel, state: 'queued', queuedAt: now };
+    fields[`outbox.${keys[i]}`] = { messageKey: messageKey(doc._id.toHexString(), change), channel, queuedAt: now };
   });
-  if (keys.length) fields.outboxPending = [...new Set([...(doc.outboxPending ?? []), ...keys])];
   return { fields, keys };
 }

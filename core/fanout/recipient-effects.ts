@@ -1,4 +1,3 @@
-import { Types } from 'mongoose';
 import type { ChannelId, Recipient } from '../../channels/types.ts';
 import { consentCollection, consentId } from '../models/consent.model.ts';
 import { subscriberCollection } from '../models/subscriber.model.ts';
@@ -43,13 +42,8 @@ export async function applyRecipientSideEffects(deps: FanOutDeps, channel: Chann
     }
     if (result.code === '40003' || result.code === '43004' || result.code === '43019') {
       const status = result.code === '40003' ? 'invalid' : 'unfollowed';
-      const subscription = await subscriptionCollection(deps.db).findOneAndUpdate(
-        { _id: new Types.ObjectId(recipient.id) },
-        { $set: { active: false, updatedAt: now } },
-      );
-      if (subscription) {
-        await subscriberCollection(deps.db).updateOne({ _id: subscription.subscriberId }, { $set: { status, updatedAt: now } });
-      }
+      await subscriptionCollection(deps.db).updateMany({ channel, address: recipient.address }, { $set: { active: false, updatedAt: now } });
+      await subscriberCollection(deps.db).updateMany({ openid: recipient.address }, { $set: { status, updatedAt: now } });
     }
   }
 }

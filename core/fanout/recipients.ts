@@ -47,9 +47,10 @@ export async function* subscriptionBatches(
       .toArray();
     if (!page.length) return;
     last = page[page.length - 1]!._id;
+    // Keyed by openid, not subscription: a resident whose several subscriptions match gets one message.
     const recipients = page
       .filter((s) => s.keywords.every((k) => tokens.has(k)))
-      .map((s) => ({ id: s._id.toHexString(), address: s.address }));
+      .map((s) => ({ id: s.address, address: s.address }));
     yield { recipients, cursor: last.toHexString() };
     if (page.length < batchSize) return;
   }

@@ -23,6 +23,8 @@ export interface DeliveryRecord {
   code?: string;
   message?: string;
   externalId?: string;
+  /** Claim generation: the record's insert is 1, each later claim inserts `${_id}#${gen}`. */
+  gen?: number;
   owner?: string;
   claimedAt?: Date;
   nextAttemptAt?: Date;
@@ -45,6 +47,7 @@ const deliverySchema = new Schema<DeliveryRecord>(
     code: { type: String },
     message: { type: String },
     externalId: { type: String },
+    gen: { type: Number },
     owner: { type: String },
     claimedAt: { type: Date },
     nextAttemptAt: { type: Date },

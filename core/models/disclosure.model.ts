@@ -50,20 +50,14 @@ export interface DisclosureEvent {
 }
 
 /**
- * Delivery state of one public change on one channel, kept on the disclosure so that publishing
- * writes it in the same single-document update. Keyed `${change}~${channel}` (see fan-out/outbox.ts).
+ * The duty to deliver one public change on one channel, written by the same single-document
+ * update as the change itself, keyed `${change}~${channel}` (see fanout/outbox-keys.ts). Only
+ * transitions write the disclosure; the fan-out's progress lives in `fanouts` (fanout.model.ts).
  */
 export interface OutboxEntry {
   messageKey: string;
   channel: string;
-  state: 'queued' | 'running' | 'paused' | 'done';
-  /** Last subscription id fully handled: a restarted worker resumes after it. */
-  cursor?: string;
-  leaseOwner?: string;
-  leaseUntil?: Date;
-  resumeAt?: Date;
   queuedAt: Date;
-  finishedAt?: Date;
 }
 
 export interface DisclosureRecord {
@@ -101,8 +95,6 @@ export interface DisclosureRecord {
   requestHash: string;
   events: DisclosureEvent[];
   outbox?: Record<string, OutboxEntry>;
-  /** Outbox keys not yet done; lets a sweeper find work a crash left behind. */
-  outboxPending?: string[];
   /** Bumped by every transition; transitions are conditional on it (optimistic concurrency). */
   version: number;
   createdAt: Date;
@@ -138,7 +130,6 @@ const disclosureSchema = new Schema<DisclosureRecord>(
     requestHash: { type: String, required: true },
     events: { type: Schema.Types.Mixed, default: [] },
     outbox: { type: Schema.Types.Mixed },
-    outboxPending: { type: [String], default: undefined },
     version: { type: Number, required: true },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
@@ -155,7 +146,6 @@ disclosureSchema.index({ projectCode: 1 });
 disclosureSchema.index({ publicChangedAt: -1 });
 disclosureSchema.index({ searchTokens: 1 });
 disclosureSchema.index({ applicationNumbers: 1 });
-disclosureSchema.index({ outboxPending: 1 });
 
 export type DisclosureModel = Model<DisclosureRecord>;
 

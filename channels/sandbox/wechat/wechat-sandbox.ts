@@ -1,0 +1,155 @@
+import Router from '@koa/router';
+import type { Context, Next } from 'koa';
+import type { SandboxOutbox } from '../outbox.ts';
+import { adminRoutes } from './admin-routes.ts';
+import { Faults } from './faults.ts';
+import { mpRoutes } from './mp-routes.ts';
+import { oaRoutes } from './oa-routes.ts';
+import { WechatSandboxError, replyError } from './reply.ts';
+import { DEFAULT_APPS, type MassJob, type SandboxApp, SandboxState } from './state.ts';
+import { tagRoutes } from './tag-routes.ts';
+import { tokenRoutes } from './token-routes.ts';
+
+export type { SandboxApp, MassJob } from './state.ts';
+export type { Fault } from './faults.ts';
+
+export interface WechatSandboxOptions {
+  /** Apps registered besides the defaults (OA `wx-sandbox-oa`/`sandbox-oa-secret`, MP `wx-sandbox-mp`/`sandbox-mp-secret`). */
+  apps?: SandboxApp[];
+  /** Lifetime of issued access tokens; default 7200 s. */
+  tokenTtlSeconds?: number;
+  /** Lifetime of login codes from `issueCode`; default 300 s. */
+  codeTtlSeconds?: number;
+  /** Clock (epoch ms) for tokens, codes, dedupe windows and daily quotas; default Date.now. */
+  now?: () => number;
+}
+
+export interface ConsentView {
+  openid: string;
+  templateId: string;
+  /** One-time credits left (each accept adds one, each send uses one). */
+  oneTime: number;
+  longTerm: boolean;
+}
+
+export type WechatSandboxControl = ReturnType<typeof createControl>;
+
+function createControl(state: SandboxState, faults: Faults, options: WechatSandboxOptions) {
+  const registerDefaults = () => {
+    for (const app of [...DEFAULT_APPS, ...(options.apps ?? [])]) state.register(app);
+  };
+  registerDefaults();
+  const codeTtlMs = (options.codeTtlSeconds ?? 300) * 1000;
+  return {
+    registerApp(app: SandboxApp): void {
+      state.register(app);
+    },
+    /** An OA follower; `tags` are tag ids or names (unknown names are created). */
+    addFollower(appid: string, openid: string, opts: { tags?: (string | number)[]; unionid?: string } = {}): void {
+      const app = state.app(appid);
+      const user = state.user(app, openid);
+      user.following = true;
+      if (opts.unionid) user.unionid = opts.unionid;
+      for (const tag of opts.tags ?? []) user.tags.add(state.tagId(app, tag));
+    },
+    /** The follower unfollowed: sends to it answer 43004. */
+    unfollow(appid: string, openid: string): void {
+      state.user(state.app(appid), openid).following = false;
+    },
+    /** A Mini Program user (as if it had logged in). */
+    addSubscriber(appid: string, openid: string, opts: { unionid?: string } = {}): void {
+      const user = state.user(state.app(appid), openid);
+      if (opts.unionid) user.unionid = opts.unionid;
+    },
+    /** The user accepted `templateId`: `count` one-time credits, or a long-term grant. */
+    grantConsent(appid: string, openid: string, templateId: string, kind: 'one-time' | 'long-term', count = 1): void {
+      const app = state.app(appid);
+      state.user(app, openid);
+      const key = `${openid}\t${templateId}`;
+      const credit = app.consents.get(key) ?? { oneTime: 0, longTerm: false };
+      if (kind === 'long-term') credit.longTerm = true;
+      else credit.oneTime += count;
+      state.remember(app.consents, key, credit);
+    },
+    consents(appid: string, openid?: string, templateId?: string): ConsentView[] {
+      return [...state.app(appid).consents]
+        .map(([key, credit]) => {
+          const [user = '', template = ''] = key.split('\t');
+          return { openid: user, templateId: template, ...credit };
+        })
+        .filter((c) => (!openid || c.openid === openid) && (!templateId || c.templateId === templateId));
+    },
+    /** A template the app may send; with `keys`, data must carry each of them. */
+    registerTemplate(appid: string, templateId: string, keys?: readonly string[]): void {
+      state.app(appid).templates.set(templateId, keys ? [...keys] : undefined);
+    },
+    /** A login code for code2Session: single use, valid `codeTtlSeconds`. */
+    issueCode(appid: string, code: string, openid: string, unionid?: string): void {
+      state.app(appid);
+      state.codes.set(code, { appid, openid, ...(unionid ? { unionid } : {}), expiresAt: state.now() + codeTtlMs });
+      if (state.codes.size > 10_000) state.codes.delete(state.codes.keys().next().value as string);
+    },
+    createTag(appid: string, name: string): number {
+      return state.tagId(state.app(appid), name);
+    },
+    /** Daily quota of an endpoint path (e.g. `/cgi-bin/message/template/send`) for one app. */
+    setQuota(appid: string, endpoint: string, perDay: number): void {
+      state.app(appid).quotas.set(endpoint, perDay);
+    },
+    /** Calls accepted today (China day) on an endpoint path. */
+    usage(appid: string, endpoint: string): number {
+      return state.usage(state.app(appid), endpoint);
+    },
+    faults,
+    /** Calls naming the app on `/cgi-bin/token` and `/cgi-bin/stable_token`. */
+    tokenFetches(appid: string): { token: number; stableToken: number } {
+      return { ...state.app(appid).fetches };
+    },
+    /** Every token of the app expires now: the next call with one answers 42001. */
+    expireTokens(appid: string): void {
+      state.tokens.expire(appid);
+    },
+    /** Every token of the app is revoked now: the next call with one answers 40001. */
+    revokeTokens(appid: string): void {
+      state.tokens.revoke(appid);
+    },
+    massJobs(appid: string): MassJob[] {
+      return [...state.app(appid).massJobs];
+    },
+    /** Back to the start: apps from the options only, no users, tokens, codes, faults or counters. */
+    reset(): void {
+      state.apps.clear();
+      state.codes.clear();
+      state.tokens.clear();
+      faults.clear();
+      registerDefaults();
+    },
+  };
+}
+
+/**
+ * A local stand-in for api.weixin.qq.com (paths, checks, error codes, quotas and token behaviour
+ * as in /work/shared/reference/wechat.md), kept in memory. Every accepted send is recorded in the
+ * outbox without its access token. Mount `router` after a JSON body parser.
+ */
+export function createWechatSandbox(outbox: SandboxOutbox, options: WechatSandboxOptions = {}) {
+  const state = new SandboxState(options.now ?? Date.now, options.tokenTtlSeconds ?? 7200);
+  const faults = new Faults();
+  const control = createControl(state, faults, options);
+  const router = new Router();
+  router.use(async (ctx: Context, next: Next) => {
+    try {
+      await next();
+    } catch (error) {
+      if (!(error instanceof WechatSandboxError)) throw error;
+      replyError(ctx, error.errcode, error.errmsg, error.extra);
+    }
+  });
+  router.use(faults.middleware());
+  tokenRoutes(router, state);
+  oaRoutes(router, state, outbox);
+  tagRoutes(router, state);
+  mpRoutes(router, state, outbox);
+  adminRoutes(router, control);
+  return { router, control };
+}

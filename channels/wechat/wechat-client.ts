@@ -1,0 +1,197 @@
+import axios, { isAxiosError } from 'axios';
+import API from 'co-wechat-api';
+import type { TokenStore } from '../types.ts';
+import { TOKEN_ERRORS, WechatCallError } from './errors.ts';
+
+export const WECHAT_API_BASE = 'https://api.weixin.qq.com';
+
+export interface WechatClientOptions {
+  appId: string;
+  secret: string;
+  /** `https://api.weixin.qq.com` in production, the sandbox's `http://127.0.0.1:PORT` in tests. */
+  baseUrl?: string;
+  tokenStore: TokenStore;
+  /** Per HTTP call; default 10 s. */
+  timeoutMs?: number;
+}
+
+type TemplateData = Record<string, { value: string }>;
+
+// Ids above 2^53 lose digits in JSON.parse: quote them before parsing (ids only, never other numbers).
+const INT64_FIELDS = /"(msgid|msg_id|msg_data_id|MsgId|MsgID)"\s*:\s*(-?\d+)/g;
+export const parseWechatJson = (text: string): Record<string, unknown> => JSON.parse(text.replace(INT64_FIELDS, '"$1":"$2"'));
+
+/** co-wechat-api's thrown errors and transport failures as WechatCallError. */
+function fromLibrary(error: unknown): WechatCallError {
+  if (error instanceof WechatCallError) return error;
+  const e = error as { name?: string; code?: unknown; message?: string };
+  const message = String(e?.message ?? error);
+  if (e?.name === 'WeChatAPIError' && typeof e.code === 'number') return new WechatCallError(String(e.code), message);
+  const status = /status code: (\d+)/.exec(message);
+  if (status) return new WechatCallError(`http-${status[1]}`, message);
+  if (/timeout/i.test(String(e?.name)) || e?.code === 'ETIMEDOUT') return new WechatCallError('timeout', message);
+  if (typeof e?.code === 'string') return new WechatCallError('network', `${e.code}: ${message}`);
+  return new WechatCallError('bad-response', message);
+}
+
+/**
+ * One WeChat app (an OA or an MP). Access tokens come only from the shared TokenStore, which fetches
+ * them with `POST /cgi-bin/stable_token` in normal mode: every process gets the same token. Never
+ * `/cgi-bin/token` in a shared deployment: each call there issues a new token and revokes the
+ * others' after 5 minutes, so several processes would keep revoking each other (wechat.md §1, §6.1).
+ * co-wechat-api is built with `tokenFromCustom` and a token we hand it, so it never fetches a token
+ * itself and skips its own 3× retry; on 40001/42001 this client drops the token from the store and
+ * retries exactly once.
+ */
+export class WechatClient {
+  readonly appId: string;
+  private readonly base: string;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly options: WechatClientOptions) {
+    this.appId = options.appId;
+    this.base = (options.baseUrl ?? WECHAT_API_BASE).replace(/\/+$/, '');
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+  }
+
+  /** POST `body` as JSON to a token-authenticated path; the whole answer, error bodies included (as WechatCallError.body). */
+  call<T = Record<string, unknown>>(path: string, body: unknown): Promise<T> {
+    return this.withToken((token) => this.http<T>(path, body, token));
+  }
+
+  /** Template message (wechat.md §2.1) with `client_msg_id`, which co-wechat-api's sendTemplate cannot send. */
+  async sendTemplate(body: { touser: string; template_id: string; client_msg_id?: string; data: TemplateData; [k: string]: unknown }) {
+    const answer = await this.call<{ msgid: string }>('/cgi-bin/message/template/send', body);
+    return { msgid: String(answer.msgid) };
+  }
+
+  /** Mass send by tag or to all. A 45065 (clientmsgid seen within 24 h) is the earlier job: its msg_id is returned. */
+  async massSendAll(body: Record<string, unknown>): Promise<{ msgId: string; duplicate: boolean }> {
+    try {
+      const answer = await this.call<{ msg_id: string }>('/cgi-bin/message/mass/sendall', body);
+      return { msgId: String(answer.msg_id), duplicate: false };
+    } catch (error) {
+      if (error instanceof WechatCallError && error.code === '45065' && error.body?.msg_id !== undefined) {
+        return { msgId: String(error.body.msg_id), duplicate: true };
+      }
+      throw error;
+    }
+  }
+
+  /** MP subscribe message (wechat.md §4.2) through co-wechat-api. */
+  async sendSubscribeMessage(openid: string, templateId: string, page: string | undefined, data: TemplateData) {
+    const answer = await this.withToken((token) => this.library(token).sendSubscribeMessage(openid, templateId, page, data));
+    return { msgid: String(answer.msgid) };
+  }
+
+  /** MP login: the user's openid (and unionid when bound). Never pass `sessionKey` to the client. */
+  async code2Session(code: string): Promise<{ openid: string; sessionKey: string; unionid?: string }> {
+    try {
+      const answer = await this.library().code2Session(code);
+      return { openid: answer.openid, sessionKey: answer.session_key, ...(answer.unionid ? { unionid: answer.unionid } : {}) };
+    } catch (error) {
+      throw fromLibrary(error);
+    }
+  }
+
+  createTag(name: string) {
+    return this.withToken((token) => this.library(token).createTags(name)).then((a) => a.tag);
+  }
+
+  getTags() {
+    return this.withToken((token) => this.library(token).getTags()).then((a) => a.tags);
+  }
+
+  batchTagging(openids: string[], tagId: number): Promise<void> {
+    return this.withToken((token) => this.library(token).batchTagging(openids, tagId)).then(() => undefined);
+  }
+
+  getUsersFromTag(tagId: number, nextOpenId = '') {
+    return this.withToken((token) => this.library(token).getUsersFromTag(tagId, nextOpenId));
+  }
+
+  /** The store's fetch: stable_token in normal mode (same token for every caller while it is valid). */
+  async fetchStableToken(): Promise<{ accessToken: string; expiresInSeconds: number }> {
+    try {
+      const answer = await this.http<{ access_token: string; expires_in: number }>('/cgi-bin/stable_token', {
+        grant_type: 'client_credential',
+        appid: this.appId,
+        secret: this.options.secret,
+        force_refresh: false,
+      });
+      return { accessToken: answer.access_token, expiresInSeconds: answer.expires_in };
+    } catch (error) {
+      const e = error as WechatCallError;
+      throw new WechatCallError(e.code, `stable_token: ${e.message}`, 'token', e.body);
+    }
+  }
+
+  private async token(): Promise<string> {
+    try {
+      return await this.options.tokenStore.get(this.appId, () => this.fetchStableToken());
+    } catch (error) {
+      if (error instanceof WechatCallError) throw error;
+      throw new WechatCallError('token-unavailable', `token store: ${(error as Error).message}`, 'token');
+    }
+  }
+
+  private async withToken<T>(send: (token: string) => Promise<T>): Promise<T> {
+    const token = await this.token();
+    try {
+      return await send(token);
+    } catch (first) {
+      const error = fromLibrary(first);
+      if (!TOKEN_ERRORS.has(error.code)) throw error;
+      await this.options.tokenStore.invalidate(this.appId, token);
+      const fresh = await this.token();
+      try {
+        return await send(fresh);
+      } catch (second) {
+        throw fromLibrary(second);
+      }
+    }
+  }
+
+  /** A co-wechat-api instance for one call, holding `token`, pointed at our base URL. */
+  private library(token?: string): API {
+    const api = new API(
+      this.appId,
+      this.options.secret,
+      async () => (token ? { accessToken: token, expireTime: Date.now() + 3_600_000 } : null),
+      async () => undefined,
+      true,
+    );
+    api.prefix = `${this.base}/cgi-bin/`;
+    api.snsPrefix = `${this.base}/sns/`;
+    api.wxaPrefix = `${this.base}/wxa/`;
+    if (this.base !== WECHAT_API_BASE) api.mpPrefix = `${this.base}/cgi-bin/`;
+    api.setOpts({ timeout: this.timeoutMs });
+    return api;
+  }
+
+  private async http<T>(path: string, body: unknown, token?: string): Promise<T> {
+    let response;
+    try {
+      response = await axios.post<string>(`${this.base}${path}`, JSON.stringify(body), {
+        params: token ? { access_token: token } : undefined,
+        headers: { 'Content-Type': 'application/json' },
+        timeout: this.timeoutMs,
+        responseType: 'text',
+        transformResponse: (raw: string) => raw,
+        validateStatus: () => true,
+      });
+    } catch (error) {
+      const code = isAxiosError(error) && (error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT') ? 'timeout' : 'network';
+      throw new WechatCallError(code, `${path}: ${(error as Error).message}`);
+    }
+    if (response.status !== 200) throw new WechatCallError(`http-${response.status}`, `${path}: HTTP ${response.status}`);
+    let answer: Record<string, unknown>;
+    try {
+      answer = parseWechatJson(response.data);
+    } catch {
+      throw new WechatCallError('bad-response', `${path}: not JSON: ${String(response.data).slice(0, 200)}`);
+    }
+    if (answer.errcode) throw new WechatCallError(String(answer.errcode), `${path}: ${String(answer.errmsg)}`, 'call', answer);
+    return answer as T;
+  }
+}

@@ -1,0 +1,116 @@
+import { createHmac } from 'node:crypto';
+import type { WeiboClient } from './weibo-client.ts';
+
+/** A comment or repost of one of our statuses, without the commenter's Weibo identity. */
+export interface WeiboReaction {
+  kind: 'comment' | 'repost';
+  /** The comment's / repost's idstr. */
+  externalId: string;
+  /** The status it reacts to. */
+  statusId: string;
+  text: string;
+  /** `wb_` + HMAC of the Weibo uid: stable per person, not reversible without the key. */
+  author: string;
+  createdAt: Date;
+}
+
+export interface ReactionBatch {
+  /** Oldest first, no duplicates. */
+  items: WeiboReaction[];
+  /** Store it and pass it next time: the newest id seen (the old one when nothing new). */
+  sinceId: string | undefined;
+  /** false when `maxPages` stopped the walk: older new items may have been skipped. */
+  complete: boolean;
+}
+
+export interface FetchReactionsOptions {
+  /** Secret for the author pseudonym. Without it a fixed key is used, and uids can be guessed back. */
+  pseudonymKey?: string;
+  /** Per page; default and maximum 200. */
+  count?: number;
+  /** Pages per call; default 20. */
+  maxPages?: number;
+}
+
+interface RawItem {
+  idstr: string;
+  text?: string;
+  created_at?: string;
+  user?: { idstr?: string; id?: number } | null;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** `Wed Oct 24 23:49:17 +0800 2012` → Date (notes §0); Invalid Date when the shape differs. */
+export function parseWeiboDate(text: string | undefined): Date {
+  const m = /^\w{3} (\w{3}) (\d{1,2}) (\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2}) (\d{4})$/.exec(text ?? '');
+  if (!m) return new Date(Number.NaN);
+  const [, mon, day, hh, mm, ss, sign, oh, om, year] = m;
+  const utc = Date.UTC(Number(year), MONTHS.indexOf(mon ?? ''), Number(day), Number(hh), Number(mm), Number(ss));
+  const offset = (Number(oh) * 60 + Number(om)) * 60_000 * (sign === '-' ? -1 : 1);
+  return new Date(utc - offset);
+}
+
+export function pseudonymousAuthor(uid: string, key = 'gongkai-weibo-author'): string {
+  return `wb_${createHmac('sha256', key).update(uid).digest('hex').slice(0, 20)}`;
+}
+
+const byId = (a: string, b: string) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0);
+
+/**
+ * Everything newer than `sinceId`, walking back with `max_id` (inclusive, so the next page asks
+ * for the smallest id seen minus one: exact with int64 strings, where `next_cursor` numbers are not).
+ */
+async function fetchSince(
+  kind: WeiboReaction['kind'],
+  client: WeiboClient,
+  token: string,
+  statusId: string,
+  sinceId: string | undefined,
+  options: FetchReactionsOptions,
+): Promise<ReactionBatch> {
+  const path = kind === 'comment' ? '/2/comments/show.json' : '/2/statuses/repost_timeline.json';
+  const listKey = kind === 'comment' ? 'comments' : 'reposts';
+  const found = new Map<string, WeiboReaction>();
+  let maxId: string | undefined;
+  let complete = false;
+  for (let page = 0; page < (options.maxPages ?? 20); page += 1) {
+    const body = await client.get<Record<string, unknown>>(path, {
+      access_token: token,
+      id: statusId,
+      since_id: sinceId,
+      max_id: maxId,
+      count: Math.min(options.count ?? 200, 200),
+    });
+    const items = (Array.isArray(body[listKey]) ? body[listKey] : []) as RawItem[];
+    for (const item of items) {
+      const uid = item.user?.idstr ?? String(item.user?.id ?? 'deleted');
+      found.set(item.idstr, {
+        kind,
+        externalId: item.idstr,
+        statusId,
+        text: item.text ?? '',
+        author: pseudonymousAuthor(uid, options.pseudonymKey),
+        createdAt: parseWeiboDate(item.created_at),
+      });
+    }
+    const oldest = items.map((i) => i.idstr).sort(byId)[0];
+    if (!oldest || !body.next_cursor || String(body.next_cursor) === '0') {
+      complete = true;
+      break;
+    }
+    maxId = (BigInt(oldest) - 1n).toString();
+  }
+  const items = [...found.values()].sort((a, b) => byId(a.externalId, b.externalId));
+  return { items, sinceId: items.at(-1)?.externalId ?? sinceId, complete };
+}
+
+/** New comments on one of our statuses (only commenters who authorised our app are visible). */
+export function fetchComments(client: WeiboClient, token: string, statusId: string, sinceId?: string, options: FetchReactionsOptions = {}) {
+  return fetchSince('comment', client, token, statusId, sinceId, options);
+}
+
+/** New reposts of one of our statuses. */
+export function fetchReposts(client: WeiboClient, token: string, statusId: string, sinceId?: string, options: FetchReactionsOptions = {}) {
+  return fetchSince('repost', client, token, statusId, sinceId, options);
+}

@@ -1,0 +1,125 @@
+import { Types, type Connection } from 'mongoose';
+import request from 'supertest';
+import { afterAll } from 'vitest';
+import { createApp } from '../../api/app.ts';
+import { createChannels, SANDBOX_APPS } from '../../channels/registry.ts';
+import { SANDBOX_WEBHOOK_SECRET } from '../../channels/sandbox/start-local.ts';
+import { startSandbox } from '../../channels/sandbox/server.ts';
+import { loadConfig } from '../../core/config.ts';
+import type { FanOutDeps } from '../../core/fanout/deps.ts';
+import { fanOutDeps } from '../../core/fanout/wiring.ts';
+import { createMetrics } from '../../core/metrics.ts';
+import { consentCollection, consentId } from '../../core/models/consent.model.ts';
+import { subscriberCollection } from '../../core/models/subscriber.model.ts';
+import { ANY, subscriptionCollection, type SubscriptionRecord } from '../../core/models/subscription.model.ts';
+import { createServices } from '../../core/services.ts';
+import { createMassBudget } from '../../core/wechat-state/mass-budget.ts';
+import { createMongoTokenStore } from '../../core/wechat-state/mongo-token-store.ts';
+import { enqueueFanOut } from '../../jobs/fan-out.job.ts';
+import { startQueue } from '../../jobs/worker.ts';
+import { connectTestDb } from './db.ts';
+import { captureLogs } from './logs.ts';
+import { BASE_URL } from './registry.ts';
+
+/** The environment a gongkai process needs to treat the sandbox as the real WeChat/Weibo APIs. */
+export function sandboxEnv(sandboxUrl: string): Record<string, string> {
+  return {
+    WECHAT_API_BASE: sandboxUrl,
+    WECHAT_OA_APPID: SANDBOX_APPS.oa.appId,
+    WECHAT_OA_SECRET: SANDBOX_APPS.oa.secret,
+    WECHAT_OA_TEMPLATE_ID: SANDBOX_APPS.oa.templateId,
+    WECHAT_MP_APPID: SANDBOX_APPS.mp.appId,
+    WECHAT_MP_SECRET: SANDBOX_APPS.mp.secret,
+    WECHAT_MP_TEMPLATE_ID: SANDBOX_APPS.mp.templateId,
+    WEIBO_API_BASE: sandboxUrl,
+    WEIBO_ACCESS_TOKEN: SANDBOX_APPS.weiboToken,
+    WEBHOOK_URLS: `${sandboxUrl}/webhook/receive`,
+    WEBHOOK_SECRET: SANDBOX_WEBHOOK_SECRET,
+  };
+}
+
+/**
+ * The whole delivery path on real parts: the sandbox (WeChat, Weibo, webhook receiver) over
+ * HTTP, channels configured with "credentials" pointing at it, the engine on a job queue
+ * processing in this process, and the API that publishes.
+ */
+export async function fanOutWorld(label: string, env: Record<string, string> = {}) {
+  const db = await connectTestDb(label);
+  const sandbox = await startSandbox({ webhookSecret: SANDBOX_WEBHOOK_SECRET });
+  sandbox.wechat.registerTemplate(SANDBOX_APPS.oa.appId, SANDBOX_APPS.oa.templateId, ['thing1', 'thing2', 'thing3', 'time4']);
+  sandbox.wechat.registerTemplate(SANDBOX_APPS.mp.appId, SANDBOX_APPS.mp.templateId, ['thing1', 'thing2', 'time3', 'thing4']);
+  // Weibo only accepts links on the app's approved domain (10017 otherwise).
+  sandbox.weibo.setSafeDomain([new URL(BASE_URL).hostname, '127.0.0.1']);
+  const config = loadConfig({ ...sandboxEnv(sandbox.url), FANOUT_BATCH: '50', ...env });
+  const { logger, lines } = captureLogs('warn');
+  const wired = createChannels({ config: config.channels, tokenStore: createMongoTokenStore(db), massBudget: createMassBudget(db) });
+  const metrics = createMetrics();
+  const deps: FanOutDeps = { ...fanOutDeps(db, config.channels, wired, { baseUrl: BASE_URL, miniProgramPage: 'pages/detail/detail' }, logger, metrics), random: () => 0 };
+  const queue = await startQueue({ db, role: 'all', pollMs: 200, logger, fanOut: deps });
+  const services = createServices(db, { logger, fanOutChannels: [...wired.channels.keys()], enqueueFanOut: enqueueFanOut(queue.agenda) });
+  const app = createApp({ logger, db, queue, services, metrics, bodyLimit: '1mb', publicBaseUrl: BASE_URL, trustProxy: true }).callback();
+  afterAll(async () => {
+    await queue.stop(2_000);
+    await sandbox.close();
+  });
+  return { db, sandbox, deps, queue, services, metrics, logs: lines, http: () => request(app), config };
+}
+
+let seq = 0;
+
+/** A subscriber and one subscription; unset filters match anything. */
+export async function subscribe(
+  db: Connection,
+  channel: 'wechat-oa' | 'wechat-mp',
+  openid: string,
+  filters: Partial<Pick<SubscriptionRecord, 'field' | 'itemType' | 'region' | 'agency' | 'projectCode' | 'applicationNumber' | 'keywords'>> = {},
+) {
+  const now = new Date();
+  const appId = channel === 'wechat-oa' ? SANDBOX_APPS.oa.appId : SANDBOX_APPS.mp.appId;
+  const existing = await subscriberCollection(db).findOne({ appId, openid });
+  const subscriberId = existing?._id ?? new Types.ObjectId();
+  if (!existing) {
+    await subscriberCollection(db).insertOne({
+      _id: subscriberId,
+      appId,
+      openid,
+      kind: channel === 'wechat-oa' ? 'oa-follower' : 'mp-user',
+      status: 'active',
+      createdAt: now,
+      updatedAt: now,
+    });
+  }
+  await subscriptionCollection(db).insertOne({
+    _id: new Types.ObjectId(),
+    subscriberId,
+    channel,
+    address: openid,
+    appId,
+    field: ANY,
+    itemType: ANY,
+    region: ANY,
+    agency: ANY,
+    projectCode: ANY,
+    applicationNumber: ANY,
+    keywords: [],
+    active: true,
+    createdAt: now,
+    updatedAt: new Date(now.getTime() + seq++),
+    ...filters,
+  });
+}
+
+/** What the resident granted in the mini-program, as the consent API will record it. */
+export async function grantConsent(db: Connection, openid: string, kind: 'one-time' | 'long-term', remaining = 1) {
+  const { appId, templateId } = SANDBOX_APPS.mp;
+  await consentCollection(db).insertOne({
+    _id: consentId(appId, openid, templateId),
+    appId,
+    openid,
+    templateId,
+    kind,
+    remaining: kind === 'one-time' ? remaining : 0,
+    revoked: false,
+    updatedAt: new Date(),
+  });
+}
