@@ -36,27 +36,32 @@ export function defineFanOutJobs(agenda: Agenda, deps: FanOutDeps): void {
   );
 
   agenda.define(OUTBOX_SWEEP_JOB, async () => {
-    const now = deps.now();
-    // Public changes of the last day whose fan-out never started (the enqueue after the publish
-    // write was lost) or stopped (a worker died, a wait is over).
-    const recent = disclosureCollection(deps.db).find(
-      { publicChangedAt: { $gte: new Date(now.getTime() - SWEEP_WINDOW_MS) } },
-      { projection: { outbox: 1 } },
-    );
-    for await (const doc of recent) {
-      const disclosureId = doc._id.toHexString();
-      const keys = Object.keys(doc.outbox ?? {});
-      const runs = new Map(
-        (await fanOutCollection(deps.db).find({ disclosureId }).toArray()).map((f) => [f.outboxKey, f]),
-      );
-      for (const outboxKey of keys) {
-        const run = runs.get(outboxKey);
-        const stalled = run && run.state !== 'done' && run.updatedAt.getTime() < now.getTime() - deps.leaseMs;
-        const due = run?.state === 'waiting' && (!run.resumeAt || run.resumeAt <= now);
-        if (!run || stalled || due) await agenda.now(FAN_OUT_JOB, { disclosureId, outboxKey });
-      }
-    }
+    for (const data of await stalledFanOuts(deps)) await agenda.now(FAN_OUT_JOB, data);
   });
+}
+
+/**
+ * Public changes of the last day whose fan-out never started (the enqueue after the publish
+ * write was lost), stalled (its worker died) or whose wait is over.
+ */
+export async function stalledFanOuts(deps: FanOutDeps): Promise<FanOutJobData[]> {
+  const now = deps.now();
+  const found: FanOutJobData[] = [];
+  const recent = disclosureCollection(deps.db).find(
+    { publicChangedAt: { $gte: new Date(now.getTime() - SWEEP_WINDOW_MS) } },
+    { projection: { outbox: 1 } },
+  );
+  for await (const doc of recent) {
+    const disclosureId = doc._id.toHexString();
+    const runs = new Map((await fanOutCollection(deps.db).find({ disclosureId }).toArray()).map((f) => [f.outboxKey, f]));
+    for (const outboxKey of Object.keys(doc.outbox ?? {})) {
+      const run = runs.get(outboxKey);
+      const stalled = run && run.state === 'running' && run.updatedAt.getTime() < now.getTime() - deps.leaseMs;
+      const due = run?.state === 'waiting' && (!run.resumeAt || run.resumeAt <= now);
+      if (!run || stalled || due) found.push({ disclosureId, outboxKey });
+    }
+  }
+  return found;
 }
 
 export async function scheduleOutboxSweep(agenda: Agenda): Promise<void> {
