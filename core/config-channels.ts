@@ -24,6 +24,10 @@ export const channelEnvShape = {
   WECHAT_OA_APPID: optional(z.string().regex(/^wx[0-9A-Za-z_-]{4,30}$/, { error: 'must be an app id starting with wx' })),
   WECHAT_OA_SECRET: optional(z.string().min(8, { error: 'must be the app secret' })),
   WECHAT_OA_TEMPLATE_ID: optional(z.string().min(4, { error: 'must be a template id' })),
+  WECHAT_OA_MASS_TAG: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number({ error: 'must be a WeChat tag id' }).int({ error: 'must be a WeChat tag id' }).min(100, { error: 'must be a WeChat tag id (0-99 are reserved)' }).optional(),
+  ),
   WECHAT_MP_APPID: optional(z.string().regex(/^wx[0-9A-Za-z_-]{4,30}$/, { error: 'must be an app id starting with wx' })),
   WECHAT_MP_SECRET: optional(z.string().min(8, { error: 'must be the app secret' })),
   WECHAT_MP_TEMPLATE_ID: optional(z.string().min(4, { error: 'must be a template id' })),
@@ -57,6 +61,8 @@ export interface ChannelsConfig {
   /** Real credentials, or undefined: then the sandbox app is used. */
   wechatOa?: WechatAppConfig;
   wechatMp?: WechatAppConfig;
+  /** Followers' tag that items marked `broadcast` are mass-sent to (4 a month per follower). */
+  wechatOaMassTag?: number;
   mpPage: string;
   weiboBase: string;
   weiboToken?: string;
@@ -86,6 +92,7 @@ export function channelsConfig(e: ChannelEnv): ChannelsConfig | { error: string 
     wechatBase: e.WECHAT_API_BASE.replace(/\/+$/, ''),
     wechatOa: oa,
     wechatMp: mp,
+    wechatOaMassTag: e.WECHAT_OA_MASS_TAG,
     mpPage: e.WECHAT_MP_PAGE,
     weiboBase: e.WEIBO_API_BASE.replace(/\/+$/, ''),
     weiboToken: forced ? undefined : e.WEIBO_ACCESS_TOKEN,

@@ -53,6 +53,9 @@ export function createWechatOaChannel(options: WechatOaChannelOptions): WechatOa
 
     async send(message, recipient?: Recipient) {
       if (!recipient) throw new ChannelError('wechat-oa', 'no-recipient', 'wechat-oa sends to one follower at a time', 'fail');
+      // A broadcast item's one recipient is the tag of followers it goes to (mass send).
+      const tag = /^tag:(\d+)$/.exec(recipient.address);
+      if (tag) return this.massSendByTag(message, Number(tag[1]));
       const body = {
         touser: recipient.address,
         template_id: recipient.templateId ?? options.templateId,

@@ -70,6 +70,7 @@ export async function createDisclosure(
     region: input.region,
     regionPath: regionPath(input.region),
     ...(input.projectCode ? { projectCode: input.projectCode } : {}),
+    ...(input.broadcast ? { broadcast: true } : {}),
     formedAt: input.formedAt,
     basis: input.basis,
     status: 'draft',

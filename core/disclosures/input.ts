@@ -47,6 +47,7 @@ export const createDisclosureInput = z
     title,
     region: regionCode.describe('行政区划代码'),
     projectCode: projectCode.optional().describe('项目代码'),
+    broadcast: z.boolean().optional().describe('是否通过公众号群发（每位关注者每月最多4次）'),
     formedAt: isoDate.describe('形成或变更日期'),
     basis: z.enum(RESPONSIBILITY_BASES).describe('公开责任依据：批准/实施/制作'),
     content,

@@ -14,6 +14,8 @@ export interface FanOutDeps {
   webhooks: WebhookEndpoint[];
   /** The mini-program app and subscribe template, whose consents gate `wechat-mp` sends. */
   mp?: { appId: string; templateId: string };
+  /** Tag that `broadcast` items are mass-sent to on the official account, when configured. */
+  massTagId?: number;
   throttle: (channel: ChannelId) => Throttle;
   /** Identifies this process in leases and claims. */
   workerId: string;

@@ -49,7 +49,11 @@ async function run(deps: FanOutDeps, doc: DisclosureRecord, key: string, lease: 
   const message = buildMessage(doc, change, deps.site);
   if (progress?.state !== 'done') {
     let cursor = progress?.cursor;
-    const batches = recipientBatches(deps.db, channel.id, doc, cursor, { batchSize: deps.batchSize, webhooks: deps.webhooks });
+    const batches = recipientBatches(deps.db, channel.id, doc, cursor, {
+      batchSize: deps.batchSize,
+      webhooks: deps.webhooks,
+      massTagId: deps.massTagId,
+    });
     for await (const batch of batches) {
       const outcome = await deliverBatch(deps, channel, message, doc.agencyCode, batch.recipients);
       if (outcome.pausedUntil) {

@@ -62,8 +62,13 @@ export function recipientBatches(
   channel: ChannelId,
   doc: DisclosureRecord,
   after: string | undefined,
-  options: { batchSize: number; webhooks: WebhookEndpoint[] },
+  options: { batchSize: number; webhooks: WebhookEndpoint[]; massTagId?: number },
 ): AsyncGenerator<RecipientBatch> | RecipientBatch[] {
+  // An item the agency marks for broadcast goes to the whole tag by one mass send instead of
+  // one notice per subscriber (who would otherwise get it twice).
+  if (channel === 'wechat-oa' && doc.broadcast && options.massTagId) {
+    return after ? [] : [{ recipients: [{ id: `tag-${options.massTagId}`, address: `tag:${options.massTagId}` }], cursor: 'all' }];
+  }
   if (channel === 'wechat-oa' || channel === 'wechat-mp') return subscriptionBatches(db, channel, doc, after, options.batchSize);
   if (channel === 'webhook') {
     return after ? [] : [{ recipients: options.webhooks.map((w) => ({ id: w.id, address: w.url })), cursor: 'all' }];

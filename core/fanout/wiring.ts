@@ -24,6 +24,7 @@ export function fanOutDeps(
     site,
     webhooks: wired.webhooks,
     mp: wired.mp,
+    ...(config.wechatOaMassTag ? { massTagId: config.wechatOaMassTag } : {}),
     throttle: (channel) => {
       let throttle = throttles.get(channel);
       if (!throttle) throttles.set(channel, (throttle = createThrottle(config.throttle)));

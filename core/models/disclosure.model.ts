@@ -71,6 +71,8 @@ export interface DisclosureRecord {
   /** The region and its parents (`11`, `1101`, `110105`), so a prefix filter is an equality match. */
   regionPath: string[];
   projectCode?: string;
+  /** Marked by the agency for a mass send to the official account's followers' tag. */
+  broadcast?: boolean;
   formedAt: string;
   basis: ResponsibilityBasis;
   status: DisclosureStatus;
@@ -111,6 +113,7 @@ const disclosureSchema = new Schema<DisclosureRecord>(
     region: { type: String, required: true },
     regionPath: { type: [String], required: true },
     projectCode: { type: String },
+    broadcast: { type: Boolean },
     formedAt: { type: String, required: true },
     basis: { type: String, enum: RESPONSIBILITY_BASES, required: true },
     status: { type: String, enum: DISCLOSURE_STATUSES, required: true },
