@@ -75,3 +75,25 @@ describe('redactUri', () => {
     expect(redactUri('mongodb://db1/gongkai')).toBe('mongodb://db1/gongkai');
   });
 });
+
+describe('channel configuration', () => {
+  it('sends every channel to the sandbox without credentials', () => {
+    const { channels } = loadConfig({});
+    expect(channels.wechatOa).toBeUndefined();
+    expect(channels.weiboToken).toBeUndefined();
+    expect(channels.sandbox).toEqual({ forced: false, port: 3100 });
+  });
+
+  it('uses real credentials when all three of an app are set, unless GONGKAI_SANDBOX=1', () => {
+    const env = { WECHAT_OA_APPID: 'wx1234567890', WECHAT_OA_SECRET: 'secret-12345', WECHAT_OA_TEMPLATE_ID: 'tpl-1234' };
+    expect(loadConfig(env).channels.wechatOa).toEqual({ appId: 'wx1234567890', secret: 'secret-12345', templateId: 'tpl-1234' });
+    expect(loadConfig({ ...env, GONGKAI_SANDBOX: '1' }).channels.wechatOa).toBeUndefined();
+  });
+
+  it('refuses half-configured apps and webhooks without a secret, naming the variables', () => {
+    expect(() => loadConfig({ WECHAT_MP_APPID: 'wx1234567890' })).toThrow(/^WECHAT_MP_APPID, WECHAT_MP_SECRET and WECHAT_MP_TEMPLATE_ID must be set together$/);
+    expect(() => loadConfig({ WEBHOOK_URLS: 'https://ggzy.example.gov.cn/hook' })).toThrow(/^WEBHOOK_SECRET must be set/);
+    expect(() => loadConfig({ WEBHOOK_URLS: 'ftp://x' })).toThrow(/^WEBHOOK_URLS /);
+    expect(() => loadConfig({ WECHAT_OA_MASS_TAG: '2' })).toThrow(/^WECHAT_OA_MASS_TAG /);
+  });
+});
