@@ -14,7 +14,7 @@ import { createServices } from '../core/services.ts';
 import { createMassBudget } from '../core/wechat-state/mass-budget.ts';
 import { createMongoTokenStore } from '../core/wechat-state/mongo-token-store.ts';
 import { enqueueFanOut } from '../jobs/fan-out.job.ts';
-import type { ProcessRole, Queue } from '../jobs/queue.ts';
+import { queueDepth, type ProcessRole, type Queue } from '../jobs/queue.ts';
 import { startQueue } from '../jobs/worker.ts';
 
 export interface Service {
@@ -62,7 +62,7 @@ export async function serve(config: Config, role: ProcessRole): Promise<Service>
       massBudget: createMassBudget(db),
       sandbox,
     });
-    const metrics = createMetrics();
+    const metrics = createMetrics(() => queueDepth(db!.db!));
     const site = { baseUrl: config.http.publicBaseUrl, miniProgramPage: config.channels.mpPage };
     const fanOut = fanOutDeps(db, config.channels, wired, site, logger, metrics);
     queue = await startQueue({ db, role, pollMs: config.jobs.pollMs, logger, fanOut });

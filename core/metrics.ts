@@ -1,7 +1,10 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-/** One registry per process, scraped at /metrics. */
-export function createMetrics() {
+/**
+ * One registry per process, scraped at /metrics. `queueDepth`, when given, is read at scrape
+ * time: jobs due and not yet taken, by name.
+ */
+export function createMetrics(queueDepth?: () => Promise<Record<string, number>>) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'gongkai_' });
   return {
@@ -27,9 +30,14 @@ export function createMetrics() {
     }),
     queueDepth: new Gauge({
       name: 'gongkai_job_queue_depth',
-      help: 'Jobs waiting in the queue, by name',
+      help: 'Jobs due and not yet taken by a worker, by name',
       labelNames: ['job'] as const,
       registers: [registry],
+      async collect() {
+        if (!queueDepth) return;
+        this.reset();
+        for (const [job, n] of Object.entries(await queueDepth())) this.set({ job }, n);
+      },
     }),
   };
 }

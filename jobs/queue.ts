@@ -13,6 +13,18 @@ export interface QueueOptions {
   logger: Logger;
 }
 
+/** Jobs due and not locked, by name: the backlog a scrape of /metrics reports. */
+export async function queueDepth(db: Db): Promise<Record<string, number>> {
+  const rows = await db
+    .collection('jobs')
+    .aggregate<{ _id: string; n: number }>([
+      { $match: { nextRunAt: { $lte: new Date() }, lockedAt: null } },
+      { $group: { _id: '$name', n: { $sum: 1 } } },
+    ])
+    .toArray();
+  return Object.fromEntries(rows.map((r) => [r._id, r.n]));
+}
+
 export interface Queue {
   readonly agenda: Agenda;
   /** True once this process takes jobs (roles `all` and `worker`). */

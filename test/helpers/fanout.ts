@@ -16,6 +16,7 @@ import { createServices } from '../../core/services.ts';
 import { createMassBudget } from '../../core/wechat-state/mass-budget.ts';
 import { createMongoTokenStore } from '../../core/wechat-state/mongo-token-store.ts';
 import { enqueueFanOut } from '../../jobs/fan-out.job.ts';
+import { queueDepth } from '../../jobs/queue.ts';
 import { startQueue } from '../../jobs/worker.ts';
 import { connectTestDb } from './db.ts';
 import { captureLogs } from './logs.ts';
@@ -53,7 +54,7 @@ export async function fanOutWorld(label: string, env: Record<string, string> = {
   const config = loadConfig({ ...sandboxEnv(sandbox.url), FANOUT_BATCH: '50', ...env });
   const { logger, lines } = captureLogs('warn');
   const wired = createChannels({ config: config.channels, tokenStore: createMongoTokenStore(db), massBudget: createMassBudget(db) });
-  const metrics = createMetrics();
+  const metrics = createMetrics(() => queueDepth(db.db!));
   const deps: FanOutDeps = { ...fanOutDeps(db, config.channels, wired, { baseUrl: BASE_URL, miniProgramPage: 'pages/detail/detail' }, logger, metrics), random: () => 0 };
   const queue = await startQueue({ db, role: 'all', pollMs: 200, logger, fanOut: deps });
   const services = createServices(db, { logger, fanOutChannels: [...wired.channels.keys()], enqueueFanOut: enqueueFanOut(queue.agenda) });

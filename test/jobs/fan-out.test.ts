@@ -147,5 +147,6 @@ describe('metrics', () => {
     expect(res.status).toBe(200);
     expect(res.text).toMatch(/gongkai_deliveries_total\{channel="wechat-oa",state="sent"\} [1-9]/);
     expect(res.text).toContain('gongkai_send_duration_seconds_bucket');
+    expect(res.text).toContain('# TYPE gongkai_job_queue_depth gauge');
   });
 });
