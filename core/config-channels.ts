@@ -28,6 +28,17 @@ export const channelEnvShape = {
     emptyToUndefined,
     z.coerce.number({ error: 'must be a WeChat tag id' }).int({ error: 'must be a WeChat tag id' }).min(100, { error: 'must be a WeChat tag id (0-99 are reserved)' }).optional(),
   ),
+  WECHAT_OA_TOKEN: optional(
+    z.string().regex(/^[A-Za-z0-9]{3,32}$/, { error: 'must be the 3-32 letter/digit Token set in the official account console' }),
+  ),
+  WECHAT_OA_AES_KEY: optional(
+    z.string().regex(/^[A-Za-z0-9]{43}$/, { error: 'must be the 43-character EncodingAESKey' }),
+  ),
+  WECHAT_MP_TEMPLATE_KIND: z.preprocess(
+    emptyToUndefined,
+    z.enum(['one-time', 'long-term'], { error: 'must be one-time or long-term' }).default('one-time'),
+  ),
+  SESSION_SECRET: optional(z.string().min(32, { error: 'must be at least 32 characters' })),
   WECHAT_MP_APPID: optional(z.string().regex(/^wx[0-9A-Za-z_-]{4,30}$/, { error: 'must be an app id starting with wx' })),
   WECHAT_MP_SECRET: optional(z.string().min(8, { error: 'must be the app secret' })),
   WECHAT_MP_TEMPLATE_ID: optional(z.string().min(4, { error: 'must be a template id' })),
@@ -61,6 +72,12 @@ export interface ChannelsConfig {
   /** Real credentials, or undefined: then the sandbox app is used. */
   wechatOa?: WechatAppConfig;
   wechatMp?: WechatAppConfig;
+  /** Server configuration of the official account's callback (服务器配置). */
+  oaCallback: { token: string; aesKey?: string };
+  /** Whether the mini-program's subscribe template is one-time (一次性) or long-term (长期). */
+  mpTemplateKind: 'one-time' | 'long-term';
+  /** Signs residents' mini-program sessions; the same value on every API process. */
+  sessionSecret?: string;
   /** Followers' tag that items marked `broadcast` are mass-sent to (4 a month per follower). */
   wechatOaMassTag?: number;
   mpPage: string;
@@ -93,6 +110,10 @@ export function channelsConfig(e: ChannelEnv): ChannelsConfig | { error: string 
     wechatOa: oa,
     wechatMp: mp,
     wechatOaMassTag: e.WECHAT_OA_MASS_TAG,
+    // Without a configured token the sandbox's is used, so the callback works on a dev machine.
+    oaCallback: { token: e.WECHAT_OA_TOKEN ?? 'sandboxtoken', ...(e.WECHAT_OA_AES_KEY ? { aesKey: e.WECHAT_OA_AES_KEY } : {}) },
+    mpTemplateKind: e.WECHAT_MP_TEMPLATE_KIND,
+    ...(e.SESSION_SECRET ? { sessionSecret: e.SESSION_SECRET } : {}),
     mpPage: e.WECHAT_MP_PAGE,
     weiboBase: e.WEIBO_API_BASE.replace(/\/+$/, ''),
     weiboToken: forced ? undefined : e.WEIBO_ACCESS_TOKEN,

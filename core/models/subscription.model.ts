@@ -28,6 +28,8 @@ export interface SubscriptionRecord {
   applicationNumber: string;
   /** Segmented keywords; all must occur in the disclosure's search tokens. Empty: no keyword filter. */
   keywords: string[];
+  /** The keywords as the resident typed them, for display. */
+  keywordText?: string;
   active: boolean;
   createdAt: Date;
   updatedAt: Date;
@@ -46,6 +48,7 @@ const subscriptionSchema = new Schema<SubscriptionRecord>(
     projectCode: { type: String, required: true, default: ANY },
     applicationNumber: { type: String, required: true, default: ANY },
     keywords: { type: [String], default: [] },
+    keywordText: { type: String },
     active: { type: Boolean, required: true, default: true },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
