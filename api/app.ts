@@ -19,6 +19,8 @@ import { disclosureRoutes } from './routes/disclosures.routes.ts';
 import { feedRoutes } from './routes/feeds.routes.ts';
 import { healthRoutes, type HealthDeps } from './routes/health.routes.ts';
 import { publicRoutes } from './routes/public.routes.ts';
+import { residentRoutes, type ResidentDeps } from './routes/residents.routes.ts';
+import { requireResident } from './middleware/resident-auth.ts';
 import { reportRoutes } from './routes/reports.routes.ts';
 
 export interface AppDeps extends HealthDeps {
@@ -30,6 +32,8 @@ export interface AppDeps extends HealthDeps {
   metrics?: Metrics;
   /** When channels run against the in-process sandbox: what it received. */
   sandboxOutbox?: SandboxOutbox;
+  /** Mini-program residents' endpoints, when a mini-program is configured. */
+  residents?: ResidentDeps;
   /** Requests per minute per client on the public (keyless) endpoints. */
   publicRateLimit?: number;
 }
@@ -62,6 +66,7 @@ export function createApp(deps: AppDeps): Koa {
       ...deliveryRoutes(deps.services),
     );
   }
+  if (deps.residents) specs.push(...residentRoutes(deps.residents));
   if (deps.metrics) specs.push(metricsRoute(deps.metrics));
   if (deps.sandboxOutbox) specs.push(sandboxOutboxRoute(deps.sandboxOutbox));
   specs.push(
@@ -80,7 +85,8 @@ export function createApp(deps: AppDeps): Koa {
 
   const router = new Router();
   const limiter = rateLimit(deps.publicRateLimit ?? 600);
-  mount(router, deps.db, specs, (spec) => (!spec.auth && spec.tag !== 'health' ? [limiter] : []));
+  const resident = deps.residents ? requireResident(deps.db, deps.residents.sessions) : undefined;
+  mount(router, deps.db, specs, (spec) => (!spec.auth && spec.tag !== 'health' ? [limiter] : []), resident);
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true }));
   return app;

@@ -40,7 +40,11 @@ export function openApiDocument(specs: RouteSpec[], baseUrl: string) {
   for (const spec of specs) {
     const path = spec.path.replace(/:(\w+)/g, '{$1}');
     const responses = Object.fromEntries(
-      Object.entries({ ...spec.responses, ...(spec.auth ? { 401: 'missing or invalid API key', 403: 'role or agency not allowed' } : {}) }).map(
+      Object.entries({
+        ...spec.responses,
+        ...(spec.auth ? { 401: 'missing or invalid API key', 403: 'role or agency not allowed' } : {}),
+        ...(spec.resident ? { 401: 'not signed in, or the session expired' } : {}),
+      }).map(
         ([status, description]) => [
           status,
           Number(status) >= 400
@@ -54,6 +58,7 @@ export function openApiDocument(specs: RouteSpec[], baseUrl: string) {
       summary: spec.summary,
       tags: [spec.tag],
       ...(spec.auth ? { security: [{ apiKey: [] }], 'x-roles': spec.auth } : {}),
+      ...(spec.resident ? { security: [{ residentSession: [] }] } : {}),
       parameters: [
         ...parameters(spec.params, 'path'),
         ...parameters(spec.query, 'query'),
@@ -71,7 +76,12 @@ export function openApiDocument(specs: RouteSpec[], baseUrl: string) {
       description: '公共资源配置领域政府信息公开：发布一次，全渠道送达。Content schemas per item type: GET /api/v1/catalogue.',
     },
     servers: [{ url: baseUrl }],
-    components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'gk_… API key from `npx gongkai key create`' } } },
+    components: {
+      securitySchemes: {
+        apiKey: { type: 'http', scheme: 'bearer', description: 'gk_… API key from `npx gongkai key create`' },
+        residentSession: { type: 'http', scheme: 'bearer', description: 'ms1.… session from POST /api/v1/mp/login' },
+      },
+    },
     paths,
   };
 }

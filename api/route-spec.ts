@@ -24,6 +24,8 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   tag: string;
   /** Roles allowed; absent means public. */
   auth?: Role[];
+  /** A signed-in mini-program resident (session from /api/v1/mp/login). */
+  resident?: boolean;
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
@@ -44,11 +46,14 @@ export function mount(
   db: Connection,
   specs: RouteSpec[],
   extra: (spec: RouteSpec) => Middleware[] = () => [],
+  resident?: Middleware,
 ): void {
   for (const spec of specs) {
+    if (spec.resident && !resident) throw new Error(`${spec.path} needs resident sessions`);
     const handlers = [
       ...extra(spec),
       ...(spec.auth ? [requireKey(db, ...spec.auth)] : []),
+      ...(spec.resident ? [resident!] : []),
       async (ctx: Context) => {
         const input = {
           params: spec.params ? spec.params.parse(ctx.params) : ctx.params,

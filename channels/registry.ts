@@ -25,6 +25,8 @@ export interface ChannelWiring {
 
 export interface WiredChannels {
   channels: Map<ChannelId, Channel>;
+  /** The mini-program's client, also used for residents' login (code2Session). */
+  mpClient: WechatClient;
   webhooks: { id: string; url: string }[];
   mp: { appId: string; templateId: string };
 }
@@ -68,6 +70,7 @@ export function createChannels({ config, tokenStore, massBudget, sandbox }: Chan
   if (urls.length && secret) channels.set('webhook', createWebhookChannel({ secret, timeoutMs: 10_000 }));
   return {
     channels,
+    mpClient,
     webhooks: urls.map((url) => ({ id: createHash('sha256').update(url).digest('hex').slice(0, 16), url })),
     mp: { appId: mp.appId, templateId: mp.templateId },
   };

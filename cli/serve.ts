@@ -10,6 +10,7 @@ import type { FerretDBHandle } from '../core/embedded/ferretdb-process.ts';
 import { fanOutDeps } from '../core/fanout/wiring.ts';
 import { createLogger } from '../core/logger.ts';
 import { createMetrics } from '../core/metrics.ts';
+import { createSessions } from '../core/residents/session.ts';
 import { createServices } from '../core/services.ts';
 import { createMassBudget } from '../core/wechat-state/mass-budget.ts';
 import { createMongoTokenStore } from '../core/wechat-state/mongo-token-store.ts';
@@ -63,6 +64,9 @@ export async function serve(config: Config, role: ProcessRole): Promise<Service>
       sandbox,
     });
     const metrics = createMetrics(() => queueDepth(db!.db!));
+    if (!config.channels.sessionSecret && role !== 'worker') {
+      logger.warn('SESSION_SECRET is not set: residents’ sessions end when this process restarts and are not shared between API processes');
+    }
     const site = { baseUrl: config.http.publicBaseUrl, miniProgramPage: config.channels.mpPage };
     const fanOut = fanOutDeps(db, config.channels, wired, site, logger, metrics);
     queue = await startQueue({ db, role, pollMs: config.jobs.pollMs, logger, fanOut });
@@ -79,6 +83,12 @@ export async function serve(config: Config, role: ProcessRole): Promise<Service>
         services,
         metrics,
         sandboxOutbox: sandbox?.outbox,
+        residents: {
+          db,
+          sessions: createSessions(config.channels.sessionSecret),
+          wechat: wired.mpClient,
+          template: { templateId: wired.mp.templateId, kind: config.channels.mpTemplateKind },
+        },
         bodyLimit: config.http.bodyLimit,
         publicBaseUrl: config.http.publicBaseUrl,
         publicRateLimit: config.http.publicRateLimit,

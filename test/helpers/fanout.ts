@@ -12,6 +12,7 @@ import { createMetrics } from '../../core/metrics.ts';
 import { consentCollection, consentId } from '../../core/models/consent.model.ts';
 import { subscriberCollection } from '../../core/models/subscriber.model.ts';
 import { ANY, subscriptionCollection, type SubscriptionRecord } from '../../core/models/subscription.model.ts';
+import { createSessions } from '../../core/residents/session.ts';
 import { createServices } from '../../core/services.ts';
 import { createMassBudget } from '../../core/wechat-state/mass-budget.ts';
 import { createMongoTokenStore } from '../../core/wechat-state/mongo-token-store.ts';
@@ -58,7 +59,13 @@ export async function fanOutWorld(label: string, env: Record<string, string> = {
   const deps: FanOutDeps = { ...fanOutDeps(db, config.channels, wired, { baseUrl: BASE_URL, miniProgramPage: 'pages/detail/detail' }, logger, metrics), random: () => 0 };
   const queue = await startQueue({ db, role: 'all', pollMs: 200, logger, fanOut: deps });
   const services = createServices(db, { logger, fanOutChannels: [...wired.channels.keys()], enqueueFanOut: enqueueFanOut(queue.agenda) });
-  const app = createApp({ logger, db, queue, services, metrics, bodyLimit: '1mb', publicBaseUrl: BASE_URL, trustProxy: true }).callback();
+  const residents = {
+    db,
+    sessions: createSessions('test-session-secret-0123456789abcdef'),
+    wechat: wired.mpClient,
+    template: { templateId: wired.mp.templateId, kind: config.channels.mpTemplateKind },
+  };
+  const app = createApp({ logger, db, queue, services, metrics, residents, bodyLimit: '1mb', publicBaseUrl: BASE_URL, trustProxy: true }).callback();
   afterAll(async () => {
     await queue.stop(2_000);
     await sandbox.close();

@@ -1,0 +1,65 @@
+import type { Collection } from 'mongodb';
+import type { Connection } from 'mongoose';
+import { isDuplicateKeyError } from '../db.ts';
+import { deliveryCollection, type DeliveryRecord } from '../models/delivery.model.ts';
+import { subscriberCollection } from '../models/subscriber.model.ts';
+import { subscriptionCollection } from '../models/subscription.model.ts';
+import { findSubscriber } from '../subscriptions/subscribers.ts';
+import type { CallbackDeps } from './handle-push.ts';
+import { pendingTemplateResults, type DeliveryStatus, type DeliveryStatusFields } from './store.ts';
+
+/**
+ * A follower left: template messages to them would fail (43004), so their subscriptions stop
+ * matching. They are deactivated, not deleted: leaving is not 退订, and the records still show
+ * why this follower stopped receiving.
+ */
+export async function unfollow(deps: Pick<CallbackDeps, 'db' | 'appId' | 'now'>, openid: string): Promise<void> {
+  const subscriber = await findSubscriber(deps.db, deps.appId, openid);
+  if (!subscriber) return;
+  const now = deps.now();
+  await subscriberCollection(deps.db).updateOne({ _id: subscriber._id }, { $set: { status: 'unfollowed', updatedAt: now } });
+  await subscriptionCollection(deps.db).updateMany({ subscriberId: subscriber._id, active: true }, { $set: { active: false, updatedAt: now } });
+}
+
+/** TEMPLATESENDJOBFINISH `Status` (wechat.md §3.2; the spacing of the last one varies). */
+export function deliveryStatusOf(status: string | undefined): DeliveryStatus {
+  const s = (status ?? '').toLowerCase().replace(/\s+/g, '');
+  if (s === 'success') return 'delivered';
+  if (s === 'failed:userblock') return 'user-blocked';
+  if (s === 'failed:systemfailed') return 'system-failed';
+  return 'unknown';
+}
+
+/**
+ * Records what WeChat says became of a template message. Only `deliveryStatus` changes: the
+ * delivery's `state` stays `sent` (accepted by the vendor; see core/GLOSSARY.md). When no
+ * delivery carries the msgid yet (WeChat was faster than the worker's write), the result waits
+ * in `wechat_template_results` for applyPendingTemplateResults (maintenance.ts).
+ */
+export async function recordTemplateResult(
+  deps: Pick<CallbackDeps, 'db' | 'now' | 'logger'>,
+  msgId: string | undefined,
+  status: string | undefined,
+): Promise<void> {
+  if (!msgId || !/^\d{1,20}$/.test(msgId)) return;
+  const deliveryStatus = deliveryStatusOf(status);
+  const now = deps.now();
+  if (await setDeliveryStatus(deps.db, msgId, deliveryStatus, now)) return;
+  try {
+    await pendingTemplateResults(deps.db).insertOne({ _id: msgId, deliveryStatus, at: now });
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+  }
+  deps.logger.info({ msgId, deliveryStatus }, 'template result for an unknown msgid kept for later');
+}
+
+/** Sets the vendor's outcome on the OA delivery that carries this msgid; false when there is none. */
+export async function setDeliveryStatus(db: Connection, msgId: string, deliveryStatus: DeliveryStatus, at: Date): Promise<boolean> {
+  // The delivery model does not declare these fields (yet); the collection takes them as they are.
+  const deliveries = deliveryCollection(db) as unknown as Collection<DeliveryRecord & DeliveryStatusFields>;
+  const result = await deliveries.updateOne(
+    { externalId: msgId, channel: 'wechat-oa' },
+    { $set: { deliveryStatus, deliveryStatusAt: at, updatedAt: at } },
+  );
+  return result.matchedCount > 0;
+}
