@@ -21,6 +21,7 @@ import { healthRoutes, type HealthDeps } from './routes/health.routes.ts';
 import { publicRoutes } from './routes/public.routes.ts';
 import { residentRoutes, type ResidentDeps } from './routes/residents.routes.ts';
 import { requireResident } from './middleware/resident-auth.ts';
+import { wechatOaRoutes } from './routes/wechat-oa.routes.ts';
 import { reportRoutes } from './routes/reports.routes.ts';
 
 export interface AppDeps extends HealthDeps {
@@ -34,6 +35,8 @@ export interface AppDeps extends HealthDeps {
   sandboxOutbox?: SandboxOutbox;
   /** Mini-program residents' endpoints, when a mini-program is configured. */
   residents?: ResidentDeps;
+  /** The official account's callback (服务器配置); absent: /wechat/oa is not served. */
+  wechatOaCallback?: { appId: string; token: string; aesKey?: string; pseudonymKey?: string };
   /** Requests per minute per client on the public (keyless) endpoints. */
   publicRateLimit?: number;
 }
@@ -53,6 +56,12 @@ export function createApp(deps: AppDeps): Koa {
   app.use(errorHandler());
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: deps.bodyLimit, jsonStrict: true, encoding: 'utf-8' }));
   app.use(rejectUnsafeKeys());
+  if (deps.wechatOaCallback) {
+    // XML from WeChat's servers: its own body reading, signatures, no rate limit.
+    const oa = wechatOaRoutes({ db: deps.db, logger: deps.logger, ...deps.wechatOaCallback });
+    app.use(oa.routes());
+    app.use(oa.allowedMethods({ throw: true }));
+  }
 
   const baseUrl = deps.publicBaseUrl ?? 'http://127.0.0.1:3000';
   const specs: RouteSpec[] = [...healthRoutes({ ...deps, calendar: deps.services?.calendar })];

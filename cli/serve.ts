@@ -1,7 +1,7 @@
 import type { Connection } from 'mongoose';
 import { createApp } from '../api/app.ts';
 import { listen, type HttpServer } from '../api/server.ts';
-import { createChannels, needsSandbox } from '../channels/registry.ts';
+import { createChannels, needsSandbox, SANDBOX_APPS } from '../channels/registry.ts';
 import { startLocalSandbox, type LocalSandbox } from '../channels/sandbox/start-local.ts';
 import { redactUri, type Config } from '../core/config.ts';
 import { connectDb } from '../core/db.ts';
@@ -83,6 +83,11 @@ export async function serve(config: Config, role: ProcessRole): Promise<Service>
         services,
         metrics,
         sandboxOutbox: sandbox?.outbox,
+        wechatOaCallback: {
+          appId: config.channels.wechatOa?.appId ?? SANDBOX_APPS.oa.appId,
+          ...config.channels.oaCallback,
+          ...(config.channels.sessionSecret ? { pseudonymKey: config.channels.sessionSecret } : {}),
+        },
         residents: {
           db,
           sessions: createSessions(config.channels.sessionSecret),

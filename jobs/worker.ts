@@ -1,6 +1,7 @@
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
 import type { FanOutDeps } from '../core/fanout/deps.ts';
+import { defineCallbackJobs, scheduleCallbackMaintenance } from './callback.job.ts';
 import { defineFanOutJobs, scheduleOutboxSweep } from './fan-out.job.ts';
 import { createQueue, type ProcessRole, type Queue } from './queue.ts';
 
@@ -21,7 +22,11 @@ export async function startQueue({ db, role, pollMs, logger, fanOut }: WorkerDep
   if (!db.db) throw new Error('database connection is not open');
   const queue = createQueue({ db: db.db, role, pollMs, logger: logger.child({ module: 'jobs' }) });
   if (fanOut) defineFanOutJobs(queue.agenda, fanOut);
+  defineCallbackJobs(queue.agenda, { db, now: () => new Date() });
   await queue.start();
-  if (fanOut && queue.takesJobs) await scheduleOutboxSweep(queue.agenda);
+  if (queue.takesJobs) {
+    if (fanOut) await scheduleOutboxSweep(queue.agenda);
+    await scheduleCallbackMaintenance(queue.agenda);
+  }
   return queue;
 }

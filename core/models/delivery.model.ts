@@ -29,6 +29,9 @@ export interface DeliveryRecord {
   claimedAt?: Date;
   nextAttemptAt?: Date;
   sentAt?: Date;
+  /** What WeChat reported later (TEMPLATESENDJOBFINISH): sent ≠ delivered. */
+  deliveryStatus?: 'delivered' | 'user-blocked' | 'system-failed' | 'unknown';
+  deliveryStatusAt?: Date;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -52,6 +55,8 @@ const deliverySchema = new Schema<DeliveryRecord>(
     claimedAt: { type: Date },
     nextAttemptAt: { type: Date },
     sentAt: { type: Date },
+    deliveryStatus: { type: String },
+    deliveryStatusAt: { type: Date },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
   },

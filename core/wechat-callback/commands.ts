@@ -58,10 +58,17 @@ function parseSubscribeArgs(rest: string): Command {
   const tokens = rest.replace(/(\D)(\d)/g, '$1 $2').replace(/(\d)(\D)/g, '$1 $2').split(/\s+/).filter(Boolean);
   for (const token of tokens) {
     const fieldCode = FIELD_WORDS.get(token);
-    if (fieldCode && !input.field) input.field = fieldCode;
-    else if (/^\d{6}$/.test(token) && !input.region) input.region = token;
-    else if (/^\d+$/.test(token)) return { kind: 'subscribe-usage', problem: '行政区划代码应为6位数字，如 110105' };
-    else return { kind: 'subscribe-usage', problem: `未能识别「${token.slice(0, 20)}」` };
+    if (fieldCode) {
+      if (input.field) return { kind: 'subscribe-usage', problem: '一条订阅只能选一个领域，请分开发送' };
+      input.field = fieldCode;
+    } else if (/^\d{6}$/.test(token)) {
+      if (input.region) return { kind: 'subscribe-usage', problem: '一条订阅只能选一个行政区划，请分开发送' };
+      input.region = token;
+    } else if (/^\d+$/.test(token)) {
+      return { kind: 'subscribe-usage', problem: '行政区划代码应为6位数字，如 110105' };
+    } else {
+      return { kind: 'subscribe-usage', problem: `未能识别「${token.slice(0, 20)}」` };
+    }
   }
   return checked(input);
 }

@@ -14,6 +14,7 @@ class BadXmlError extends AppError {
  * Entities are never expanded: no DTD is accepted at all (billion laughs, external entities),
  * and the parser's own entity processing is off as a second line. Values stay strings: no
  * number parsing, which would round MsgId (int64) and turn openids like `1e5…` into numbers.
+ * Predefined entities (`&amp;`) outside CDATA stay as written; WeChat sends its text in CDATA.
  */
 const parser = new XMLParser({
   processEntities: false,

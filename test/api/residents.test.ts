@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SANDBOX_APPS } from '../../channels/registry.ts';
-import { fanOutWorld } from '../helpers/fanout.ts';
+import { pushXml, signPush } from '../../core/wechat-callback/push-builder.ts';
+import { fanOutWorld, OA_CALLBACK_TOKEN } from '../helpers/fanout.ts';
 import { agencyWithKey, allocationContent, allocationResult } from '../helpers/registry.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -162,5 +163,32 @@ describe('end to end: follow my application', () => {
     expect(received).toHaveLength(1);
     expect(JSON.stringify(received[0]!.body)).toContain('第二批分配结果');
     expect(JSON.stringify(received[0]!.body)).toContain(`id=${mine}`);
+  });
+});
+
+describe('end to end: an official-account follower subscribes by keyword', () => {
+  it('gets a template message for the result listing their number, through the real callback', async () => {
+    const agency = await agencyWithKey(db, 'bj-haidian-zjw');
+    const openid = 'follower-e2e';
+    sandbox.wechat.addFollower(SANDBOX_APPS.oa.appId, openid);
+    const now = new Date();
+    const say = async (fields: Record<string, string | number>) => {
+      const xml = pushXml({ ToUserName: 'gh_gongkai', FromUserName: openid, CreateTime: Math.floor(now.getTime() / 1000), ...fields });
+      const { query, body } = signPush({ token: OA_CALLBACK_TOKEN, appId: SANDBOX_APPS.oa.appId }, xml, { now });
+      const res = await http().post('/wechat/oa').query(query).set('Content-Type', 'text/xml').send(body);
+      expect(res.status).toBe(200);
+      return res.text;
+    };
+    expect(await say({ MsgType: 'event', Event: 'subscribe' })).toContain('订阅');
+    expect(await say({ MsgType: 'text', Content: '订阅 申请 HD2026-0888', MsgId: '7054768590064719999' })).toContain('HD2026-0888');
+
+    const created = await http().post('/api/v1/disclosures').set(agency.auth).send(allocationResult({ content: allocationContent(['HD2026-0888']) }));
+    await http().post(`/api/v1/disclosures/${created.body.id}/publish`).set(agency.auth).expect(200);
+    const sent = await waitFor(
+      async () => sandbox.outbox.list('wechat-oa').filter((e) => (e.body as { touser?: string }).touser === openid),
+      (list) => list.length >= 1,
+    );
+    expect(sent).toHaveLength(1);
+    expect((sent[0]!.body as { url: string }).url).toContain(created.body.id);
   });
 });

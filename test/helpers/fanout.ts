@@ -23,6 +23,8 @@ import { connectTestDb } from './db.ts';
 import { captureLogs } from './logs.ts';
 import { BASE_URL } from './registry.ts';
 
+export const OA_CALLBACK_TOKEN = 'fanoutworldtoken';
+
 /** The environment a gongkai process needs to treat the sandbox as the real WeChat/Weibo APIs. */
 export function sandboxEnv(sandboxUrl: string): Record<string, string> {
   return {
@@ -65,7 +67,19 @@ export async function fanOutWorld(label: string, env: Record<string, string> = {
     wechat: wired.mpClient,
     template: { templateId: wired.mp.templateId, kind: config.channels.mpTemplateKind },
   };
-  const app = createApp({ logger, db, queue, services, metrics, residents, bodyLimit: '1mb', publicBaseUrl: BASE_URL, trustProxy: true }).callback();
+  const wechatOaCallback = { appId: SANDBOX_APPS.oa.appId, token: OA_CALLBACK_TOKEN };
+  const app = createApp({
+    logger,
+    db,
+    queue,
+    services,
+    metrics,
+    residents,
+    wechatOaCallback,
+    bodyLimit: '1mb',
+    publicBaseUrl: BASE_URL,
+    trustProxy: true,
+  }).callback();
   afterAll(async () => {
     await queue.stop(2_000);
     await sandbox.close();

@@ -1,0 +1,218 @@
+/**
+ * Sentiment lexicon for comments on government posts, as data plus the rules that read it.
+ *
+ * Written by hand for this project (general Chinese emotion words, the vocabulary people use about
+ * administrations — 暗箱, 黑幕, 踢皮球, 点赞, 公开透明 — and the Weibo emoticons). The model does not
+ * trust it blindly: `scoreLexicon` turns it into a handful of dense features whose weights are
+ * learned with the rest. The point is generalisation: the training posts are about COVID, but a
+ * word such as 懒政 is negative whether or not it appeared there.
+ *
+ * Changing anything here changes the features: retrain (`npm run train:sentiment`). The model file
+ * stores `lexiconFingerprint()` and refuses to load against a different lexicon.
+ */
+import { createHash } from 'node:crypto';
+
+/** Space-separated word lists by strength; a negative strength is a negative word. */
+const WORDS: Array<[number, string]> = [
+  [2, '点赞 赞 好评 称赞 赞扬 表扬 棒 很棒 真棒 好棒 太棒了 优秀 出色 给力 厉害 牛 牛逼 威武 霸气 靠谱 良心 暖心 温暖 感动 感人 ' +
+    '感谢 谢谢 多谢 感恩 感激 致敬 敬礼 辛苦了 好样的 佩服 敬佩 骄傲 自豪 伟大 英雄 榜样 楷模 开心 高兴 快乐 幸福 喜欢 热爱 ' +
+    '喜爱 爱了 欣慰 欣喜 满意 放心 安心 完美 精彩 美好 公开透明 公开公正 公平公正 公正廉洁 廉洁 清廉 为民 惠民 利民 便民 ' +
+    '办实事 为人民服务 有担当 担当 负责任 尽职尽责 贴心 周到 高效 神速 nice good 赞同 拥护 正能量 点个赞 yyds 厉害了'],
+  [1, '好 不错 挺好 很好 真好 好的 支持 加油 希望 期待 祝福 祝愿 平安 健康 顺利 成功 胜利 美丽 漂亮 可爱 好看 舒服 方便 便捷 ' +
+    '便利 及时 迅速 快速 透明 公开 公正 公平 务实 实在 实事 负责 尽责 用心 细心 耐心 热情 专业 规范 有序 清晰 明确 详细 ' +
+    '细致 到位 落实 解决 帮助 帮忙 认可 赞成 同意 值得 推荐 喜讯 好消息 庆幸 幸运 哈哈 哈哈哈 嘻嘻 笑 安全 保障 改善 ' +
+    '进步 提升 合理 规范化 人性化 接地气 有效 管用 放心了 期盼 憧憬 平安归来 天使 守护 团结 齐心 坚强 勇敢 奉献 无私 爱'],
+  [-2, '暗箱 暗箱操作 黑幕 黑箱 不公 不公平 不公正 腐败 贪污 贪腐 受贿 贪官 狗官 蛀虫 以权谋私 权钱交易 徇私 猫腻 内定 关系户 ' +
+    '走后门 萝卜招聘 敷衍 推诿 踢皮球 不作为 乱作为 懒政 怠政 庸政 官僚 官僚主义 形式主义 走过场 作秀 造假 弄虚作假 欺骗 ' +
+    '隐瞒 瞒报 谎报 删帖 控评 甩锅 扯皮 糊弄 搪塞 失职 渎职 草菅人命 丧尽天良 缺德 黑心 无耻 可耻 不要脸 垃圾 骗子 骗局 ' +
+    '恶心 愤怒 气愤 生气 气死 火大 暴怒 愤慨 寒心 心寒 失望 绝望 崩溃 痛心 痛苦 悲伤 伤心 难过 可恨 讨厌 厌恶 憎恨 ' +
+    '恐怖 可怕 恐慌 混蛋 人渣 败类 废物 白痴 脑残 智障 傻逼 煞笔 妈蛋 卧槽 尼玛 他妈的 tmd 滚 荒唐 荒谬 离谱 吃相难看 ' +
+    '欺负 欺压 打压 压榨 霸凌 冷血 卑鄙 虚伪 双标 强拆 乱收费 乱罚款 一刀切 欠薪 石沉大海 没人管 不管不问 一拖再拖 无能'],
+  [-1, '质疑 投诉 举报 曝光 维权 求助 救救 求救 不满 不满意 差评 差劲 糟糕 混乱 乱象 拖延 拖沓 冷漠 违规 违法 特权 扰民 ' +
+    '坑 坑人 忽悠 无语 醉了 服了 奇葩 可笑 丢人 丢脸 辣眼睛 害怕 担心 担忧 焦虑 恐惧 紧张 心疼 哭 惨 悲惨 可怜 ' +
+    '委屈 憋屈 郁闷 烦 烦躁 烦死 无奈 唉 哎 累 疲惫 难受 痛 病 死 去世 牺牲 严重 危险 谣言 骂 谴责 抗议 彻查 严惩 问责 ' +
+    '追责 敷衍了事 缺乏 不足 短缺 困难 麻烦 问题 隐患 漏洞 低效 效率低 慢 太慢 没用 无用 不靠谱 假 假的 虚假 误导 骗 黑 ' +
+    '差 烂 乱 凉 惨痛 心酸 难 艰难 焦急 着急 急 悲哀 可悲 活该 窒息 迷惑 费解 离谱了 凉凉 堵心 闹心 揪心 耻辱 遗憾'],
+];
+
+/** Weibo emoticon codes and common emoji. [微笑] is the platform's sarcastic smile, hence negative. */
+const EMOTICONS: Record<string, number> = {
+  '[赞]': 2, '[心]': 2, '[good]': 2, '[鼓掌]': 2, '[爱你]': 2, '[太开心]': 2, '[给力]': 2, '[威武]': 2, '[中国赞]': 2,
+  '[给你小心心]': 2, '[好喜欢]': 2, '[好爱哦]': 2, '[赞啊]': 2, '[哈哈]': 1.5, '[加油]': 1.5, '[鲜花]': 1.5, '[嘻嘻]': 1.5,
+  '[耶]': 1.5, '[亲亲]': 1.5, '[笑哈哈]': 1.5, '[抱抱]': 1, '[作揖]': 1, '[拳头]': 1, '[ok]': 1, '[憧憬]': 1, '[偷笑]': 1,
+  '[握手]': 1, '[可爱]': 1, '[礼物]': 1, '[酷]': 1, '[色]': 1, '[太阳]': 0.5, '[二哈]': 0.3,
+  '[怒]': -2, '[怒骂]': -2, '[伤心]': -2, '[失望]': -2, '[鄙视]': -2, '[生气]': -2, '[崩溃]': -2, '[裂开]': -1.5,
+  '[泪]': -1.5, '[悲伤]': -1.5, '[抓狂]': -1.5, '[吐]': -1.5, '[委屈]': -1.5, '[哭]': -1.5, '[弱]': -1.5, '[惊恐]': -1.5,
+  '[苦涩]': -1.5, '[衰]': -1, '[哼]': -1, '[左哼哼]': -1, '[右哼哼]': -1, '[晕]': -1, '[费解]': -1, '[跪了]': -1,
+  '[允悲]': -1, '[微笑]': -1, '[黑线]': -1, '[打脸]': -1, '[傻眼]': -1, '[闭嘴]': -1, '[生病]': -1, '[no]': -1,
+  '[笑cry]': -0.5, '[汗]': -0.5, '[疑问]': -0.5, '[摊手]': -0.5, '[拜拜]': -0.5, '[可怜]': -0.5, '[感冒]': -0.5,
+  '[无聊]': -0.5, '[困]': -0.5, '[吃瓜]': -0.3, '[doge]': -0.2,
+  '👍': 2, '❤': 2, '❤️': 2, '😊': 1.5, '😄': 1.5, '🙏': 1, '💪': 1.5, '🌹': 1, '😂': 0.3,
+  '😭': -1.5, '😡': -2, '😠': -2, '💔': -2, '😤': -1.5, '🙄': -1,
+};
+
+/** Negators. A token starting with one (不透明, 没意思) is read as negator + rest when the rest is a word. */
+const NEGATORS = new Set('不 没 没有 未 别 无 非 莫 勿 不是 并非 并不 并没有 从不 从没 毫不 毫无 绝不 决不 从未 尚未 不会 不能 不要 不用 不必 不太 不够 不怎么 一点也不 根本不 根本没有'.split(' '));
+const NEGATOR_PREFIXES = ['根本不', '一点也不', '不怎么', '不太', '不够', '不是', '没有', '不', '没', '未', '无', '别'];
+
+/** Degree adverbs and their multipliers: intensifiers above 1, down-toners below. */
+const DEGREE: Record<string, number> = {
+  极其: 2, 极度: 2, 极为: 2, 万分: 2, 无比: 2, 最: 1.8, 太: 1.8, 超: 1.8, 超级: 1.8, 非常: 1.8, 特别: 1.8, 十分: 1.6,
+  相当: 1.5, 简直: 1.5, 实在: 1.5, 格外: 1.5, 巨: 1.5, 贼: 1.5, 好: 1.5, 真: 1.4, 真的: 1.4, 真是: 1.4, 很: 1.3,
+  更: 1.3, 更加: 1.3, 越来越: 1.3, 挺: 1.2, 蛮: 1.2, 比较: 0.8, 还算: 0.7, 有点: 0.5, 有些: 0.5, 有一点: 0.5,
+  一点: 0.5, 稍微: 0.5, 稍: 0.5, 略: 0.5, 略微: 0.5, 些许: 0.5,
+};
+
+/** Rhetorical questions read as complaints in comments on official posts, whatever their words. */
+const RHETORICAL: Array<[RegExp, string]> = [
+  [/难道.{0,24}?[吗么嘛]/g, '难道…吗'], [/凭什么|凭啥/g, '凭什么'], [/怎么可能/g, '怎么可能'], [/怎么能/g, '怎么能'],
+  [/有(什么|啥)用/g, '有什么用'], [/何必|何苦/g, '何必'], [/岂不是?|岂能/g, '岂…'], [/还好意思/g, '还好意思'],
+  [/(有没有|没有?)人管|谁来管|管不管/g, '没人管'], [/不是说.{0,16}?[吗么]/g, '不是说…吗'], [/就这[?？]/g, '就这?'],
+  [/(为什么|为啥|咋)[^,.!?。，！？]{0,24}[?？]/g, '为什么…?'],
+];
+
+/**
+ * Cheap sarcasm markers; when one is present, praise words in the same text count against.
+ * 真是好样的 is also said sincerely, so it only counts next to something negative (true below).
+ */
+const SARCASM: Array<[RegExp, string, boolean]> = [
+  [/呵呵/g, '呵呵', false], [/好一个/g, '好一个', false], [/真有你的/g, '真有你的', false],
+  [/(可|真)会(玩|甩锅|说)/g, '真会…', false], [/谢谢你?全家/g, '谢谢全家', false], [/高,?实在是高/g, '高实在是高', false],
+  [/\[微笑\]/g, '[微笑]', false], [/真是?好样的/g, '真是好样的', true],
+];
+
+export const WORD_POLARITY: ReadonlyMap<string, number> = new Map(
+  WORDS.flatMap(([strength, words]) => words.split(/\s+/).filter(Boolean).map((word) => [word, strength] as const)),
+);
+
+/** Multi-character lexicon words, handed to jieba so 暗箱操作 or 公开透明 stay one token. */
+export const LEXICON_WORDS: readonly string[] = [...WORD_POLARITY.keys()].filter((word) => [...word].length > 1);
+
+/** The dense features `scoreLexicon` produces, in model order. */
+export const DENSE_FEATURES = [
+  'lex_pos', 'lex_neg', 'negated', 'emo_pos', 'emo_neg', 'rhetorical', 'sarcasm', 'question', 'exclaim',
+  'lex_balance', 'length', 'url', 'no_cue', 'news_style',
+] as const;
+
+/** How the reasons show the dense features that are not tied to a word. */
+export const DENSE_LABELS: Record<string, string> = {
+  question: '<问句>', exclaim: '<感叹>', length: '<篇幅>', url: '<链接>', no_cue: '<无情感词>', news_style: '<新闻体>',
+};
+
+export interface Token { word: string; start: number; end: number }
+export type HitKind = 'word' | 'emoticon' | 'rhetorical' | 'sarcasm';
+/** One lexicon match: what the reader sees, its signed strength after negation/degree, and which dense feature carries it. */
+export interface LexiconHit { display: string; value: number; kind: HitKind; negated: boolean }
+export interface LexiconResult { dense: number[]; hits: LexiconHit[] }
+
+const BOUNDARY = /^[,.!?;:~，。！？；：…\s/\\|]+$/;
+const TRAILING = /(了|的|啊|呀|吧|哦|啦)$/;
+
+function lookup(word: string): { value: number; negated: boolean } | null {
+  const direct = WORD_POLARITY.get(word) ?? WORD_POLARITY.get(word.replace(TRAILING, ''));
+  if (direct !== undefined) return { value: direct, negated: false };
+  for (const prefix of NEGATOR_PREFIXES) {
+    if (word.length > prefix.length && word.startsWith(prefix)) {
+      const rest = WORD_POLARITY.get(word.slice(prefix.length).replace(TRAILING, ''));
+      if (rest !== undefined) return { value: rest, negated: true };
+    }
+  }
+  return null;
+}
+
+/** 不好 is clearly negative, 不差 only mildly positive: negation flips and damps unevenly. */
+function negate(value: number): number {
+  return value > 0 ? -0.8 * value : -0.4 * value;
+}
+
+/**
+ * Reads the tokens of one normalised text: sentiment words with their negators (within 3 tokens,
+ * not across punctuation) and degree adverbs, emoticons, rhetorical questions and sarcasm markers.
+ */
+export function scoreLexicon(text: string, tokens: readonly Token[]): LexiconResult {
+  const hits: LexiconHit[] = [];
+  let negations = 0;
+  let degree = 1;
+  let scopeStart = -1;
+  let lastModifier = -10;
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    if (BOUNDARY.test(token.word) || i - lastModifier > 3) {
+      negations = 0;
+      degree = 1;
+      scopeStart = -1;
+    }
+    if (BOUNDARY.test(token.word)) continue;
+    const next = tokens[i + 1];
+    const modifiesNext = next !== undefined && (lookup(next.word) !== null || NEGATORS.has(next.word));
+    // 好/真/太 are degree adverbs before a sentiment word (好害怕), sentiment words otherwise (好!).
+    if (NEGATORS.has(token.word) || (DEGREE[token.word] !== undefined && (modifiesNext || !WORD_POLARITY.has(token.word)))) {
+      if (NEGATORS.has(token.word)) negations++;
+      else degree *= DEGREE[token.word]!;
+      if (scopeStart < 0) scopeStart = token.start;
+      lastModifier = i;
+      continue;
+    }
+    const found = lookup(token.word);
+    if (!found) continue;
+    const negated = (negations + (found.negated ? 1 : 0)) % 2 === 1;
+    const value = negated ? negate(found.value * degree) : found.value * degree;
+    hits.push({ display: text.slice(scopeStart < 0 ? token.start : scopeStart, token.end), value, kind: 'word', negated });
+  }
+
+  for (const [code, value] of Object.entries(EMOTICONS)) {
+    let at = text.indexOf(code);
+    while (at >= 0) {
+      hits.push({ display: code, value, kind: 'emoticon', negated: false });
+      at = text.indexOf(code, at + code.length);
+    }
+  }
+  for (const [pattern, label] of RHETORICAL) {
+    for (const _ of text.matchAll(pattern)) hits.push({ display: label, value: -1, kind: 'rhetorical', negated: false });
+  }
+  const negativeContext = hits.some((hit) => hit.value < 0);
+  let sarcastic = false;
+  for (const [pattern, label, needsNegative] of SARCASM) {
+    if (text.search(pattern) < 0 || (needsNegative && !negativeContext)) continue;
+    sarcastic = true;
+    if (label === '[微笑]') continue; // already counted as an emoticon
+    for (const _ of text.matchAll(pattern)) hits.push({ display: label, value: -1, kind: 'sarcasm', negated: false });
+  }
+  if (sarcastic) {
+    // Praise next to 呵呵 is mockery: turn it against, at reduced strength.
+    for (const hit of hits) if (hit.kind === 'word' && hit.value > 0) hit.value = -0.7 * hit.value;
+  }
+  return { dense: denseFeatures(text, hits), hits };
+}
+
+function denseFeatures(text: string, hits: readonly LexiconHit[]): number[] {
+  const sum = (kind: HitKind, sign: 1 | -1) =>
+    hits.reduce((total, hit) => (hit.kind === kind && Math.sign(hit.value) === sign ? total + Math.abs(hit.value) : total), 0);
+  const count = (kind: HitKind) => hits.filter((hit) => hit.kind === kind).length;
+  const pos = sum('word', 1);
+  const neg = sum('word', -1);
+  const values: Record<(typeof DENSE_FEATURES)[number], number> = {
+    lex_pos: Math.log1p(pos),
+    lex_neg: Math.log1p(neg),
+    negated: Math.log1p(hits.filter((hit) => hit.negated).length),
+    emo_pos: Math.log1p(sum('emoticon', 1)),
+    emo_neg: Math.log1p(sum('emoticon', -1)),
+    rhetorical: Math.min(count('rhetorical'), 2),
+    sarcasm: Math.min(count('sarcasm') + (text.includes('[微笑]') ? 1 : 0), 2),
+    question: /[?？吗]/.test(text) ? 1 : 0,
+    exclaim: /[!！]/.test(text) ? 1 : 0,
+    lex_balance: Math.tanh((pos - neg + sum('emoticon', 1) - sum('emoticon', -1)) / 2),
+    length: Math.log1p(text.length) / 5,
+    url: text.includes('URL') ? 1 : 0,
+    no_cue: hits.length === 0 ? 1 : 0,
+    news_style: /【.+】|《.+》|#[^#]+#/.test(text) ? 1 : 0,
+  };
+  return DENSE_FEATURES.map((name) => values[name]);
+}
+
+/** Identifies this lexicon's content, stored with the model so a stale model is caught at load. */
+export function lexiconFingerprint(): string {
+  const content = JSON.stringify([WORDS, EMOTICONS, [...NEGATORS], DEGREE, RHETORICAL.map(([r, l]) => [r.source, l]),
+    SARCASM.map(([r, l, n]) => [r.source, l, n]), DENSE_FEATURES]);
+  return createHash('sha256').update(content).digest('hex').slice(0, 16);
+}
