@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ForbiddenError } from '../../core/errors.ts';
 import { annualReport, annualReportCsv } from '../../core/disclosures/annual-report.ts';
+import { agencyCode } from '../../core/disclosures/input.ts';
 import { pendingCompliance, pendingQuery } from '../../core/disclosures/compliance.ts';
 import type { Services } from '../../core/services.ts';
 import { principalOf } from '../middleware/auth.ts';
@@ -10,7 +11,7 @@ const annualQuery = z
   .object({
     year: z.coerce.number().int().min(2000).max(2100).describe('年度'),
     format: z.enum(['json', 'csv']).default('json'),
-    agency: z.string().regex(/^[a-z0-9][a-z0-9-]{1,39}$/).optional().describe('机关代码（仅管理员可查他机关）'),
+    agency: agencyCode.optional().describe('机关代码（仅管理员可查他机关）'),
   })
   .strict();
 

@@ -1,13 +1,12 @@
 import type { Connection } from 'mongoose';
 import { z } from 'zod';
+import { agencyCode } from '../disclosures/input.ts';
 import { uniqueWrite } from '../db.ts';
 import { agencyModel } from '../models/agency.model.ts';
 
 export const agencyInput = z
   .object({
-    code: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9-]{1,39}$/, { error: 'must be 2-40 lowercase letters, digits or -' }),
+    code: agencyCode,
     name: z.string().trim().min(2).max(100),
     region: z
       .string()

@@ -12,6 +12,10 @@ export const isoDate = z
   }, { error: 'must be a real calendar date' });
 
 export const regionCode = z.string().regex(/^\d{6}$/, { error: 'must be a 6-digit 行政区划代码' });
+/** An agency's stable code (see `npx gongkai agency create`). */
+export const agencyCode = z.string().regex(/^[a-z0-9][a-z0-9-]{1,39}$/, { error: 'must be 2-40 lowercase letters, digits or -' });
+/** An item type code from the catalogue. */
+export const itemTypeCode = z.string().regex(/^[a-z0-9-]{1,60}$/, { error: 'must be an item type code from /api/v1/catalogue' });
 export const projectCode = z.string().regex(/^[A-Za-z0-9-]{1,60}$/, { error: 'must be 1-60 letters, digits or -' });
 
 const attachment = z

@@ -5,7 +5,7 @@ import { FIELD_CODES } from '../catalogue/types.ts';
 import { ValidationError } from '../errors.ts';
 import { disclosureCollection, type DisclosureRecord } from '../models/disclosure.model.ts';
 import { regionPrefix } from './create.ts';
-import { isoDate, projectCode, regionCode } from './input.ts';
+import { agencyCode, isoDate, itemTypeCode, projectCode, regionCode } from './input.ts';
 import { queryTokens } from './search-tokens.ts';
 
 export const PUBLIC_STATUSES = ['published', 'corrected', 'withdrawn'] as const;
@@ -13,9 +13,9 @@ export const PUBLIC_STATUSES = ['published', 'corrected', 'withdrawn'] as const;
 export const listQuery = z
   .object({
     field: z.enum(FIELD_CODES).optional().describe('领域'),
-    itemType: z.string().regex(/^[a-z0-9-]{1,60}$/).optional().describe('事项类型'),
+    itemType: itemTypeCode.optional().describe('事项类型'),
     region: regionCode.optional().describe('行政区划代码；110000 含其下辖区县'),
-    agency: z.string().regex(/^[a-z0-9][a-z0-9-]{1,39}$/).optional().describe('发布机关代码'),
+    agency: agencyCode.optional().describe('发布机关代码'),
     projectCode: projectCode.optional().describe('项目代码'),
     from: isoDate.optional().describe('发布日期起（含）'),
     to: isoDate.optional().describe('发布日期止（含）'),

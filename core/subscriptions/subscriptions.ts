@@ -2,7 +2,7 @@ import { Types, type Connection } from 'mongoose';
 import { z } from 'zod';
 import { FIELD_CODES } from '../catalogue/types.ts';
 import { regionPrefix } from '../disclosures/create.ts';
-import { projectCode, regionCode } from '../disclosures/input.ts';
+import { agencyCode, itemTypeCode, projectCode, regionCode } from '../disclosures/input.ts';
 import { queryTokens } from '../disclosures/search-tokens.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import type { SubscriberRecord } from '../models/subscriber.model.ts';
@@ -14,9 +14,9 @@ export const MAX_SUBSCRIPTIONS = 50;
 export const subscriptionInput = z
   .object({
     field: z.enum(FIELD_CODES).optional().describe('领域'),
-    itemType: z.string().regex(/^[a-z0-9-]{1,60}$/).optional().describe('事项类型'),
+    itemType: itemTypeCode.optional().describe('事项类型'),
     region: regionCode.optional().describe('行政区划代码（含下辖区县）'),
-    agency: z.string().regex(/^[a-z0-9][a-z0-9-]{1,39}$/).optional().describe('发布机关代码'),
+    agency: agencyCode.optional().describe('发布机关代码'),
     projectCode: projectCode.optional().describe('项目代码'),
     applicationNumber: z
       .string()
