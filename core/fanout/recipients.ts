@@ -1,7 +1,7 @@
-import { Types, type Connection } from 'mongoose';
+import type { Connection } from 'mongoose';
 import type { ChannelId, Recipient } from '../../channels/types.ts';
 import type { DisclosureRecord } from '../models/disclosure.model.ts';
-import { ANY, subscriptionCollection, type SubscriptionChannel } from '../models/subscription.model.ts';
+import { ANY, BUCKETS, subscriptionCollection, type SubscriptionChannel } from '../models/subscription.model.ts';
 
 export interface RecipientBatch {
   recipients: Recipient[];
@@ -15,8 +15,9 @@ export interface WebhookEndpoint {
 }
 
 /**
- * Active subscriptions on a channel whose filters all admit the disclosure, read in _id order
- * one page at a time, so memory stays flat however many subscribers there are.
+ * Active subscriptions on a channel whose filters all admit the disclosure, read one bucket at
+ * a time (see BUCKETS) and handed out in batches, so memory stays flat however many subscribers
+ * there are. A cursor `${bucket}:${lastId}` resumes inside the bucket where the last run stopped.
  */
 export async function* subscriptionBatches(
   db: Connection,
@@ -36,24 +37,33 @@ export async function* subscriptionBatches(
     projectCode: { $in: [ANY, ...(doc.projectCode ? [doc.projectCode] : [])] },
     applicationNumber: { $in: [ANY, ...doc.applicationNumbers] },
   };
-  let last = after ? new Types.ObjectId(after) : undefined;
-  for (;;) {
-    const page = await subscriptionCollection(db)
-      .find(last ? { ...filter, _id: { $gt: last } } : filter, {
-        projection: { _id: 1, address: 1, keywords: 1 },
-      })
+  const [startBucket, startAfter] = parseCursor(after);
+  // `~` marks a bucket finished: resume with the next one.
+  const first = BUCKETS.indexOf(startBucket) + (startAfter === '~' ? 1 : 0);
+  for (const bucket of BUCKETS.slice(first)) {
+    const resumeAfter = bucket === startBucket ? startAfter : undefined;
+    const rows = await subscriptionCollection(db)
+      .find({ ...filter, bucket }, { projection: { _id: 1, address: 1, keywords: 1 } })
       .sort({ _id: 1 })
-      .limit(batchSize)
       .toArray();
-    if (!page.length) return;
-    last = page[page.length - 1]!._id;
-    // Keyed by openid, not subscription: a resident whose several subscriptions match gets one message.
-    const recipients = page
-      .filter((s) => s.keywords.every((k) => tokens.has(k)))
-      .map((s) => ({ id: s.address, address: s.address }));
-    yield { recipients, cursor: last.toHexString() };
-    if (page.length < batchSize) return;
+    const page = resumeAfter ? rows.filter((s) => s._id.toHexString() > resumeAfter) : rows;
+    for (let i = 0; i < page.length; i += batchSize) {
+      const slice = page.slice(i, i + batchSize);
+      // Keyed by openid, not subscription: a resident whose several subscriptions match gets one message.
+      const recipients = slice
+        .filter((s) => s.keywords.every((k) => tokens.has(k)))
+        .map((s) => ({ id: s.address, address: s.address }));
+      yield { recipients, cursor: `${bucket}:${slice[slice.length - 1]!._id.toHexString()}` };
+    }
+    // An empty or finished bucket still moves the checkpoint, so a resumed run skips it.
+    if (!page.length) yield { recipients: [], cursor: `${bucket}:~` };
   }
+}
+
+function parseCursor(cursor: string | undefined): [string, string | undefined] {
+  const match = cursor ? /^([0-9a-f]):([0-9a-f]{24}|~)$/.exec(cursor) : null;
+  if (!match) return [BUCKETS[0]!, undefined];
+  return [match[1]!, match[2]];
 }
 
 /** Where each channel's recipients come from. */

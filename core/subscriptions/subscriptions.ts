@@ -6,7 +6,7 @@ import { agencyCode, itemTypeCode, projectCode, regionCode } from '../disclosure
 import { queryTokens } from '../disclosures/search-tokens.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import type { SubscriberRecord } from '../models/subscriber.model.ts';
-import { ANY, subscriptionCollection, type SubscriptionChannel, type SubscriptionRecord } from '../models/subscription.model.ts';
+import { ANY, subscriptionBucket, subscriptionCollection, type SubscriptionChannel, type SubscriptionRecord } from '../models/subscription.model.ts';
 
 /** At most this many subscriptions per resident: enough for real use, bounded for the fan-out. */
 export const MAX_SUBSCRIPTIONS = 50;
@@ -68,8 +68,10 @@ export async function createSubscription(
   if (input.keywords && !keywords.length) {
     throw new ValidationError('invalid keywords', [{ path: 'keywords', message: 'no searchable words' }]);
   }
+  const _id = new Types.ObjectId();
   const record: SubscriptionRecord & { keywordText?: string } = {
-    _id: new Types.ObjectId(),
+    _id,
+    bucket: subscriptionBucket(_id),
     subscriberId: subscriber._id,
     channel,
     address: subscriber.openid,

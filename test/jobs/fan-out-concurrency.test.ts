@@ -54,7 +54,7 @@ describe('two workers on one fan-out', () => {
     // Both workers really took part.
     expect(new Set(deliveries.map((d) => d.owner))).toEqual(new Set(['worker-a', 'worker-b']));
     expect(sandbox.wechat.usage(OA, TEMPLATE) - callsBefore).toBe(120);
-  });
+  }, 120_000);
 });
 
 describe('a quota spent mid fan-out (45009)', () => {

@@ -93,5 +93,6 @@ describe('a worker killed mid fan-out', () => {
     // Only the batch in flight at the kill can have gone out twice.
     expect(calls() - before).toBeLessThanOrEqual(AUDIENCE + BATCH);
     sandbox.wechat.faults.clear();
-  });
+    // Two worker processes start and a few hundred sends go through a slowed sandbox.
+  }, 150_000);
 });

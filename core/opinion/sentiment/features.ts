@@ -11,6 +11,12 @@ import { Jieba } from '@node-rs/jieba';
 import { dict } from '@node-rs/jieba/dict.js';
 import { DENSE_FEATURES, LEXICON_WORDS, scoreLexicon, type LexiconHit, type Token } from './lexicon.ts';
 
+/**
+ * Bump when the extraction changes in a way that moves features (normalisation, keys, masking):
+ * model.json records it and a model built with another version refuses to load.
+ */
+export const FEATURES_VERSION = 2;
+
 export interface FeatureConfig {
   hashBits: number;
   /** Character n-grams of length 1..charN; 0 turns them off. */
@@ -61,115 +67,139 @@ export function normalise(text: string): string {
     .trim();
 }
 
+const EMOTICON_CODE = /\[[^[\]\s]{1,8}\]/g;
+
+/** jieba tokens with their offsets; an emoticon code ([笑cry]) is one token, not '[', '笑', 'cry', ']'. */
 export function tokenise(text: string): Token[] {
   const tokens: Token[] = [];
-  let at = 0;
-  for (const word of jieba().cut(text, false)) {
-    // jieba returns every character of the input in order; find() guards the offsets anyway.
-    const start = text.startsWith(word, at) ? at : text.indexOf(word, at);
-    if (start < 0) continue;
-    at = start + word.length;
-    if (word.trim()) tokens.push({ word, start, end: at });
+  let from = 0;
+  const cut = (to: number) => {
+    let at = from;
+    for (const word of jieba().cut(text.slice(from, to), false)) {
+      const start = at;
+      at += word.length;
+      if (word.trim()) tokens.push({ word, start, end: at });
+    }
+  };
+  for (const match of text.matchAll(EMOTICON_CODE)) {
+    cut(match.index);
+    tokens.push({ word: match[0], start: match.index, end: match.index + match[0].length });
+    from = match.index + match[0].length;
   }
+  cut(text.length);
   return tokens;
 }
 
-/** FNV-1a over UTF-16 code units: fast, stable across runs and platforms. */
-export function hash(key: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    h ^= key.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
+const FNV_OFFSET = 0x811c9dc5;
+
+/** FNV-1a over UTF-16 code units of s[from, to), continuing from state h: fast, stable, allocation-free. */
+function fnv(h: number, s: string, from = 0, to = s.length): number {
+  for (let i = from; i < to; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h;
 }
 
-const EMOTICON_CODE = /\[[^[\]\s]{1,8}\]/g;
+/** The hash of a feature key, e.g. `c:透明`; `fnv(fnv(OFFSET, 'c:'), text, i, j)` gives the same without the string. */
+export function hash(key: string): number {
+  return fnv(FNV_OFFSET, key) >>> 0;
+}
 
 export class FeatureExtractor {
   readonly size: number;
   private readonly mask: number;
+  /** Scratch accumulator reused across calls (extract is synchronous): value per bucket, and which buckets are set. */
+  private readonly scratch: Float32Array;
+  private touched: number[] = [];
+  private shown = new Map<number, string>();
+  private explaining = false;
 
   constructor(readonly config: FeatureConfig) {
     this.mask = 2 ** config.hashBits - 1;
     this.size = 2 ** config.hashBits + DENSE_FEATURES.length;
+    this.scratch = new Float32Array(this.mask + 1);
   }
 
   extract(rawText: string, explain = false): Features {
     const text = normalise(rawText);
     const tokens = tokenise(text);
-    const keys = new Map<string, [number, string]>();
-    const add = (key: string, value: number, display: string) => {
-      if (!keys.has(key)) keys.set(key, [value, display]);
-    };
-    this.addSpan(add, '', text, tokens, 0, text.length);
-    const repost = text.indexOf('//');
-    if (this.config.headFeatures && repost > 0) this.addSpan(add, 'H', text, tokens, 0, repost);
-    for (const [code] of text.matchAll(EMOTICON_CODE)) add(`e:${code}`, this.config.tokenWeight, code);
-
+    this.explaining = explain;
     const lexicon = scoreLexicon(text, tokens);
-    for (const hit of lexicon.hits) add(`h:${hit.negated ? '¬' : ''}${hit.display}`, this.config.tokenWeight, hit.display);
+    // Degree adverbs get no features of their own: in the COVID training posts 非常 mostly came
+    // before praise, so it would learn to mean "positive" and make 非常失望 milder than 有点失望.
+    // Their effect reaches the model through the lexicon hits they scale (h:非常失望, lex_neg).
+    const degree = new Uint8Array(text.length);
+    for (const t of lexicon.degreeTokens) degree.fill(1, tokens[t]!.start, tokens[t]!.end);
+    this.addSpan('', text, tokens, 0, text.length, degree);
+    const repost = text.indexOf('//');
+    if (this.config.headFeatures && repost > 0) this.addSpan('H', text, tokens, 0, repost, degree);
+    for (const hit of lexicon.hits) this.add(hash(`h:${hit.negated ? '¬' : ''}${hit.display}`), this.config.tokenWeight, hit.display);
 
-    const buckets = new Map<number, number>();
-    const entries: Array<[number, number, string]> = [];
-    let norm = 0;
-    for (const [key, [value, display]] of keys) {
-      const index = hash(key) & this.mask;
-      buckets.set(index, (buckets.get(index) ?? 0) + value);
-      norm += value * value;
-      if (explain) entries.push([index, value, display]);
-    }
-    const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+    // Binary presence per bucket, then L2 normalisation of the hashed part.
+    const n = this.touched.length;
     const dense = lexicon.dense.map((value) => value * this.config.denseWeight);
-    const base = this.mask + 1;
-    if (explain) {
-      // One entry per key (not per bucket) so each word keeps its own share of a shared bucket.
-      return {
-        idx: Int32Array.from([...entries.map(([index]) => index), ...dense.map((_, k) => base + k)]),
-        val: Float32Array.from([...entries.map(([, value]) => value * scale), ...dense]),
-        display: [...entries.map(([, , display]) => display), ...DENSE_FEATURES],
-        hits: lexicon.hits,
-      };
-    }
-    const idx = new Int32Array(buckets.size + dense.length);
-    const val = new Float32Array(buckets.size + dense.length);
-    let n = 0;
-    for (const [index, value] of buckets) {
-      idx[n] = index;
-      val[n++] = value * scale;
-    }
-    dense.forEach((value, k) => {
-      idx[n] = base + k;
-      val[n++] = value;
+    const idx = new Int32Array(n + dense.length);
+    const val = new Float32Array(n + dense.length);
+    let norm = 0;
+    for (const index of this.touched) norm += this.scratch[index]! * this.scratch[index]!;
+    const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+    this.touched.forEach((index, k) => {
+      idx[k] = index;
+      val[k] = this.scratch[index]! * scale;
+      this.scratch[index] = 0;
     });
-    return { idx, val, hits: lexicon.hits };
+    const base = this.mask + 1;
+    dense.forEach((value, k) => {
+      idx[n + k] = base + k;
+      val[n + k] = value;
+    });
+    const display = explain ? [...this.touched.map((index) => this.shown.get(index) ?? '?'), ...DENSE_FEATURES] : undefined;
+    this.touched = [];
+    this.shown = new Map();
+    return display ? { idx, val, display, hits: lexicon.hits } : { idx, val, hits: lexicon.hits };
+  }
+
+  /** Sets a bucket once (first key wins); collisions inside one text are rare enough to ignore. */
+  private add(h: number, value: number, display: string) {
+    const index = h & this.mask;
+    if (this.scratch[index] !== 0 || value === 0) return;
+    this.scratch[index] = value;
+    this.touched.push(index);
+    if (this.explaining) this.shown.set(index, display);
   }
 
   /** Tokens, token bigrams and character n-grams of text[from, to); n-grams are shown as the tokens they fall in. */
-  private addSpan(
-    add: (key: string, value: number, display: string) => void,
-    prefix: string,
-    text: string,
-    tokens: readonly Token[],
-    from: number,
-    to: number,
-  ) {
+  private addSpan(prefix: string, text: string, tokens: readonly Token[], from: number, to: number, degree: Uint8Array) {
     const { tokenWeight, charWeight, charN, tokenBigrams } = this.config;
+    const seedW = fnv(FNV_OFFSET, `${prefix}w:`);
+    const seedB = fnv(FNV_OFFSET, `${prefix}b:`);
+    const seedC = fnv(FNV_OFFSET, `${prefix}c:`);
     const inSpan = tokens.filter((token) => token.start >= from && token.end <= to);
-    const tokenAt = new Int32Array(to - from).fill(-1);
-    inSpan.forEach((token, t) => tokenAt.fill(t, token.start - from, token.end - from));
     inSpan.forEach((token, t) => {
-      add(`${prefix}w:${token.word}`, tokenWeight, token.word);
+      if (!degree[token.start]) this.add(fnv(seedW, token.word), tokenWeight, token.word);
       const next = inSpan[t + 1];
-      if (tokenBigrams && next) add(`${prefix}b:${token.word}|${next.word}`, tokenWeight, text.slice(token.start, next.end));
+      if (tokenBigrams && next) {
+        this.add(fnv(fnv(fnv(seedB, token.word), '|'), next.word), tokenWeight, token.word + next.word);
+      }
     });
-    for (let n = 1; n <= charN; n++) {
-      for (let i = from; i + n <= to; i++) {
-        const gram = text.slice(i, i + n);
-        if (gram.includes(' ')) continue;
-        const first = inSpan[tokenAt[i - from]!];
-        const last = inSpan[tokenAt[i + n - 1 - from]!];
-        add(`${prefix}c:${gram}`, charWeight, first && last ? text.slice(first.start, last.end) : gram);
+    let tokenAt: Int32Array | null = null;
+    if (this.explaining) {
+      tokenAt = new Int32Array(to - from).fill(-1);
+      for (let t = 0; t < inSpan.length; t++) tokenAt.fill(t, inSpan[t]!.start - from, inSpan[t]!.end - from);
+    }
+    // What a reader sees for an n-gram: the whole token(s) it falls in (透 → 透明), computed only when explaining.
+    const shown = (i: number, n: number) => {
+      if (!tokenAt) return '';
+      const first = inSpan[tokenAt[i - from]!];
+      const last = inSpan[tokenAt[i + n - 1 - from]!];
+      return first && last ? text.slice(first.start, last.end) : text.slice(i, i + n);
+    };
+    for (let i = from; i < to; i++) {
+      if (text.charCodeAt(i) === 32) continue;
+      let h = seedC;
+      for (let n = 1; n <= charN && i + n <= to; n++) {
+        if (text.charCodeAt(i + n - 1) === 32) break;
+        h = Math.imul(h ^ text.charCodeAt(i + n - 1), 0x01000193);
+        if (degree[i] && degree[i + n - 1]) continue; // inside a degree adverb
+        this.add(h, charWeight, shown(i, n));
       }
     }
   }

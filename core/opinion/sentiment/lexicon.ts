@@ -11,6 +11,7 @@
  * stores `lexiconFingerprint()` and refuses to load against a different lexicon.
  */
 import { createHash } from 'node:crypto';
+import { DENSE_FEATURES, denseFeatures } from './dense.ts';
 
 /** Space-separated word lists by strength; a negative strength is a negative word. */
 const WORDS: Array<[number, string]> = [
@@ -21,18 +22,18 @@ const WORDS: Array<[number, string]> = [
   [1, '好 不错 挺好 很好 真好 好的 支持 加油 希望 期待 祝福 祝愿 平安 健康 顺利 成功 胜利 美丽 漂亮 可爱 好看 舒服 方便 便捷 ' +
     '便利 及时 迅速 快速 透明 公开 公正 公平 务实 实在 实事 负责 尽责 用心 细心 耐心 热情 专业 规范 有序 清晰 明确 详细 ' +
     '细致 到位 落实 解决 帮助 帮忙 认可 赞成 同意 值得 推荐 喜讯 好消息 庆幸 幸运 哈哈 哈哈哈 嘻嘻 笑 安全 保障 改善 ' +
-    '进步 提升 合理 规范化 人性化 接地气 有效 管用 放心了 期盼 憧憬 平安归来 天使 守护 团结 齐心 坚强 勇敢 奉献 无私 爱'],
+    '进步 提升 合理 规范化 人性化 接地气 有效 管用 放心了 期盼 憧憬 平安归来 天使 守护 团结 齐心 坚强 勇敢 奉献 无私 爱 省心 实惠 好事 有温度 零跑腿 好政策'],
   [-2, '暗箱 暗箱操作 黑幕 黑箱 不公 不公平 不公正 腐败 贪污 贪腐 受贿 贪官 狗官 蛀虫 以权谋私 权钱交易 徇私 猫腻 内定 关系户 ' +
     '走后门 萝卜招聘 敷衍 推诿 踢皮球 不作为 乱作为 懒政 怠政 庸政 官僚 官僚主义 形式主义 走过场 作秀 造假 弄虚作假 欺骗 ' +
     '隐瞒 瞒报 谎报 删帖 控评 甩锅 扯皮 糊弄 搪塞 失职 渎职 草菅人命 丧尽天良 缺德 黑心 无耻 可耻 不要脸 垃圾 骗子 骗局 ' +
     '恶心 愤怒 气愤 生气 气死 火大 暴怒 愤慨 寒心 心寒 失望 绝望 崩溃 痛心 痛苦 悲伤 伤心 难过 可恨 讨厌 厌恶 憎恨 ' +
     '恐怖 可怕 恐慌 混蛋 人渣 败类 废物 白痴 脑残 智障 傻逼 煞笔 妈蛋 卧槽 尼玛 他妈的 tmd 滚 荒唐 荒谬 离谱 吃相难看 ' +
-    '欺负 欺压 打压 压榨 霸凌 冷血 卑鄙 虚伪 双标 强拆 乱收费 乱罚款 一刀切 欠薪 石沉大海 没人管 不管不问 一拖再拖 无能'],
+    '欺负 欺压 打压 压榨 霸凌 冷血 卑鄙 虚伪 双标 强拆 乱收费 乱罚款 一刀切 欠薪 石沉大海 没人管 不管不问 一拖再拖 无能 扯淡 骗人 坑爹 保护伞 官官相护 包庇 黑社会'],
   [-1, '质疑 投诉 举报 曝光 维权 求助 救救 求救 不满 不满意 差评 差劲 糟糕 混乱 乱象 拖延 拖沓 冷漠 违规 违法 特权 扰民 ' +
     '坑 坑人 忽悠 无语 醉了 服了 奇葩 可笑 丢人 丢脸 辣眼睛 害怕 担心 担忧 焦虑 恐惧 紧张 心疼 哭 惨 悲惨 可怜 ' +
     '委屈 憋屈 郁闷 烦 烦躁 烦死 无奈 唉 哎 累 疲惫 难受 痛 病 死 去世 牺牲 严重 危险 谣言 骂 谴责 抗议 彻查 严惩 问责 ' +
-    '追责 敷衍了事 缺乏 不足 短缺 困难 麻烦 问题 隐患 漏洞 低效 效率低 慢 太慢 没用 无用 不靠谱 假 假的 虚假 误导 骗 黑 ' +
-    '差 烂 乱 凉 惨痛 心酸 难 艰难 焦急 着急 急 悲哀 可悲 活该 窒息 迷惑 费解 离谱了 凉凉 堵心 闹心 揪心 耻辱 遗憾'],
+    '追责 敷衍了事 缺乏 不足 短缺 困难 麻烦 隐患 漏洞 低效 效率低 慢 太慢 没用 无用 不靠谱 假 假的 虚假 误导 骗 黑 ' +
+    '差 烂 乱 凉 惨痛 心酸 难 艰难 焦急 着急 急 悲哀 可悲 活该 窒息 迷惑 费解 离谱了 凉凉 堵心 闹心 揪心 耻辱 遗憾 拖 拖欠 插队 纵容 失信 违约 涨价 污染 噪音 臭 脏 堵'],
 ];
 
 /** Weibo emoticon codes and common emoji. [微笑] is the platform's sarcastic smile, hence negative. */
@@ -66,8 +67,8 @@ const DEGREE: Record<string, number> = {
 /** Rhetorical questions read as complaints in comments on official posts, whatever their words. */
 const RHETORICAL: Array<[RegExp, string]> = [
   [/难道.{0,24}?[吗么嘛]/g, '难道…吗'], [/凭什么|凭啥/g, '凭什么'], [/怎么可能/g, '怎么可能'], [/怎么能/g, '怎么能'],
-  [/有(什么|啥)用/g, '有什么用'], [/何必|何苦/g, '何必'], [/岂不是?|岂能/g, '岂…'], [/还好意思/g, '还好意思'],
-  [/(有没有|没有?)人管|谁来管|管不管/g, '没人管'], [/不是说.{0,16}?[吗么]/g, '不是说…吗'], [/就这[?？]/g, '就这?'],
+  [/有(什么|啥)用/g, '有什么用'], [/这就是.{0,16}?[吗么][?？]?/g, '这就是…吗'], [/何必|何苦/g, '何必'], [/岂不是?|岂能/g, '岂…'], [/还好意思/g, '还好意思'],
+  [/有没有人管|谁来管|管不管/g, '有没有人管'], [/不是说.{0,16}?[吗么]/g, '不是说…吗'], [/就这[?？]/g, '就这?'],
   [/(为什么|为啥|咋)[^,.!?。，！？]{0,24}[?？]/g, '为什么…?'],
 ];
 
@@ -88,27 +89,39 @@ export const WORD_POLARITY: ReadonlyMap<string, number> = new Map(
 /** Multi-character lexicon words, handed to jieba so 暗箱操作 or 公开透明 stay one token. */
 export const LEXICON_WORDS: readonly string[] = [...WORD_POLARITY.keys()].filter((word) => [...word].length > 1);
 
-/** The dense features `scoreLexicon` produces, in model order. */
-export const DENSE_FEATURES = [
-  'lex_pos', 'lex_neg', 'negated', 'emo_pos', 'emo_neg', 'rhetorical', 'sarcasm', 'question', 'exclaim',
-  'lex_balance', 'length', 'url', 'no_cue', 'news_style',
-] as const;
-
-/** How the reasons show the dense features that are not tied to a word. */
-export const DENSE_LABELS: Record<string, string> = {
-  question: '<问句>', exclaim: '<感叹>', length: '<篇幅>', url: '<链接>', no_cue: '<无情感词>', news_style: '<新闻体>',
-};
+export { DENSE_FEATURES, DENSE_LABELS } from './dense.ts';
 
 export interface Token { word: string; start: number; end: number }
 export type HitKind = 'word' | 'emoticon' | 'rhetorical' | 'sarcasm';
 /** One lexicon match: what the reader sees, its signed strength after negation/degree, and which dense feature carries it. */
-export interface LexiconHit { display: string; value: number; kind: HitKind; negated: boolean }
-export interface LexiconResult { dense: number[]; hits: LexiconHit[] }
+export interface LexiconHit { display: string; value: number; kind: HitKind; negated: boolean; at: number }
+/** `degreeTokens`: indexes of the tokens read as degree adverbs (they scale a word; they carry no polarity of their own). */
+export interface LexiconResult { dense: number[]; hits: LexiconHit[]; degreeTokens: number[] }
 
+/** One pass finds every emoticon: bracket codes, then the emoji keys (longest first, so ❤️ beats ❤). */
+const EMOTICON_PATTERN = new RegExp(
+  `\\[[^[\\]\\s]{1,8}\\]|${Object.keys(EMOTICONS).filter((k) => !k.startsWith('[')).sort((a, b) => b.length - a.length).join('|')}`,
+  'gu',
+);
+/** Cheap pre-check: most texts contain none of the rhetorical patterns' anchor characters. */
+const RHETORICAL_TRIGGER = /难道|凭|怎么|有什么用|有啥用|这就是|何必|何苦|岂|还好意思|管|不是说|就这|为什么|为啥|咋/;
 const BOUNDARY = /^[,.!?;:~，。！？；：…\s/\\|]+$/;
 const TRAILING = /(了|的|啊|呀|吧|哦|啦)$/;
 
-function lookup(word: string): { value: number; negated: boolean } | null {
+type Found = { value: number; negated: boolean } | null;
+const lookups = new Map<string, Found>();
+
+/** A token's polarity, directly or as negator + word (不透明); memoised, as the same tokens recur all day. */
+function lookup(word: string): Found {
+  let found = lookups.get(word);
+  if (found !== undefined) return found;
+  found = lookupUncached(word);
+  if (lookups.size > 100_000) lookups.clear(); // bounded: a long-running service sees unbounded vocabulary
+  lookups.set(word, found);
+  return found;
+}
+
+function lookupUncached(word: string): Found {
   const direct = WORD_POLARITY.get(word) ?? WORD_POLARITY.get(word.replace(TRAILING, ''));
   if (direct !== undefined) return { value: direct, negated: false };
   for (const prefix of NEGATOR_PREFIXES) {
@@ -118,6 +131,10 @@ function lookup(word: string): { value: number; negated: boolean } | null {
     }
   }
   return null;
+}
+
+function modifiesNext(next: Token | undefined): boolean {
+  return next !== undefined && (lookup(next.word) !== null || NEGATORS.has(next.word));
 }
 
 /** 不好 is clearly negative, 不差 only mildly positive: negation flips and damps unevenly. */
@@ -135,20 +152,27 @@ export function scoreLexicon(text: string, tokens: readonly Token[]): LexiconRes
   let degree = 1;
   let scopeStart = -1;
   let lastModifier = -10;
+  const degreeTokens: number[] = [];
+  // Words inside emoticon codes ([笑cry], [哈哈]) are the emoticon's business, not the lexicon's.
+  const inEmoticon = new Uint8Array(text.length);
+  for (const match of text.matchAll(EMOTICON_PATTERN)) inEmoticon.fill(1, match.index, match.index + match[0].length);
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i]!;
-    if (BOUNDARY.test(token.word) || i - lastModifier > 3) {
+    if (inEmoticon[token.start]) continue;
+    const boundary = BOUNDARY.test(token.word);
+    if (boundary || i - lastModifier > 3) {
       negations = 0;
       degree = 1;
       scopeStart = -1;
     }
-    if (BOUNDARY.test(token.word)) continue;
-    const next = tokens[i + 1];
-    const modifiesNext = next !== undefined && (lookup(next.word) !== null || NEGATORS.has(next.word));
+    if (boundary) continue;
     // 好/真/太 are degree adverbs before a sentiment word (好害怕), sentiment words otherwise (好!).
-    if (NEGATORS.has(token.word) || (DEGREE[token.word] !== undefined && (modifiesNext || !WORD_POLARITY.has(token.word)))) {
+    if (NEGATORS.has(token.word) || (DEGREE[token.word] !== undefined && (!WORD_POLARITY.has(token.word) || modifiesNext(tokens[i + 1])))) {
       if (NEGATORS.has(token.word)) negations++;
-      else degree *= DEGREE[token.word]!;
+      else {
+        degree *= DEGREE[token.word]!;
+        degreeTokens.push(i);
+      }
       if (scopeStart < 0) scopeStart = token.start;
       lastModifier = i;
       continue;
@@ -157,18 +181,25 @@ export function scoreLexicon(text: string, tokens: readonly Token[]): LexiconRes
     if (!found) continue;
     const negated = (negations + (found.negated ? 1 : 0)) % 2 === 1;
     const value = negated ? negate(found.value * degree) : found.value * degree;
-    hits.push({ display: text.slice(scopeStart < 0 ? token.start : scopeStart, token.end), value, kind: 'word', negated });
+    hits.push({ display: text.slice(scopeStart < 0 ? token.start : scopeStart, token.end), value, kind: 'word', negated, at: token.start });
   }
 
-  for (const [code, value] of Object.entries(EMOTICONS)) {
-    let at = text.indexOf(code);
-    while (at >= 0) {
-      hits.push({ display: code, value, kind: 'emoticon', negated: false });
-      at = text.indexOf(code, at + code.length);
-    }
+  for (const match of text.matchAll(EMOTICON_PATTERN)) {
+    const value = EMOTICONS[match[0]];
+    if (value !== undefined) hits.push({ display: match[0], value, kind: 'emoticon', negated: false, at: match.index });
   }
-  for (const [pattern, label] of RHETORICAL) {
-    for (const _ of text.matchAll(pattern)) hits.push({ display: label, value: -1, kind: 'rhetorical', negated: false });
+  if (RHETORICAL_TRIGGER.test(text)) {
+    const words = hits.filter((hit) => hit.kind === 'word');
+    for (const [pattern, label] of RHETORICAL) {
+      for (const match of text.matchAll(pattern)) {
+        hits.push({ display: label, value: -1, kind: 'rhetorical', negated: false, at: match.index });
+        // 难道这就是公开透明吗: the praise is what is being questioned. 为什么… questions can be sincere.
+        if (label === '为什么…?') continue;
+        for (const hit of words) {
+          if (hit.value > 0 && hit.at >= match.index && hit.at < match.index + match[0].length) hit.value = -0.7 * hit.value;
+        }
+      }
+    }
   }
   const negativeContext = hits.some((hit) => hit.value < 0);
   let sarcastic = false;
@@ -176,38 +207,13 @@ export function scoreLexicon(text: string, tokens: readonly Token[]): LexiconRes
     if (text.search(pattern) < 0 || (needsNegative && !negativeContext)) continue;
     sarcastic = true;
     if (label === '[微笑]') continue; // already counted as an emoticon
-    for (const _ of text.matchAll(pattern)) hits.push({ display: label, value: -1, kind: 'sarcasm', negated: false });
+    for (const match of text.matchAll(pattern)) hits.push({ display: label, value: -1, kind: 'sarcasm', negated: false, at: match.index });
   }
   if (sarcastic) {
     // Praise next to 呵呵 is mockery: turn it against, at reduced strength.
     for (const hit of hits) if (hit.kind === 'word' && hit.value > 0) hit.value = -0.7 * hit.value;
   }
-  return { dense: denseFeatures(text, hits), hits };
-}
-
-function denseFeatures(text: string, hits: readonly LexiconHit[]): number[] {
-  const sum = (kind: HitKind, sign: 1 | -1) =>
-    hits.reduce((total, hit) => (hit.kind === kind && Math.sign(hit.value) === sign ? total + Math.abs(hit.value) : total), 0);
-  const count = (kind: HitKind) => hits.filter((hit) => hit.kind === kind).length;
-  const pos = sum('word', 1);
-  const neg = sum('word', -1);
-  const values: Record<(typeof DENSE_FEATURES)[number], number> = {
-    lex_pos: Math.log1p(pos),
-    lex_neg: Math.log1p(neg),
-    negated: Math.log1p(hits.filter((hit) => hit.negated).length),
-    emo_pos: Math.log1p(sum('emoticon', 1)),
-    emo_neg: Math.log1p(sum('emoticon', -1)),
-    rhetorical: Math.min(count('rhetorical'), 2),
-    sarcasm: Math.min(count('sarcasm') + (text.includes('[微笑]') ? 1 : 0), 2),
-    question: /[?？吗]/.test(text) ? 1 : 0,
-    exclaim: /[!！]/.test(text) ? 1 : 0,
-    lex_balance: Math.tanh((pos - neg + sum('emoticon', 1) - sum('emoticon', -1)) / 2),
-    length: Math.log1p(text.length) / 5,
-    url: text.includes('URL') ? 1 : 0,
-    no_cue: hits.length === 0 ? 1 : 0,
-    news_style: /【.+】|《.+》|#[^#]+#/.test(text) ? 1 : 0,
-  };
-  return DENSE_FEATURES.map((name) => values[name]);
+  return { dense: denseFeatures(text, hits), hits, degreeTokens };
 }
 
 /** Identifies this lexicon's content, stored with the model so a stale model is caught at load. */

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FeatureExtractor, type FeatureConfig, type Features } from './features.ts';
+import { FEATURES_VERSION, FeatureExtractor, type FeatureConfig, type Features } from './features.ts';
 import { DENSE_FEATURES, DENSE_LABELS, lexiconFingerprint, type LexiconHit } from './lexicon.ts';
 
 export const CLASSES = ['neg', 'neu', 'pos'] as const;
@@ -24,7 +24,13 @@ export interface ModelMeta {
   classes: readonly Label[];
   features: FeatureConfig;
   lexicon: string;
+  featuresVersion: number;
   bias: number[];
+  /**
+   * Training means of the dense features. Reasons credit (value − mean) × weight, i.e. what is
+   * unusual about this text: otherwise 'length' would top every list just for being non-zero.
+   */
+  denseMeans?: number[];
   weights: { file: string; encoding: 'int16'; scale: number; sha256: string };
   training: Record<string, unknown>;
 }
@@ -58,9 +64,9 @@ export class SentimentModel {
   static load(dir = DEFAULT_MODEL_DIR): SentimentModel {
     const meta = JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8')) as ModelMeta;
     if (meta.format !== 1) throw new Error(`sentiment model: unknown format ${String(meta.format)}`);
-    if (meta.lexicon !== lexiconFingerprint()) {
-      // The features depend on the lexicon; a model trained on another one would be silently wrong.
-      throw new Error('sentiment model: trained with a different lexicon; run npm run train:sentiment');
+    if (meta.lexicon !== lexiconFingerprint() || meta.featuresVersion !== FEATURES_VERSION) {
+      // The features depend on the lexicon and the extraction; a model trained on others would be silently wrong.
+      throw new Error('sentiment model: trained with a different lexicon or feature extraction; run npm run train:sentiment');
     }
     const bytes = readFileSync(path.join(dir, meta.weights.file));
     if (createHash('sha256').update(bytes).digest('hex') !== meta.weights.sha256) throw new Error('sentiment model: weights file corrupt');
@@ -83,6 +89,12 @@ export class SentimentModel {
       out[2] += v * this.weights[base + 2]!;
     }
     return out;
+  }
+
+  /** The most probable label for already extracted features (training and the bench use this). */
+  classify(features: Features): Label {
+    const z = this.logits(features);
+    return CLASSES[z[0] >= z[1] ? (z[0] >= z[2] ? 0 : 2) : z[1] >= z[2] ? 1 : 2]!;
   }
 
   predict(text: string, options: { reasons?: boolean; maxReasons?: number } = {}): Prediction {
@@ -117,18 +129,24 @@ export class SentimentModel {
         continue;
       }
       const name = DENSE_FEATURES[index - base]!;
+      const mean = this.meta.denseMeans?.[index - base] ?? 0;
+      const delta = (val[k]! - mean) * (this.weights[index * 3 + POS]! - this.weights[index * 3 + NEG]!);
+      if (Math.abs(delta) < 1e-9) continue;
       const owners = hits.filter(DENSE_OWNERS[name] ?? (() => false));
       const total = owners.reduce((sum, hit) => sum + Math.abs(hit.value), 0);
-      if (owners.length === 0 || total === 0) credit(DENSE_LABELS[name] ?? `<${name}>`, push);
-      else for (const hit of owners) credit(hit.display, (push * Math.abs(hit.value)) / total);
+      if (owners.length === 0 || total === 0) credit(DENSE_LABELS[name] ?? `<${name}>`, delta);
+      else for (const hit of owners) credit(hit.display, (delta * Math.abs(hit.value)) / total);
     }
     return [...totals]
       .map(([token, weight]) => ({ token, weight: round(weight, 3) }))
-      .filter((reason) => Math.abs(reason.weight) >= 0.01)
+      // Punctuation moves the score a little but tells a press officer nothing.
+      .filter((reason) => Math.abs(reason.weight) >= 0.01 && !PUNCTUATION_ONLY.test(reason.token))
       .sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight) || a.token.localeCompare(b.token))
       .slice(0, max);
   }
 }
+
+const PUNCTUATION_ONLY = /^[\p{P}\s]+$/u;
 
 /** Which lexicon hits a dense feature is made of, for sharing its contribution out. */
 const DENSE_OWNERS: Partial<Record<(typeof DENSE_FEATURES)[number], (hit: LexiconHit) => boolean>> = {
