@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from '../core/config.ts';
 import type { ProcessRole } from '../jobs/queue.ts';
 import { agencyCommand, keyCommand } from './agency.command.ts';
 import { calendarCommand } from './calendar.command.ts';
+import { sentimentCommand } from './sentiment.command.ts';
 import { serve } from './serve.ts';
 
 const program = new Command('gongkai')
@@ -38,6 +39,7 @@ program
 program.addCommand(agencyCommand());
 program.addCommand(keyCommand());
 program.addCommand(calendarCommand());
+program.addCommand(sentimentCommand());
 
 try {
   await program.parseAsync(process.argv);

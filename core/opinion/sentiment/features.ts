@@ -15,7 +15,7 @@ import { DENSE_FEATURES, LEXICON_WORDS, scoreLexicon, type LexiconHit, type Toke
  * Bump when the extraction changes in a way that moves features (normalisation, keys, masking):
  * model.json records it and a model built with another version refuses to load.
  */
-export const FEATURES_VERSION = 2;
+export const FEATURES_VERSION = 3;
 
 export interface FeatureConfig {
   hashBits: number;
@@ -123,14 +123,18 @@ export class FeatureExtractor {
     const tokens = tokenise(text);
     this.explaining = explain;
     const lexicon = scoreLexicon(text, tokens);
-    // Degree adverbs get no features of their own: in the COVID training posts 非常 mostly came
-    // before praise, so it would learn to mean "positive" and make 非常失望 milder than 有点失望.
-    // Their effect reaches the model through the lexicon hits they scale (h:非常失望, lex_neg).
-    const degree = new Uint8Array(text.length);
-    for (const t of lexicon.degreeTokens) degree.fill(1, tokens[t]!.start, tokens[t]!.end);
-    this.addSpan('', text, tokens, 0, text.length, degree);
+    // Spans whose reading the lexicon rules have taken over get no word/n-gram features of their own:
+    // - degree adverbs: in the COVID training posts 非常 mostly came before praise, so it would learn
+    //   to mean "positive" and make 非常失望 milder than 有点失望;
+    // - words the rules re-read (透明 in 不透明, 好样的 next to 呵呵, 公开透明 in 难道…吗): the plain
+    //   word's learned polarity would fight the rule. The negator keeps its features (不, 不透).
+    // Their effect reaches the model through the lexicon hits (h:非常失望, h:¬不透明, lex_neg, …).
+    const ruled = new Uint8Array(text.length);
+    for (const t of lexicon.degreeTokens) ruled.fill(1, tokens[t]!.start, tokens[t]!.end);
+    for (const hit of lexicon.hits) if (hit.reread && hit.word) ruled.fill(1, hit.word[0], hit.word[1]);
+    this.addSpan('', text, tokens, 0, text.length, ruled);
     const repost = text.indexOf('//');
-    if (this.config.headFeatures && repost > 0) this.addSpan('H', text, tokens, 0, repost, degree);
+    if (this.config.headFeatures && repost > 0) this.addSpan('H', text, tokens, 0, repost, ruled);
     for (const hit of lexicon.hits) this.add(hash(`h:${hit.negated ? '¬' : ''}${hit.display}`), this.config.tokenWeight, hit.display);
 
     // Binary presence per bucket, then L2 normalisation of the hashed part.
@@ -167,14 +171,14 @@ export class FeatureExtractor {
   }
 
   /** Tokens, token bigrams and character n-grams of text[from, to); n-grams are shown as the tokens they fall in. */
-  private addSpan(prefix: string, text: string, tokens: readonly Token[], from: number, to: number, degree: Uint8Array) {
+  private addSpan(prefix: string, text: string, tokens: readonly Token[], from: number, to: number, ruled: Uint8Array) {
     const { tokenWeight, charWeight, charN, tokenBigrams } = this.config;
     const seedW = fnv(FNV_OFFSET, `${prefix}w:`);
     const seedB = fnv(FNV_OFFSET, `${prefix}b:`);
     const seedC = fnv(FNV_OFFSET, `${prefix}c:`);
     const inSpan = tokens.filter((token) => token.start >= from && token.end <= to);
     inSpan.forEach((token, t) => {
-      if (!degree[token.start]) this.add(fnv(seedW, token.word), tokenWeight, token.word);
+      if (!ruled[token.start]) this.add(fnv(seedW, token.word), tokenWeight, token.word);
       const next = inSpan[t + 1];
       if (tokenBigrams && next) {
         this.add(fnv(fnv(fnv(seedB, token.word), '|'), next.word), tokenWeight, token.word + next.word);
@@ -198,7 +202,7 @@ export class FeatureExtractor {
       for (let n = 1; n <= charN && i + n <= to; n++) {
         if (text.charCodeAt(i + n - 1) === 32) break;
         h = Math.imul(h ^ text.charCodeAt(i + n - 1), 0x01000193);
-        if (degree[i] && degree[i + n - 1]) continue; // inside a degree adverb
+        if (ruled[i] && ruled[i + n - 1]) continue; // inside a span the rules read
         this.add(h, charWeight, shown(i, n));
       }
     }

@@ -93,8 +93,20 @@ export { DENSE_FEATURES, DENSE_LABELS } from './dense.ts';
 
 export interface Token { word: string; start: number; end: number }
 export type HitKind = 'word' | 'emoticon' | 'rhetorical' | 'sarcasm';
-/** One lexicon match: what the reader sees, its signed strength after negation/degree, and which dense feature carries it. */
-export interface LexiconHit { display: string; value: number; kind: HitKind; negated: boolean; at: number }
+/**
+ * One lexicon match: what the reader sees, its signed strength after negation/degree, and its kind.
+ * `reread`: a rule changed the word's usual reading (negated, or praise inside sarcasm or a
+ * rhetorical question); `word` is where the word itself sits in the text.
+ */
+export interface LexiconHit {
+  display: string;
+  value: number;
+  kind: HitKind;
+  negated: boolean;
+  reread?: boolean;
+  at: number;
+  word?: [number, number];
+}
 /** `degreeTokens`: indexes of the tokens read as degree adverbs (they scale a word; they carry no polarity of their own). */
 export interface LexiconResult { dense: number[]; hits: LexiconHit[]; degreeTokens: number[] }
 
@@ -108,7 +120,8 @@ const RHETORICAL_TRIGGER = /难道|凭|怎么|有什么用|有啥用|这就是|�
 const BOUNDARY = /^[,.!?;:~，。！？；：…\s/\\|]+$/;
 const TRAILING = /(了|的|啊|呀|吧|哦|啦)$/;
 
-type Found = { value: number; negated: boolean } | null;
+/** `skip`: characters of negator prefix inside the token (2 for 不是很好 read as 不是 + 很好). */
+type Found = { value: number; negated: boolean; skip: number } | null;
 const lookups = new Map<string, Found>();
 
 /** A token's polarity, directly or as negator + word (不透明); memoised, as the same tokens recur all day. */
@@ -123,11 +136,11 @@ function lookup(word: string): Found {
 
 function lookupUncached(word: string): Found {
   const direct = WORD_POLARITY.get(word) ?? WORD_POLARITY.get(word.replace(TRAILING, ''));
-  if (direct !== undefined) return { value: direct, negated: false };
+  if (direct !== undefined) return { value: direct, negated: false, skip: 0 };
   for (const prefix of NEGATOR_PREFIXES) {
     if (word.length > prefix.length && word.startsWith(prefix)) {
       const rest = WORD_POLARITY.get(word.slice(prefix.length).replace(TRAILING, ''));
-      if (rest !== undefined) return { value: rest, negated: true };
+      if (rest !== undefined) return { value: rest, negated: true, skip: prefix.length };
     }
   }
   return null;
@@ -181,7 +194,8 @@ export function scoreLexicon(text: string, tokens: readonly Token[]): LexiconRes
     if (!found) continue;
     const negated = (negations + (found.negated ? 1 : 0)) % 2 === 1;
     const value = negated ? negate(found.value * degree) : found.value * degree;
-    hits.push({ display: text.slice(scopeStart < 0 ? token.start : scopeStart, token.end), value, kind: 'word', negated, at: token.start });
+    const display = text.slice(scopeStart < 0 ? token.start : scopeStart, token.end);
+    hits.push({ display, value, kind: 'word', negated, reread: negated, at: token.start, word: [token.start + found.skip, token.end] });
   }
 
   for (const match of text.matchAll(EMOTICON_PATTERN)) {
@@ -196,7 +210,10 @@ export function scoreLexicon(text: string, tokens: readonly Token[]): LexiconRes
         // 难道这就是公开透明吗: the praise is what is being questioned. 为什么… questions can be sincere.
         if (label === '为什么…?') continue;
         for (const hit of words) {
-          if (hit.value > 0 && hit.at >= match.index && hit.at < match.index + match[0].length) hit.value = -0.7 * hit.value;
+          if (hit.value > 0 && hit.at >= match.index && hit.at < match.index + match[0].length) {
+            hit.value = -0.7 * hit.value;
+            hit.reread = true;
+          }
         }
       }
     }
@@ -211,7 +228,12 @@ export function scoreLexicon(text: string, tokens: readonly Token[]): LexiconRes
   }
   if (sarcastic) {
     // Praise next to 呵呵 is mockery: turn it against, at reduced strength.
-    for (const hit of hits) if (hit.kind === 'word' && hit.value > 0) hit.value = -0.7 * hit.value;
+    for (const hit of hits) {
+      if (hit.kind === 'word' && hit.value > 0) {
+        hit.value = -0.7 * hit.value;
+        hit.reread = true;
+      }
+    }
   }
   return { dense: denseFeatures(text, hits), hits, degreeTokens };
 }
