@@ -996,7 +996,8 @@ async function main(): Promise<number> {
       ['pipeline throughput', `${pipelineRate.toFixed(0)} sends/s`],
       [
         'pipeline CPU time',
-        `engine ${pipeline.cpu.engine.toFixed(1)} s, FerretDB ${pipeline.cpu.ferret.toFixed(1)} s, sandbox ${pipeline.cpu.sandbox.toFixed(1)} s` +
+        `engine ${pipeline.cpu.engine.toFixed(1)} s, FerretDB ${pipeline.cpu.ferret.toFixed(1)} s, ` +
+          (options.sandbox === 'child' ? `sandbox ${pipeline.cpu.sandbox.toFixed(1)} s` : 'sandbox included in the engine') +
           ` in ${(pipeline.partial?.wallSeconds ?? pipeline.seconds).toFixed(1)} s wall on ${os.availableParallelism()} CPUs`,
       ],
       ['pipeline runFanOut → first send', `${pipeline.firstSendMs.toFixed(1)} ms`],

@@ -82,7 +82,9 @@ export async function deliverBatch(
     if (result.state === 'retry') set.nextAttemptAt = new Date(done.getTime() + backoffMs(attempts + 1, deps.random));
     ops.push({ updateOne: { filter: { _id }, update: { $set: { ...set, attempts: attempts + 1, updatedAt: done } } } });
   }
-  if (ops.length) await collection.bulkWrite(ops, { ordered: false });
+  // FerretDB 1.24 holds a pooled connection per statement until an update command ends, and
+  // hangs at 100 statements on SQLite (50 on PostgreSQL): keep each command well below that.
+  for (let i = 0; i < ops.length; i += BULK_CHUNK) await collection.bulkWrite(ops.slice(i, i + BULK_CHUNK), { ordered: false });
   await applyRecipientSideEffects(deps, channel.id, results.map(([, , recipient, result]) => ({ recipient, result })));
   if (pause) {
     deps.metrics?.quotaPauses.inc({ channel: channel.id });
@@ -90,6 +92,8 @@ export async function deliverBatch(
   }
   return outcome;
 }
+
+const BULK_CHUNK = 40;
 
 function classify(error: ChannelError, attempt: number): Result {
   const message = `${error.code}: ${error.message}`;
