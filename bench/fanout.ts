@@ -58,7 +58,7 @@ import { agencyModel } from '../core/models/agency.model.ts';
 import { deliveryCollection, deliveryModel } from '../core/models/delivery.model.ts';
 import { disclosureModel } from '../core/models/disclosure.model.ts';
 import { fanOutCollection, fanOutId, fanOutLeases } from '../core/models/fanout.model.ts';
-import { ANY, BUCKETS, subscriptionBucket, subscriptionCollection, subscriptionModel, type SubscriptionRecord } from '../core/models/subscription.model.ts';
+import { ANY, BUCKETS, newSubscription, subscriptionCollection, subscriptionModel, type SubscriptionFilters, type SubscriptionRecord } from '../core/models/subscription.model.ts';
 import { createServices } from '../core/services.ts';
 import { createMongoTokenStore } from '../core/wechat-state/mongo-token-store.ts';
 import { enqueueFanOut } from '../jobs/fan-out.job.ts';
@@ -518,26 +518,10 @@ function allocationResultInput(title: string, numbers: string[], formedAt: strin
   });
 }
 
-function subscription(i: number, openid: string, now: Date, filters: Partial<SubscriptionRecord> = {}): SubscriptionRecord {
-  const _id = new Types.ObjectId();
+function subscription(i: number, openid: string, now: Date, filters: SubscriptionFilters = {}): SubscriptionRecord {
   return {
-    _id,
-    bucket: subscriptionBucket(_id),
-    subscriberId: new Types.ObjectId(),
-    channel: 'wechat-oa',
-    address: openid,
-    appId: OA.appId,
-    field: ANY,
-    itemType: ANY,
-    region: ANY,
-    agency: ANY,
-    projectCode: ANY,
-    applicationNumber: ANY,
-    keywords: [],
-    active: true,
-    createdAt: now,
+    ...newSubscription({ subscriberId: new Types.ObjectId(), channel: 'wechat-oa', address: openid, appId: OA.appId }, filters, now),
     updatedAt: new Date(now.getTime() + i),
-    ...filters,
   };
 }
 

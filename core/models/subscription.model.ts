@@ -1,5 +1,5 @@
 import type { Collection } from 'mongodb';
-import { Schema, type Connection, type Model, type Types } from 'mongoose';
+import { Schema, Types, type Connection, type Model } from 'mongoose';
 
 /** Stored for a filter that is not set: every filter is then one `$in: ['*', value]` match. */
 export const ANY = '*';
@@ -81,4 +81,33 @@ export function subscriptionModel(db: Connection): Model<SubscriptionRecord> {
 
 export function subscriptionCollection(db: Connection): Collection<SubscriptionRecord> {
   return subscriptionModel(db).collection as unknown as Collection<SubscriptionRecord>;
+}
+
+export type SubscriptionFilters = Partial<
+  Pick<SubscriptionRecord, 'field' | 'itemType' | 'region' | 'agency' | 'projectCode' | 'applicationNumber' | 'keywords' | 'keywordText'>
+>;
+
+/** A new active subscription: unset filters hold ANY, the bucket follows from the id. */
+export function newSubscription(
+  owner: Pick<SubscriptionRecord, 'subscriberId' | 'channel' | 'address' | 'appId'>,
+  filters: SubscriptionFilters,
+  now: Date,
+): SubscriptionRecord {
+  const _id = new Types.ObjectId();
+  return {
+    _id,
+    bucket: subscriptionBucket(_id),
+    ...owner,
+    field: ANY,
+    itemType: ANY,
+    region: ANY,
+    agency: ANY,
+    projectCode: ANY,
+    applicationNumber: ANY,
+    keywords: [],
+    ...filters,
+    active: true,
+    createdAt: now,
+    updatedAt: now,
+  };
 }

@@ -6,7 +6,7 @@ import { agencyCode, itemTypeCode, projectCode, regionCode } from '../disclosure
 import { queryTokens } from '../disclosures/search-tokens.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import type { SubscriberRecord } from '../models/subscriber.model.ts';
-import { ANY, subscriptionBucket, subscriptionCollection, type SubscriptionChannel, type SubscriptionRecord } from '../models/subscription.model.ts';
+import { ANY, newSubscription, subscriptionCollection, type SubscriptionChannel, type SubscriptionRecord } from '../models/subscription.model.ts';
 
 /** At most this many subscriptions per resident: enough for real use, bounded for the fan-out. */
 export const MAX_SUBSCRIPTIONS = 50;
@@ -68,26 +68,20 @@ export async function createSubscription(
   if (input.keywords && !keywords.length) {
     throw new ValidationError('invalid keywords', [{ path: 'keywords', message: 'no searchable words' }]);
   }
-  const _id = new Types.ObjectId();
-  const record: SubscriptionRecord & { keywordText?: string } = {
-    _id,
-    bucket: subscriptionBucket(_id),
-    subscriberId: subscriber._id,
-    channel,
-    address: subscriber.openid,
-    appId: subscriber.appId,
-    field: input.field ?? ANY,
-    itemType: input.itemType ?? ANY,
-    region: input.region ? regionPrefix(input.region) : ANY,
-    agency: input.agency ?? ANY,
-    projectCode: input.projectCode ?? ANY,
-    applicationNumber: input.applicationNumber ?? ANY,
-    keywords,
-    ...(input.keywords ? { keywordText: input.keywords } : {}),
-    active: true,
-    createdAt: now,
-    updatedAt: now,
-  };
+  const record = newSubscription(
+    { subscriberId: subscriber._id, channel, address: subscriber.openid, appId: subscriber.appId },
+    {
+      ...(input.field ? { field: input.field } : {}),
+      ...(input.itemType ? { itemType: input.itemType } : {}),
+      ...(input.region ? { region: regionPrefix(input.region) } : {}),
+      ...(input.agency ? { agency: input.agency } : {}),
+      ...(input.projectCode ? { projectCode: input.projectCode } : {}),
+      ...(input.applicationNumber ? { applicationNumber: input.applicationNumber } : {}),
+      keywords,
+      ...(input.keywords ? { keywordText: input.keywords } : {}),
+    },
+    now,
+  );
   await subscriptionCollection(db).insertOne(record);
   return toSubscriptionView(record);
 }

@@ -11,7 +11,7 @@ import { fanOutDeps } from '../../core/fanout/wiring.ts';
 import { createMetrics } from '../../core/metrics.ts';
 import { consentCollection, consentId } from '../../core/models/consent.model.ts';
 import { subscriberCollection } from '../../core/models/subscriber.model.ts';
-import { ANY, subscriptionBucket, subscriptionCollection, type SubscriptionRecord } from '../../core/models/subscription.model.ts';
+import { newSubscription, subscriptionCollection, type SubscriptionRecord } from '../../core/models/subscription.model.ts';
 import { createSessions } from '../../core/residents/session.ts';
 import { createServices } from '../../core/services.ts';
 import { createMassBudget } from '../../core/wechat-state/mass-budget.ts';
@@ -111,25 +111,9 @@ export async function subscribe(
       updatedAt: now,
     });
   }
-  const _id = new Types.ObjectId();
   await subscriptionCollection(db).insertOne({
-    _id,
-    bucket: subscriptionBucket(_id),
-    subscriberId,
-    channel,
-    address: openid,
-    appId,
-    field: ANY,
-    itemType: ANY,
-    region: ANY,
-    agency: ANY,
-    projectCode: ANY,
-    applicationNumber: ANY,
-    keywords: [],
-    active: true,
-    createdAt: now,
+    ...newSubscription({ subscriberId, channel, address: openid, appId }, filters, now),
     updatedAt: new Date(now.getTime() + seq++),
-    ...filters,
   });
 }
 
