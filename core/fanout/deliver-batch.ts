@@ -1,8 +1,9 @@
-import type { AnyBulkWriteOperation, Collection } from 'mongodb';
+import type { AnyBulkWriteOperation } from 'mongodb';
 import { claimIds } from '../claims.ts';
 import { ChannelError, type Channel, type OutgoingMessage, type Recipient } from '../../channels/types.ts';
-import { deliveryCollection, deliveryId, type DeliveryRecord } from '../models/delivery.model.ts';
+import { deliveryCollection, type DeliveryRecord } from '../models/delivery.model.ts';
 import { backoffMs, MAX_ATTEMPTS } from './backoff.ts';
+import { claimDeliveries, releaseDeliveries, type OwnedDelivery } from './delivery-claims.ts';
 import type { FanOutDeps } from './deps.ts';
 import { applyRecipientSideEffects, consentFilter } from './recipient-effects.ts';
 
@@ -22,7 +23,7 @@ type Result =
 
 /**
  * Delivers one message to a batch of recipients: claims the deliveries still to send (see
- * claimDeliveries), sends through the channel's throttle, then records every outcome.
+ * delivery-claims.ts), sends through the channel's throttle, then records every outcome.
  */
 export async function deliverBatch(
   deps: FanOutDeps,
@@ -33,24 +34,20 @@ export async function deliverBatch(
 ): Promise<BatchOutcome> {
   const outcome: BatchOutcome = { sent: 0, skipped: 0, retry: 0, failed: 0 };
   if (!recipients.length) return outcome;
-  const now = deps.now();
-  const byId = new Map(recipients.map((r) => [deliveryId(message.key, channel.id, r.id), r]));
-  const owned = await claimDeliveries(deps, channel, message, agencyCode, recipients, now);
+  const owned = await claimDeliveries(deps, channel, message, recipients, deps.now());
   if (!owned.length) return outcome;
-  const collection = deliveryCollection(deps.db);
 
-  const skipReasons = await consentFilter(deps, channel.id, owned.map((d) => byId.get(d._id)!));
+  const skipReasons = await consentFilter(deps, channel.id, owned.map((d) => d.recipient));
   let pause: ChannelError | undefined;
   const results = await Promise.all(
-    owned.map(async (delivery): Promise<[DeliveryRecord['_id'], number, Recipient, Result]> => {
-      const recipient = byId.get(delivery._id)!;
-      const skip = skipReasons.get(recipient.id);
-      if (skip) return [delivery._id, delivery.attempts, recipient, { state: 'skipped', code: skip, message: 'no subscribe-message consent left' }];
+    owned.map(async (delivery): Promise<[OwnedDelivery, Result]> => {
+      const skip = skipReasons.get(delivery.recipient.id);
+      if (skip) return [delivery, { state: 'skipped', code: skip, message: 'no subscribe-message consent left' }];
       const result = await deps.throttle(channel.id).run(async (): Promise<Result> => {
         if (pause) return { state: 'released' };
         const started = performance.now();
         try {
-          const sent = await channel.send(message, channel.perRecipient ? recipient : undefined);
+          const sent = await channel.send(message, channel.perRecipient ? delivery.recipient : undefined);
           deps.metrics?.sendSeconds.observe({ channel: channel.id }, (performance.now() - started) / 1000);
           return { state: 'sent', externalId: sent.externalId };
         } catch (error) {
@@ -62,35 +59,75 @@ export async function deliverBatch(
           return classify(failure, delivery.attempts + 1);
         }
       });
-      return [delivery._id, delivery.attempts, recipient, result];
+      return [delivery, result];
     }),
   );
 
-  const ops: AnyBulkWriteOperation<DeliveryRecord>[] = [];
   const done = deps.now();
-  for (const [_id, attempts, , result] of results) {
-    if (result.state === 'released') {
-      ops.push({ updateOne: { filter: { _id }, update: { $set: { state: 'queued', updatedAt: done }, $unset: { owner: '', claimedAt: '' } } } });
-      continue;
+  const released: OwnedDelivery[] = [];
+  const outcomes: [OwnedDelivery, Exclude<Result, { state: 'released' }>][] = [];
+  for (const [delivery, result] of results) {
+    if (result.state === 'released') released.push(delivery);
+    else {
+      outcomes.push([delivery, result]);
+      outcome[result.state]++;
+      deps.metrics?.deliveries.inc({ channel: channel.id, state: result.state });
     }
-    outcome[result.state]++;
-    deps.metrics?.deliveries.inc({ channel: channel.id, state: result.state });
-    const set: Partial<DeliveryRecord> =
-      result.state === 'sent'
-        ? { state: 'sent', sentAt: done, ...(result.externalId ? { externalId: result.externalId } : {}) }
-        : { state: result.state, code: result.code, message: result.message.slice(0, 500) };
-    if (result.state === 'retry') set.nextAttemptAt = new Date(done.getTime() + backoffMs(attempts + 1, deps.random));
-    ops.push({ updateOne: { filter: { _id }, update: { $set: { ...set, attempts: attempts + 1, updatedAt: done } } } });
   }
-  // FerretDB 1.24 holds a pooled connection per statement until an update command ends, and
-  // hangs at 100 statements on SQLite (50 on PostgreSQL): keep each command well below that.
-  for (let i = 0; i < ops.length; i += BULK_CHUNK) await collection.bulkWrite(ops.slice(i, i + BULK_CHUNK), { ordered: false });
-  await applyRecipientSideEffects(deps, channel.id, results.map(([, , recipient, result]) => ({ recipient, result })));
+  await recordOutcomes(deps, channel, message, agencyCode, outcomes, done);
+  await releaseDeliveries(deps, released, done);
+  await applyRecipientSideEffects(deps, channel.id, results.map(([delivery, result]) => ({ recipient: delivery.recipient, result })));
   if (pause) {
     deps.metrics?.quotaPauses.inc({ channel: channel.id });
     outcome.pausedUntil = new Date(done.getTime() + (pause.retryAfterMs ?? 60 * 60_000));
   }
   return outcome;
+}
+
+/**
+ * First outcomes are inserted as the delivery record; later attempts update the record they
+ * found. The insert can only collide with a holder of an older claim that outlived its lease
+ * (both sent: the documented in-flight duplicate); the newer generation's outcome then wins.
+ */
+async function recordOutcomes(
+  deps: FanOutDeps,
+  channel: Channel,
+  message: OutgoingMessage,
+  agencyCode: string,
+  outcomes: [OwnedDelivery, Exclude<Result, { state: 'released' }>][],
+  done: Date,
+): Promise<void> {
+  const collection = deliveryCollection(deps.db);
+  const fields = ([delivery, result]: (typeof outcomes)[number]): Partial<DeliveryRecord> => {
+    const set: Partial<DeliveryRecord> =
+      result.state === 'sent'
+        ? { state: 'sent', sentAt: done, ...(result.externalId ? { externalId: result.externalId } : {}) }
+        : { state: result.state, code: result.code, message: result.message.slice(0, 500) };
+    if (result.state === 'retry') set.nextAttemptAt = new Date(done.getTime() + backoffMs(delivery.attempts + 1, deps.random));
+    return { ...set, attempts: delivery.attempts + 1, gen: delivery.gen, owner: deps.workerId, claimedAt: done, updatedAt: done };
+  };
+  const fresh = outcomes.filter(([d]) => !d.recorded);
+  const inserted = await claimIds(
+    collection,
+    fresh.map((o) => ({
+      _id: o[0]._id,
+      messageKey: message.key,
+      disclosureId: message.disclosureId,
+      agencyCode,
+      channel: channel.id,
+      recipientId: o[0].recipient.id,
+      ...(o[0].recipient.address ? { address: o[0].recipient.address } : {}),
+      createdAt: done,
+      ...fields(o),
+    }) as DeliveryRecord),
+  );
+  const updates = outcomes.filter(([d]) => d.recorded || !inserted.has(d._id));
+  const ops: AnyBulkWriteOperation<DeliveryRecord>[] = updates.map((o) => ({
+    updateOne: { filter: { _id: o[0]._id }, update: { $set: fields(o) } },
+  }));
+  // FerretDB 1.24 holds a pooled connection per statement until an update command ends, and
+  // hangs at 100 statements on SQLite (50 on PostgreSQL): keep each command well below that.
+  for (let i = 0; i < ops.length; i += BULK_CHUNK) await collection.bulkWrite(ops.slice(i, i + BULK_CHUNK), { ordered: false });
 }
 
 const BULK_CHUNK = 40;
@@ -101,67 +138,3 @@ function classify(error: ChannelError, attempt: number): Result {
   if (error.action === 'retry' && attempt < MAX_ATTEMPTS) return { state: 'retry', code: error.code, message };
   return { state: 'failed', code: error.code, message };
 }
-
-/**
- * Returns the deliveries of this batch that this worker now owns. A new record is created in
- * state `sending` by its insert, which is the claim; a record left by an earlier run (released by
- * a pause, due for retry, or held by a worker that died) is claimed by inserting its next
- * generation's key into `delivery_claims` (see core/claims.ts). Nobody else writes an owned record.
- */
-async function claimDeliveries(
-  deps: FanOutDeps,
-  channel: Channel,
-  message: OutgoingMessage,
-  agencyCode: string,
-  recipients: Recipient[],
-  now: Date,
-): Promise<Pick<DeliveryRecord, '_id' | 'attempts'>[]> {
-  const collection = deliveryCollection(deps.db);
-  const records = new Map<string, DeliveryRecord>();
-  for (const r of recipients) {
-    const _id = deliveryId(message.key, channel.id, r.id);
-    records.set(_id, {
-      _id,
-      messageKey: message.key,
-      disclosureId: message.disclosureId,
-      agencyCode,
-      channel: channel.id,
-      recipientId: r.id,
-      ...(r.address ? { address: r.address } : {}),
-      state: 'sending',
-      attempts: 0,
-      gen: 1,
-      owner: deps.workerId,
-      claimedAt: now,
-      createdAt: now,
-      updatedAt: now,
-    });
-  }
-  const created = await claimIds(collection, [...records.values()]);
-  const others = [...records.keys()].filter((id) => !created.has(id));
-  const owned: Pick<DeliveryRecord, '_id' | 'attempts'>[] = [...created].map((_id) => ({ _id, attempts: 0 }));
-  if (!others.length) return owned;
-
-  const stale = new Date(now.getTime() - deps.leaseMs);
-  const existing = await collection.find({ _id: { $in: others } }, { projection: { state: 1, gen: 1, attempts: 1, claimedAt: 1, nextAttemptAt: 1 } }).toArray();
-  const eligible = existing.filter(
-    (d) =>
-      d.state === 'queued' ||
-      (d.state === 'retry' && (!d.nextAttemptAt || d.nextAttemptAt <= now)) ||
-      (d.state === 'sending' && (!d.claimedAt || d.claimedAt < stale)),
-  );
-  const claims = await claimIds(
-    deliveryClaims(deps),
-    eligible.map((d) => ({ _id: `${d._id}#${(d.gen ?? 1) + 1}`, owner: deps.workerId, at: now })),
-  );
-  for (const d of eligible) {
-    const gen = (d.gen ?? 1) + 1;
-    if (!claims.has(`${d._id}#${gen}`)) continue;
-    await collection.updateOne({ _id: d._id }, { $set: { state: 'sending', gen, owner: deps.workerId, claimedAt: now, updatedAt: now } });
-    owned.push({ _id: d._id, attempts: d.attempts });
-  }
-  return owned;
-}
-
-const deliveryClaims = (deps: FanOutDeps) =>
-  deps.db.collection('delivery_claims') as unknown as Collection<{ _id: string; owner: string; at: Date }>;
