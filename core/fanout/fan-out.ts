@@ -2,7 +2,7 @@ import { Types } from 'mongoose';
 import { deliveryCollection } from '../models/delivery.model.ts';
 import { disclosureCollection, type DisclosureRecord } from '../models/disclosure.model.ts';
 import { fanOutId } from '../models/fanout.model.ts';
-import { deliverBatch } from './deliver-batch.ts';
+import { deliverBatch, type BatchOutcome } from './deliver-batch.ts';
 import type { FanOutDeps } from './deps.ts';
 import { dropLease, takeLease, type HeldLease } from './lease.ts';
 import { buildMessage } from './message.ts';
@@ -48,34 +48,83 @@ async function run(deps: FanOutDeps, doc: DisclosureRecord, key: string, lease: 
   }
   const message = buildMessage(doc, change, deps.site);
   if (progress?.state !== 'done') {
-    let cursor = progress?.cursor;
-    const batches = recipientBatches(deps.db, channel.id, doc, cursor, {
-      batchSize: deps.batchSize,
-      webhooks: deps.webhooks,
-      massTagId: deps.massTagId,
-    });
-    for await (const batch of batches) {
-      const outcome = await deliverBatch(deps, channel, message, doc.agencyCode, batch.recipients);
-      if (outcome.pausedUntil) {
-        deps.logger.warn({ channel: channel.id, until: outcome.pausedUntil }, 'vendor quota spent: channel paused');
-        await lease.save({ state: 'waiting', resumeAt: outcome.pausedUntil, ...(cursor ? { cursor } : {}) });
-        return { state: 'scheduled', runAt: outcome.pausedUntil };
-      }
-      cursor = batch.cursor;
-      // A worker whose lease was taken over stops; the new holder resumes from the checkpoint.
-      if (!(await lease.stillHeld())) return { state: 'busy' };
-      await lease.save({ cursor });
-      await lease.renew();
-    }
+    const stopped = await deliverAll(deps, channel, message, doc, lease);
+    if (stopped) return stopped;
   }
-  const due = await retryDue(deps, channel.id, message, doc.agencyCode);
+  // The retry pass queries deliveries by state, a scan of the collection on FerretDB: skip it
+  // when nothing asked for another attempt (an agency's retry re-runs a finished fan-out).
+  const retrying = progress?.state === 'done' || progress?.retryPending || lease.retryPending;
+  const due: { pausedUntil?: Date; nextAt?: Date } = retrying ? await retryDue(deps, channel.id, message, doc.agencyCode) : {};
   if (due.pausedUntil || due.nextAt) {
     const runAt = (due.pausedUntil ?? due.nextAt)!;
-    await lease.save({ state: 'waiting', resumeAt: runAt });
+    await lease.save({ state: 'waiting', resumeAt: runAt, retryPending: true });
     return { state: 'scheduled', runAt };
   }
-  await lease.save({ state: 'done', finishedAt: deps.now() }, ['resumeAt']);
+  await lease.save({ state: 'done', finishedAt: deps.now() }, ['resumeAt', 'retryPending']);
   return { state: 'done' };
+}
+
+/**
+ * Two batches in flight: while one batch's sends finish, the next is claimed and the previous
+ * one's outcomes are written, so the database's latency hides behind the vendor's. Checkpoints
+ * stay in order: a cursor is saved only once its batch and every batch before it are done.
+ */
+const PIPELINE_DEPTH = 2;
+
+async function deliverAll(
+  deps: FanOutDeps,
+  channel: NonNullable<ReturnType<FanOutDeps['channels']['get']>>,
+  message: ReturnType<typeof buildMessage>,
+  doc: DisclosureRecord,
+  lease: HeldLease,
+): Promise<FanOutResult | undefined> {
+  let cursor = lease.progress?.cursor;
+  const batches = recipientBatches(deps.db, channel.id, doc, cursor, {
+    batchSize: deps.batchSize,
+    webhooks: deps.webhooks,
+    massTagId: deps.massTagId,
+  });
+  const window: { cursor: string; work: Promise<BatchOutcome> }[] = [];
+  const drain = () => Promise.allSettled(window.splice(0).map((w) => w.work));
+  const settleOldest = async (): Promise<FanOutResult | undefined> => {
+    const head = window.shift()!;
+    const outcome = await head.work;
+    if (outcome.pausedUntil) {
+      await drain();
+      deps.logger.warn({ channel: channel.id, until: outcome.pausedUntil }, 'vendor quota spent: channel paused');
+      await lease.save({ state: 'waiting', resumeAt: outcome.pausedUntil, ...(cursor ? { cursor } : {}) });
+      return { state: 'scheduled', runAt: outcome.pausedUntil };
+    }
+    cursor = head.cursor;
+    if (outcome.retry) lease.retryPending = true;
+    // A worker whose lease was taken over stops; the new holder resumes from the checkpoint.
+    if (!(await lease.stillHeld())) {
+      await drain();
+      return { state: 'busy' };
+    }
+    await lease.save({ cursor, ...(lease.retryPending ? { retryPending: true } : {}) });
+    await lease.renew();
+    return undefined;
+  };
+  try {
+    for await (const batch of batches) {
+      const work = deliverBatch(deps, channel, message, doc.agencyCode, batch.recipients);
+      // Awaited in order below; this only keeps a failure behind an earlier one from going unhandled.
+      work.catch(() => undefined);
+      window.push({ cursor: batch.cursor, work });
+      if (window.length >= PIPELINE_DEPTH) {
+        const stopped = await settleOldest();
+        if (stopped) return stopped;
+      }
+    }
+    while (window.length) {
+      const stopped = await settleOldest();
+      if (stopped) return stopped;
+    }
+    return undefined;
+  } finally {
+    await drain();
+  }
 }
 
 /** Deliveries whose backoff has passed are sent again; the earliest future one sets the next run. */

@@ -6,7 +6,12 @@ export interface HeldLease {
   id: string;
   gen: number;
   progress: FanOutRecord | null;
-  /** False once another worker has taken a later generation (this one was too slow). */
+  /** Set by the run when a delivery was left for another attempt. */
+  retryPending?: boolean;
+  /**
+   * False once another worker has taken a later generation (this one was too slow), or when this
+   * process is shutting down: the run then stops at this checkpoint and drops the lease.
+   */
   stillHeld(): Promise<boolean>;
   renew(): Promise<void>;
   /** Writes progress; only the lease holder writes the fanouts document. */
@@ -44,7 +49,7 @@ export async function takeLease(deps: FanOutDeps, id: string, base: Omit<FanOutR
     id,
     gen: next,
     progress,
-    stillHeld: async () => !(await fanOutLeases(deps.db).findOne({ _id: `${id}#${next + 1}` }, { projection: { _id: 1 } })),
+    stillHeld: async () => !deps.stopping?.aborted && !(await fanOutLeases(deps.db).findOne({ _id: `${id}#${next + 1}` }, { projection: { _id: 1 } })),
     renew: async () => {
       await fanOutLeases(deps.db).updateOne({ _id: leaseId }, { $set: { expiresAt: expiresAt() } });
     },

@@ -1,7 +1,7 @@
-import type { Connection } from 'mongoose';
+import { Types, type Connection } from 'mongoose';
 import type { ChannelId, Recipient } from '../../channels/types.ts';
 import type { DisclosureRecord } from '../models/disclosure.model.ts';
-import { ANY, BUCKETS, subscriptionCollection, type SubscriptionChannel } from '../models/subscription.model.ts';
+import { ANY, subscriptionCollection, type SubscriptionChannel, type SubscriptionRecord } from '../models/subscription.model.ts';
 
 export interface RecipientBatch {
   recipients: Recipient[];
@@ -15,9 +15,12 @@ export interface WebhookEndpoint {
 }
 
 /**
- * Active subscriptions on a channel whose filters all admit the disclosure, read one bucket at
- * a time (see BUCKETS) and handed out in batches, so memory stays flat however many subscribers
- * there are. A cursor `${bucket}:${lastId}` resumes inside the bucket where the last run stopped.
+ * Active subscriptions on a channel whose filters all admit the disclosure, streamed by one
+ * query in `_id` order and handed out in batches, so memory stays flat however many subscribers
+ * there are. The cursor is the last subscription id handed out; a resumed run asks for `_id`
+ * after it. One query per run matters on FerretDB 1.x, which pushes none of these filters down
+ * to SQLite: every such query decodes the whole collection, so paging (or bucketing) multiplies
+ * that cost. On MongoDB the { channel, active, _id } index serves it.
  */
 export async function* subscriptionBatches(
   db: Connection,
@@ -27,9 +30,11 @@ export async function* subscriptionBatches(
   batchSize: number,
 ): AsyncGenerator<RecipientBatch> {
   const tokens = new Set(doc.searchTokens);
+  const resumeAfter = after && /^[0-9a-f]{24}$/.test(after) ? new Types.ObjectId(after) : undefined;
   const filter = {
     channel,
     active: true,
+    ...(resumeAfter ? { _id: { $gt: resumeAfter } } : {}),
     field: { $in: [ANY, doc.field] },
     itemType: { $in: [ANY, doc.itemType] },
     region: { $in: [ANY, ...doc.regionPath] },
@@ -37,33 +42,23 @@ export async function* subscriptionBatches(
     projectCode: { $in: [ANY, ...(doc.projectCode ? [doc.projectCode] : [])] },
     applicationNumber: { $in: [ANY, ...doc.applicationNumbers] },
   };
-  const [startBucket, startAfter] = parseCursor(after);
-  // `~` marks a bucket finished: resume with the next one.
-  const first = BUCKETS.indexOf(startBucket) + (startAfter === '~' ? 1 : 0);
-  for (const bucket of BUCKETS.slice(first)) {
-    const resumeAfter = bucket === startBucket ? startAfter : undefined;
-    const rows = await subscriptionCollection(db)
-      .find({ ...filter, bucket }, { projection: { _id: 1, address: 1, keywords: 1 } })
-      .sort({ _id: 1 })
-      .toArray();
-    const page = resumeAfter ? rows.filter((s) => s._id.toHexString() > resumeAfter) : rows;
-    for (let i = 0; i < page.length; i += batchSize) {
-      const slice = page.slice(i, i + batchSize);
-      // Keyed by openid, not subscription: a resident whose several subscriptions match gets one message.
-      const recipients = slice
-        .filter((s) => s.keywords.every((k) => tokens.has(k)))
-        .map((s) => ({ id: s.address, address: s.address }));
-      yield { recipients, cursor: `${bucket}:${slice[slice.length - 1]!._id.toHexString()}` };
+  const rows = subscriptionCollection(db)
+    .find(filter, { projection: { _id: 1, address: 1, keywords: 1 }, batchSize })
+    .sort({ _id: 1 });
+  let slice: Pick<SubscriptionRecord, '_id' | 'address' | 'keywords'>[] = [];
+  const batch = (): RecipientBatch => ({
+    // Keyed by openid, not subscription: a resident whose several subscriptions match gets one message.
+    recipients: slice.filter((s) => s.keywords.every((k) => tokens.has(k))).map((s) => ({ id: s.address, address: s.address })),
+    cursor: slice[slice.length - 1]!._id.toHexString(),
+  });
+  for await (const row of rows) {
+    slice.push(row);
+    if (slice.length >= batchSize) {
+      yield batch();
+      slice = [];
     }
-    // An empty or finished bucket still moves the checkpoint, so a resumed run skips it.
-    if (!page.length) yield { recipients: [], cursor: `${bucket}:~` };
   }
-}
-
-function parseCursor(cursor: string | undefined): [string, string | undefined] {
-  const match = cursor ? /^([0-9a-f]):([0-9a-f]{24}|~)$/.exec(cursor) : null;
-  if (!match) return [BUCKETS[0]!, undefined];
-  return [match[1]!, match[2]];
+  if (slice.length) yield batch();
 }
 
 /** Where each channel's recipients come from. */

@@ -14,6 +14,8 @@ export interface FanOutRecord {
   state: 'running' | 'waiting' | 'done';
   /** Last recipient cursor fully handled: a restarted worker resumes after it. */
   cursor?: string;
+  /** Some delivery of this run waits for another attempt: the retry pass must look for them. */
+  retryPending?: boolean;
   /** When to run again (retry backoff, quota pause). */
   resumeAt?: Date;
   updatedAt: Date;

@@ -71,8 +71,8 @@ const subscriptionSchema = new Schema<SubscriptionRecord>(
   { collection: 'subscriptions', versionKey: false, strict: 'throw' },
 );
 
-// The fan-out reads a channel's active subscriptions bucket by bucket, resuming after a checkpoint.
-subscriptionSchema.index({ channel: 1, active: 1, bucket: 1 });
+// The fan-out streams a channel's active subscriptions in _id order, resuming after a checkpoint.
+subscriptionSchema.index({ channel: 1, active: 1, _id: 1 });
 subscriptionSchema.index({ applicationNumber: 1 });
 
 export function subscriptionModel(db: Connection): Model<SubscriptionRecord> {
