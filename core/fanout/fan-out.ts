@@ -65,11 +65,11 @@ async function run(deps: FanOutDeps, doc: DisclosureRecord, key: string, lease: 
 }
 
 /**
- * Two batches in flight: while one batch's sends finish, the next is claimed and the previous
+ * Three batches in flight: while one batch's sends finish, the next is claimed and the previous
  * one's outcomes are written, so the database's latency hides behind the vendor's. Checkpoints
  * stay in order: a cursor is saved only once its batch and every batch before it are done.
  */
-const PIPELINE_DEPTH = 2;
+const PIPELINE_DEPTH = 3;
 
 async function deliverAll(
   deps: FanOutDeps,
