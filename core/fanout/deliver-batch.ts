@@ -31,10 +31,12 @@ export async function deliverBatch(
   message: OutgoingMessage,
   agencyCode: string,
   recipients: Recipient[],
+  /** When the caller's fan-out lease was taken (see claimDeliveries). */
+  leaseTakenAt?: Date,
 ): Promise<BatchOutcome> {
   const outcome: BatchOutcome = { sent: 0, skipped: 0, retry: 0, failed: 0 };
   if (!recipients.length) return outcome;
-  const owned = await claimDeliveries(deps, channel, message, recipients, deps.now());
+  const owned = await claimDeliveries(deps, channel, message, recipients, deps.now(), leaseTakenAt);
   if (!owned.length) return outcome;
 
   const skipReasons = await consentFilter(deps, channel.id, owned.map((d) => d.recipient));

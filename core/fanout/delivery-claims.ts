@@ -58,6 +58,7 @@ export async function claimDeliveries(
   message: OutgoingMessage,
   recipients: Recipient[],
   now: Date,
+  leaseTakenAt?: Date,
 ): Promise<OwnedDelivery[]> {
   const byId = new Map(recipients.map((r) => [deliveryId(message.key, channel.id, r.id), r]));
   const first = await claimIds(deliveryClaims(deps), [...byId.keys()].map((id) => claimDoc(deps, id, 1, now)));
@@ -69,7 +70,10 @@ export async function claimDeliveries(
   }
   if (!others.length) return owned;
 
-  const stale = new Date(now.getTime() - deps.leaseMs);
+  // A fan-out lease is taken over only once its holder stopped renewing it: that holder's claims,
+  // all older than the takeover, are presumed dead however recent, or their recipients would be
+  // skipped as "in flight" and never sent.
+  const stale = new Date(Math.max(now.getTime() - deps.leaseMs, leaseTakenAt?.getTime() ?? 0));
   const records = new Map(
     (
       await deliveryCollection(deps.db)

@@ -54,7 +54,7 @@ async function run(deps: FanOutDeps, doc: DisclosureRecord, key: string, lease: 
   // The retry pass queries deliveries by state, a scan of the collection on FerretDB: skip it
   // when nothing asked for another attempt (an agency's retry re-runs a finished fan-out).
   const retrying = progress?.state === 'done' || progress?.retryPending || lease.retryPending;
-  const due: { pausedUntil?: Date; nextAt?: Date } = retrying ? await retryDue(deps, channel.id, message, doc.agencyCode) : {};
+  const due: { pausedUntil?: Date; nextAt?: Date } = retrying ? await retryDue(deps, channel.id, message, doc.agencyCode, lease.takenAt) : {};
   if (due.pausedUntil || due.nextAt) {
     const runAt = (due.pausedUntil ?? due.nextAt)!;
     await lease.save({ state: 'waiting', resumeAt: runAt, retryPending: true });
@@ -108,7 +108,7 @@ async function deliverAll(
   };
   try {
     for await (const batch of batches) {
-      const work = deliverBatch(deps, channel, message, doc.agencyCode, batch.recipients);
+      const work = deliverBatch(deps, channel, message, doc.agencyCode, batch.recipients, lease.takenAt);
       // Awaited in order below; this only keeps a failure behind an earlier one from going unhandled.
       work.catch(() => undefined);
       window.push({ cursor: batch.cursor, work });
@@ -128,7 +128,7 @@ async function deliverAll(
 }
 
 /** Deliveries whose backoff has passed are sent again; the earliest future one sets the next run. */
-async function retryDue(deps: FanOutDeps, channelId: string, message: ReturnType<typeof buildMessage>, agencyCode: string) {
+async function retryDue(deps: FanOutDeps, channelId: string, message: ReturnType<typeof buildMessage>, agencyCode: string, leaseTakenAt: Date) {
   const deliveries = deliveryCollection(deps.db);
   const channel = deps.channels.get(channelId as never)!;
   const tried = new Set<string>();
@@ -141,7 +141,7 @@ async function retryDue(deps: FanOutDeps, channelId: string, message: ReturnType
     ).filter((d) => !tried.has(d._id));
     if (!due.length) break;
     due.forEach((d) => tried.add(d._id));
-    const outcome = await deliverBatch(deps, channel, message, agencyCode, due.map((d) => ({ id: d.recipientId, address: d.address ?? '' })));
+    const outcome = await deliverBatch(deps, channel, message, agencyCode, due.map((d) => ({ id: d.recipientId, address: d.address ?? '' })), leaseTakenAt);
     if (outcome.pausedUntil) return { pausedUntil: outcome.pausedUntil };
   }
   const next = await deliveries

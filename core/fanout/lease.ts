@@ -6,6 +6,8 @@ export interface HeldLease {
   id: string;
   gen: number;
   progress: FanOutRecord | null;
+  /** When this generation was taken: claims older than it belong to a holder presumed dead. */
+  takenAt: Date;
   /** Set by the run when a delivery was left for another attempt. */
   retryPending?: boolean;
   /**
@@ -48,6 +50,7 @@ export async function takeLease(deps: FanOutDeps, id: string, base: Omit<FanOutR
   return {
     id,
     gen: next,
+    takenAt: now,
     progress,
     stillHeld: async () => !deps.stopping?.aborted && !(await fanOutLeases(deps.db).findOne({ _id: `${id}#${next + 1}` }, { projection: { _id: 1 } })),
     renew: async () => {

@@ -57,6 +57,27 @@ describe('two workers on one fan-out', () => {
   }, 120_000);
 });
 
+describe('a worker that died between claiming and recording', () => {
+  it('leaves claims that the next lease holder sends, however recent they are', async () => {
+    const { id, openids } = await audience(10);
+    // What a SIGKILL mid-send leaves: a first-attempt claim for three recipients, no records,
+    // made moments ago, so younger than the lease by far.
+    const orphaned = openids.slice(0, 3);
+    await db.collection('delivery_claims').insertMany(
+      orphaned.map((openid) => {
+        const delivery = `${id}:r1|wechat-oa|${openid}`;
+        return { _id: `${delivery}#1`, delivery, gen: 1, owner: 'worker-dead', at: new Date() } as never;
+      }),
+    );
+    const callsBefore = sandbox.wechat.usage(OA, TEMPLATE);
+    const next = { ...deps, workerId: 'worker-next', leaseMs: 600_000, now: () => new Date(Date.now() + 5) };
+    expect((await runFanOut(next, id, 'r1~wechat-oa')).state).toBe('done');
+    const deliveries = await oaDeliveries(id);
+    expect(deliveries.filter((d) => d.state === 'sent').map((d) => d.address).sort()).toEqual([...openids].sort());
+    expect(sandbox.wechat.usage(OA, TEMPLATE) - callsBefore).toBe(10);
+  });
+});
+
 describe('a quota spent mid fan-out (45009)', () => {
   it('pauses the channel until the quota resets, then resumes where it stopped', async () => {
     const { id } = await audience(30);
