@@ -58,7 +58,7 @@ import { agencyModel } from '../core/models/agency.model.ts';
 import { deliveryCollection, deliveryModel } from '../core/models/delivery.model.ts';
 import { disclosureModel } from '../core/models/disclosure.model.ts';
 import { fanOutCollection, fanOutId, fanOutLeases } from '../core/models/fanout.model.ts';
-import { ANY, BUCKETS, newSubscription, subscriptionCollection, subscriptionModel, type SubscriptionFilters, type SubscriptionRecord } from '../core/models/subscription.model.ts';
+import { ANY, newSubscription, subscriptionCollection, subscriptionModel, type SubscriptionFilters, type SubscriptionRecord } from '../core/models/subscription.model.ts';
 import { createServices } from '../core/services.ts';
 import { createMongoTokenStore } from '../core/wechat-state/mongo-token-store.ts';
 import { enqueueFanOut } from '../jobs/fan-out.job.ts';
@@ -643,7 +643,7 @@ function parseOptions(): Options {
 interface LatencyResult {
   samples: number[];
   warmupMs: number;
-  /** The fan-out reads subscriptions bucket by bucket (BUCKETS), so where the matches sit matters. */
+  /** Where the matches sit in the fan-out's natural-order scan (0 = first row, of all rows). */
   matchingBuckets: string[];
 }
 
@@ -654,11 +654,12 @@ async function latencyPhase(dbUri: string, config: Config, sandbox: BenchSandbox
     await ensureIndexes(db);
     const now = new Date();
     await sandbox.addFollowers(LATENCY_OPENID, 0, LATENCY_MATCHING);
+    // The matching subscriptions come last in the scan: the worst place for first-send latency.
     const subs = [
-      ...Array.from({ length: LATENCY_MATCHING }, (_, i) => subscription(i, `${LATENCY_OPENID}${i}`, now, { applicationNumber: 'BENCH-LAT-0001' })),
       ...Array.from({ length: LATENCY_BACKGROUND }, (_, i) => subscription(i, `bench-bg-${i}`, now, { applicationNumber: `BENCH-BG-${i}` })),
+      ...Array.from({ length: LATENCY_MATCHING }, (_, i) => subscription(i, `${LATENCY_OPENID}${i}`, now, { applicationNumber: 'BENCH-LAT-0001' })),
     ];
-    await subscriptionCollection(db).insertMany(subs, { ordered: false });
+    await subscriptionCollection(db).insertMany(subs, { ordered: true });
     await createAgency(db, { code: 'bench-latency', name: '基准测试区住房和城乡建设委员会' });
     const principal: Principal = { keyId: 'bench', agencyCode: 'bench-latency', role: 'publisher' };
 
@@ -691,7 +692,7 @@ async function latencyPhase(dbUri: string, config: Config, sandbox: BenchSandbox
         samples.push(await once(n));
         say(`latency publish ${n}/${options.publishes}: first send after ${samples[samples.length - 1]!.toFixed(1)} ms`);
       }
-      return { samples, warmupMs, matchingBuckets: subs.slice(0, LATENCY_MATCHING).map((s) => s.bucket).sort() };
+      return { samples, warmupMs, matchingBuckets: [`the last ${LATENCY_MATCHING} of ${subs.length} rows`] };
     } finally {
       await queue.stop(5_000);
     }
@@ -990,7 +991,7 @@ async function main(): Promise<number> {
       ['ratio pipeline/raw', `${ratio.toFixed(3)}${pipeline.partial ? ' (from the partial run)' : ''}  (target ≥ 0.8: ${ratio >= 0.8 ? 'met' : 'NOT met'})`],
       [
         'publish → first send',
-        `p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, min ${sorted[0]!.toFixed(1)}, max ${sorted[sorted.length - 1]!.toFixed(1)} over ${sorted.length} publishes (warm-up ${latency.warmupMs.toFixed(1)} ms not counted; JOBS_POLL_MS ${config.jobs.pollMs}; matching subscriptions in buckets ${latency.matchingBuckets.join(',')} of ${BUCKETS[0]}..${BUCKETS[BUCKETS.length - 1]})  (target p50 < 500: ${p50 < 500 ? 'met' : 'NOT met'})`,
+        `p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, min ${sorted[0]!.toFixed(1)}, max ${sorted[sorted.length - 1]!.toFixed(1)} over ${sorted.length} publishes (warm-up ${latency.warmupMs.toFixed(1)} ms not counted; JOBS_POLL_MS ${config.jobs.pollMs}; matching subscriptions at ${latency.matchingBuckets.join(',')} in scan order)  (target p50 < 500: ${p50 < 500 ? 'met' : 'NOT met'})`,
       ],
       [
         'engine peak RSS (pipeline)',

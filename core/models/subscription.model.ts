@@ -31,23 +31,9 @@ export interface SubscriptionRecord {
   /** The keywords as the resident typed them, for display. */
   keywordText?: string;
   active: boolean;
-  /** Which of the BUCKETS it is read in by the fan-out; see subscriptionBucket. */
-  bucket: string;
   createdAt: Date;
   updatedAt: Date;
 }
-
-/**
- * The fan-out reads a channel's subscriptions one bucket at a time, by equality on `bucket`.
- * FerretDB 1.x pushes equality on strings down to its storage but not `$gt`, so paging by
- * `_id > last` would rescan the whole collection for every page (quadratic at a million
- * subscribers); one equality query per bucket reads each subscription once. Sixteen buckets keep
- * a small fan-out to sixteen queries and a bucket of a million subscribers to ~60k small rows.
- */
-export const BUCKETS = Array.from({ length: 16 }, (_, i) => i.toString(16));
-
-/** The last hex digit of an ObjectId is its counter's: evenly spread. */
-export const subscriptionBucket = (id: Types.ObjectId) => id.toHexString().slice(-1);
 
 const subscriptionSchema = new Schema<SubscriptionRecord>(
   {
@@ -64,15 +50,12 @@ const subscriptionSchema = new Schema<SubscriptionRecord>(
     keywords: { type: [String], default: [] },
     keywordText: { type: String },
     active: { type: Boolean, required: true, default: true },
-    bucket: { type: String, required: true },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
   },
   { collection: 'subscriptions', versionKey: false, strict: 'throw' },
 );
 
-// The fan-out streams a channel's active subscriptions in _id order, resuming after a checkpoint.
-subscriptionSchema.index({ channel: 1, active: 1, _id: 1 });
 subscriptionSchema.index({ applicationNumber: 1 });
 
 export function subscriptionModel(db: Connection): Model<SubscriptionRecord> {
@@ -87,7 +70,7 @@ export type SubscriptionFilters = Partial<
   Pick<SubscriptionRecord, 'field' | 'itemType' | 'region' | 'agency' | 'projectCode' | 'applicationNumber' | 'keywords' | 'keywordText'>
 >;
 
-/** A new active subscription: unset filters hold ANY, the bucket follows from the id. */
+/** A new active subscription: unset filters hold ANY. */
 export function newSubscription(
   owner: Pick<SubscriptionRecord, 'subscriberId' | 'channel' | 'address' | 'appId'>,
   filters: SubscriptionFilters,
@@ -96,7 +79,6 @@ export function newSubscription(
   const _id = new Types.ObjectId();
   return {
     _id,
-    bucket: subscriptionBucket(_id),
     ...owner,
     field: ANY,
     itemType: ANY,
