@@ -55,6 +55,10 @@ export const channelEnvShape = {
   CHANNEL_CONCURRENCY: whole(32, 'of sends in flight per channel'),
   FANOUT_BATCH: whole(500, 'of recipients per batch'),
   FANOUT_LEASE_MS: whole(60_000, 'of milliseconds'),
+  WECHAT_OA_AGENCY: optional(z.string().regex(/^[a-z0-9][a-z0-9-]{1,39}$/, { error: 'must be the code of the agency that owns the official account' })),
+  WEIBO_AGENCY: optional(z.string().regex(/^[a-z0-9][a-z0-9-]{1,39}$/, { error: 'must be the code of the agency that owns the Weibo account' })),
+  OPINION_COLLECT_MINUTES: whole(5, 'of minutes between reaction collections'),
+  OPINION_WEIBO_MAX_AGE_DAYS: whole(30, 'of days a Weibo post is watched for reactions'),
 };
 
 type ChannelEnv = z.output<z.ZodObject<typeof channelEnvShape>>;
@@ -86,6 +90,8 @@ export interface ChannelsConfig {
   webhooks: { urls: string[]; secret?: string };
   throttle: { ratePerSecond: number; concurrency: number };
   fanOut: { batchSize: number; leaseMs: number };
+  /** Reaction collection: who owns the accounts, how often to look, how long a post is watched. */
+  opinion: { oaAgency?: string; weiboAgency?: string; collectEveryMinutes: number; weiboMaxAgeDays: number };
 }
 
 export function channelsConfig(e: ChannelEnv): ChannelsConfig | { error: string } {
@@ -120,5 +126,11 @@ export function channelsConfig(e: ChannelEnv): ChannelsConfig | { error: string 
     webhooks: forced ? { urls: [] } : { urls, secret: e.WEBHOOK_SECRET },
     throttle: { ratePerSecond: e.CHANNEL_RATE, concurrency: e.CHANNEL_CONCURRENCY },
     fanOut: { batchSize: e.FANOUT_BATCH, leaseMs: e.FANOUT_LEASE_MS },
+    opinion: {
+      ...(e.WECHAT_OA_AGENCY ? { oaAgency: e.WECHAT_OA_AGENCY } : {}),
+      ...(e.WEIBO_AGENCY ? { weiboAgency: e.WEIBO_AGENCY } : {}),
+      collectEveryMinutes: e.OPINION_COLLECT_MINUTES,
+      weiboMaxAgeDays: e.OPINION_WEIBO_MAX_AGE_DAYS,
+    },
   };
 }

@@ -20,6 +20,7 @@ const limits = z.object({
   callsPerHour: z.number().int().min(0).optional(),
   postsPerHour: z.number().int().min(0).optional(),
   ipCallsPerHour: z.number().int().min(0).optional(),
+  commentsPerHour: z.number().int().min(0).optional(),
 });
 
 function input<T>(schema: z.ZodType<T>, ctx: Context): T | undefined {
@@ -67,6 +68,12 @@ export function weiboAdminRouter(control: WeiboSandboxControl): Router {
       }
     });
   }
+  router.post('/mentions', (ctx) => {
+    const body = input(reaction.extend({ mentionedUid: z.string().regex(/^\d+$/).optional() }), ctx);
+    if (!body) return;
+    const { mentionedUid, ...mention } = body;
+    ctx.body = { idstr: control.addMention(mention, mentionedUid) };
+  });
   router.post('/faults', (ctx) => {
     const body = input(fault, ctx);
     if (!body) return;

@@ -18,6 +18,8 @@ const MESSAGES: Record<number, string> = {
   20012: 'Text too long, please input text less than 140 characters!',
   20019: 'repeat content!',
   20101: 'target weibo does not exist!',
+  20201: 'target weibo comment does not exist!',
+  20204: 'comment id is null!',
   21301: 'auth faild!',
   21316: 'Token revoked',
   21327: 'expired_token',
@@ -132,6 +134,48 @@ export function weiboApiRouter(state: WeiboSandboxState, outbox: SandboxOutbox):
     ctx.body = statusJson(status);
   });
 
+  // comments/create answers the status, comments/reply one of its comments (notes §4).
+  for (const kind of ['create', 'reply'] as const) {
+    router.post(`/2/comments/${kind}.json`, async (ctx: Ctx) => {
+      const p = params(ctx);
+      const uid = await admit(state, ctx, p);
+      if (!uid) return;
+      const text = p.comment;
+      if (text === undefined) return fail(state, ctx, 10016, 'miss required parameter (comment), see doc for more info.');
+      if (kind === 'reply' && !p.cid) return fail(state, ctx, 20204);
+      const status = findStatus(ctx, p.id);
+      if (!status) return;
+      const target = kind === 'reply' ? status.comments.find((c) => c.id.toString() === p.cid) : undefined;
+      if (kind === 'reply' && !target) return fail(state, ctx, 20201);
+      if (!text.trim()) return fail(state, ctx, 20008);
+      if (Array.from(text).length > state.maxLength) {
+        return fail(state, ctx, 20012, `Text too long, please input text less than ${state.maxLength} characters!`);
+      }
+      // v1 docs: a comment identical to the previous one is refused.
+      const own = status.comments.filter((c) => c.user.id === uid);
+      if (own.at(-1)?.text === text) return fail(state, ctx, 20019);
+      if (state.overLimit('comments', uid, state.limits.commentsPerHour)) return fail(state, ctx, 10024, 'User requests for (comments) out of rate limit!');
+
+      const comment = {
+        id: state.newId(),
+        text,
+        user: state.user({ id: uid, screenName: `政务号${uid.slice(-4)}` }),
+        createdAt: state.now(),
+        visibleToApp: true,
+        ...(target ? { replyTo: target.id } : {}),
+      };
+      status.comments.push(comment);
+      const { access_token: _token, ...recorded } = p;
+      outbox.record({ channel: 'weibo', path: ctx.path, body: recorded, externalId: comment.id.toString() });
+      ctx.body = {
+        ...itemJson(comment),
+        source: '<a href="https://open.weibo.com" rel="nofollow">gongkai sandbox</a>',
+        status: statusJson(status, counts(status)),
+        ...(target ? { reply_comment: itemJson(target) } : {}),
+      };
+    });
+  }
+
   router.get('/2/comments/show.json', async (ctx: Ctx) => {
     const p = params(ctx);
     if (!(await admit(state, ctx, p))) return;
@@ -155,6 +199,15 @@ export function weiboApiRouter(state: WeiboSandboxState, outbox: SandboxOutbox):
     const { slice, ...cursors } = page(status.reposts.filter((r) => r.visibleToApp), p, 20, 200);
     const original = statusJson(status, counts(status));
     ctx.body = { reposts: slice.map((r) => ({ ...statusJson(r), retweeted_status: original })), ...cursors, total_number: status.reposts.length };
+  });
+
+  router.get('/2/statuses/mentions.json', async (ctx: Ctx) => {
+    const p = params(ctx);
+    const uid = await admit(state, ctx, p);
+    if (!uid) return;
+    const mine = state.mentions.filter((m) => m.mentionedUid === uid);
+    const { slice, ...cursors } = page(mine, p, 20, 200);
+    ctx.body = { statuses: slice.map((m) => statusJson(m)), ...cursors, total_number: mine.length };
   });
 
   router.get('/2/statuses/user_timeline.json', async (ctx: Ctx) => {

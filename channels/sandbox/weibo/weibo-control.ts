@@ -12,6 +12,8 @@ export interface WeiboSandboxControl {
   addComment(statusId: string, input: ReactionInput): string;
   /** Adds a repost of a status; returns its idstr. */
   addRepost(statusId: string, input: ReactionInput): string;
+  /** Adds a post by someone else that @-mentions `uid` (default: the default token's user); returns its idstr. */
+  addMention(input: ReactionInput, uid?: string): string;
   /** Queues a scripted failure for the next `count` matching requests. */
   fault(fault: WeiboFault): void;
   /** Changes hourly quotas from now on (counters already used stay). */
@@ -34,6 +36,7 @@ export function weiboControl(state: WeiboSandboxState): WeiboSandboxControl {
     },
     addComment: (statusId, input) => state.addReaction('comments', statusId, input),
     addRepost: (statusId, input) => state.addReaction('reposts', statusId, input),
+    addMention: (input, uid) => state.addMention(input, uid),
     fault: (fault) => {
       state.faults.push({ ...fault, count: fault.count ?? 1 });
     },

@@ -11,7 +11,8 @@ export type { ReactionInput, WeiboFault, WeiboRateLimits, WeiboSandboxOptions } 
 /**
  * A stand-in for api.weibo.com (reference notes weibo-rss.md §0–§6): `statuses/share` with token,
  * safe-domain, length, duplicate and hourly-quota checks; `comments/show`, `statuses/repost_timeline`,
- * `statuses/user_timeline`, `account/rate_limit_status`; errors as `{error, error_code, request}`.
+ * `statuses/user_timeline`, `statuses/mentions`, `account/rate_limit_status`,
+ * `comments/create` and `comments/reply` (hourly comment quota, 20201 for an unknown comment); errors as `{error, error_code, request}`.
  * Needs a form/JSON body parser in front of it. Accepted posts go to the outbox as channel 'weibo'.
  */
 export function createWeiboSandbox(outbox: SandboxOutbox, options: WeiboSandboxOptions = {}): { router: Router; control: WeiboSandboxControl } {

@@ -9,6 +9,8 @@ export interface WeiboRateLimits {
   postsPerHour: number;
   /** All calls per IP per hour → 10022. */
   ipCallsPerHour: number;
+  /** Comments and replies per user per hour → 10024 (notes §2: 60 on the normal tier). */
+  commentsPerHour: number;
 }
 
 export interface WeiboSandboxOptions {
@@ -49,11 +51,12 @@ export interface ReactionInput {
 }
 
 export interface SandboxStatus extends SandboxPost {
-  comments: (SandboxPost & { visibleToApp: boolean })[];
+  /** `replyTo`: the comment a `comments/reply` answered. */
+  comments: (SandboxPost & { visibleToApp: boolean; replyTo?: bigint })[];
   reposts: (SandboxPost & { visibleToApp: boolean })[];
 }
 
-const DEFAULT_LIMITS: WeiboRateLimits = { callsPerHour: 150, postsPerHour: 30, ipCallsPerHour: 10_000 };
+const DEFAULT_LIMITS: WeiboRateLimits = { callsPerHour: 150, postsPerHour: 30, ipCallsPerHour: 10_000, commentsPerHour: 60 };
 const FIRST_ID = 5_012_345_678_901_234n;
 
 /** Everything the fake api.weibo.com remembers; `control` is the tests' handle on it. */
@@ -66,6 +69,8 @@ export class WeiboSandboxState {
   safeDomains: string[] = [];
   limits: WeiboRateLimits = DEFAULT_LIMITS;
   statuses = new Map<string, SandboxStatus>();
+  /** Posts by others that @-mention `mentionedUid` (statuses/mentions). */
+  mentions: (SandboxPost & { mentionedUid: string })[] = [];
   faults: (WeiboFault & { count: number })[] = [];
   private counters = new Map<string, number>();
   private nextId = FIRST_ID;
@@ -82,6 +87,7 @@ export class WeiboSandboxState {
   reset(): void {
     this.tokens.clear();
     this.statuses.clear();
+    this.mentions = [];
     this.counters.clear();
     this.faults = [];
     this.safeDomains = this.options.safeDomains ?? ['127.0.0.1', 'localhost'];
@@ -116,6 +122,13 @@ export class WeiboSandboxState {
     return id.toString();
   }
 
+  /** A post by someone else mentioning `mentionedUid` (default: the default token's user); returns its idstr. */
+  addMention(input: ReactionInput, mentionedUid = this.defaultUid): string {
+    const id = this.newId();
+    this.mentions.push({ id, text: input.text, user: this.user(input.user), createdAt: input.createdAt ?? this.now(), mentionedUid });
+    return id.toString();
+  }
+
   /** The first matching scripted fault, used up by one; undefined when none applies. */
   takeFault(path: string): WeiboFault | undefined {
     const index = this.faults.findIndex((f) => !f.path || f.path === path);
@@ -127,7 +140,7 @@ export class WeiboSandboxState {
   }
 
   /** Counts one use of an hourly quota; true when the quota was already spent (not counted then). */
-  overLimit(kind: 'calls' | 'posts' | 'ip', who: string, limit: number, countIt = true): boolean {
+  overLimit(kind: 'calls' | 'posts' | 'comments' | 'ip', who: string, limit: number, countIt = true): boolean {
     const key = `${Math.floor(this.now().getTime() / 3600_000)}:${kind}:${who}`;
     const used = this.counters.get(key) ?? 0;
     if (used >= limit) return true;
@@ -135,7 +148,7 @@ export class WeiboSandboxState {
     return false;
   }
 
-  used(kind: 'calls' | 'posts' | 'ip', who: string): number {
+  used(kind: 'calls' | 'posts' | 'comments' | 'ip', who: string): number {
     return this.counters.get(`${Math.floor(this.now().getTime() / 3600_000)}:${kind}:${who}`) ?? 0;
   }
 

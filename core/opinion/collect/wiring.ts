@@ -1,0 +1,37 @@
+import { SANDBOX_APPS } from '../../../channels/registry.ts';
+import { createWeiboClient, type WeiboClient } from '../../../channels/weibo/weibo-client.ts';
+import type { ChannelsConfig } from '../../config-channels.ts';
+
+/** What the reaction collector needs from the process's configuration. */
+export interface OpinionCollectOptions {
+  everyMinutes: number;
+  /** Absent when neither a token nor the sandbox is there to ask. */
+  weibo?: { client: WeiboClient; accessToken: string; maxAgeDays: number; accountAgency?: string };
+  /** The agency owning the official account; without it the inbox is left where it is. */
+  oaAgency?: string;
+  pseudonymKey?: string;
+}
+
+/**
+ * Builds the collector's Weibo access the way channels/registry.ts builds the Weibo channel: the
+ * real API with `WEIBO_ACCESS_TOKEN`, else the sandbox with its token.
+ */
+export function opinionCollectOptions(config: ChannelsConfig, sandbox?: { url: string }): OpinionCollectOptions {
+  const base = config.weiboToken ? config.weiboBase : sandbox?.url;
+  const { oaAgency, weiboAgency, collectEveryMinutes, weiboMaxAgeDays } = config.opinion;
+  return {
+    everyMinutes: collectEveryMinutes,
+    ...(base
+      ? {
+          weibo: {
+            client: createWeiboClient({ baseURL: base }),
+            accessToken: config.weiboToken ?? SANDBOX_APPS.weiboToken,
+            maxAgeDays: weiboMaxAgeDays,
+            ...(weiboAgency ? { accountAgency: weiboAgency } : {}),
+          },
+        }
+      : {}),
+    ...(oaAgency ? { oaAgency } : {}),
+    ...(config.sessionSecret ? { pseudonymKey: config.sessionSecret } : {}),
+  };
+}
