@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ForbiddenError } from '../../core/errors.ts';
-import { annualReport, annualReportCsv } from '../../core/disclosures/annual-report.ts';
+import { annualOpinionFigures, annualReport, annualReportCsv } from '../../core/disclosures/annual-report.ts';
 import { agencyCode } from '../../core/disclosures/input.ts';
 import { pendingCompliance, pendingQuery } from '../../core/disclosures/compliance.ts';
 import type { Services } from '../../core/services.ts';
@@ -39,7 +39,9 @@ export function reportRoutes({ disclosures }: Services) {
           ctx.attachment(`gongkai-annual-${query.year}.csv`);
           ctx.body = annualReportCsv(rows);
         } else {
-          ctx.body = { year: query.year, rows };
+          // Present only when the year had response tasks, so the disclosure figures keep their shape.
+          const opinion = await annualOpinionFigures(db, query.year, agency);
+          ctx.body = { year: query.year, rows, ...(opinion.length ? { opinion } : {}) };
         }
       },
     }),

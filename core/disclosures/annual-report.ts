@@ -1,6 +1,7 @@
 import type { Connection } from 'mongoose';
 import { catalogue } from '../catalogue/index.ts';
 import { disclosureCollection } from '../models/disclosure.model.ts';
+import { responseTaskCollection } from '../models/response-task.model.ts';
 
 export interface AnnualReportRow {
   agencyCode: string;
@@ -69,6 +70,36 @@ export async function annualReport(db: Connection, year: number, agencyCode?: st
     .filter((row) => row.published + row.corrected + row.withdrawn > 0)
     .map(({ days, ...row }) => ({ ...row, medianDaysToPublish: median(days) }))
     .sort((a, b) => a.agencyCode.localeCompare(b.agencyCode) || a.field.localeCompare(b.field));
+}
+
+/** Public-opinion response duty (国办发〔2016〕61号) per agency, for the same report. */
+export interface AnnualOpinionRow {
+  agencyCode: string;
+  /** Response tasks opened in the year. */
+  opinionTasks: number;
+  opinionTasksResponded: number;
+  /** Answered after the first-response clock, or escalated for any clock. */
+  opinionTasksOverdue: number;
+  opinionTasksEscalated: number;
+}
+
+/** Response tasks opened in the year (China time), per agency; agencies without tasks are left out. */
+export async function annualOpinionFigures(db: Connection, year: number, agencyCode?: string): Promise<AnnualOpinionRow[]> {
+  const start = new Date(`${year}-01-01T00:00:00+08:00`);
+  const end = new Date(`${year + 1}-01-01T00:00:00+08:00`);
+  const tasks = await responseTaskCollection(db)
+    .find({ ...(agencyCode ? { agencyCode } : {}), openedAt: { $gte: start, $lt: end } }, { projection: { agencyCode: 1, dueAt: 1, respondedAt: 1, escalatedAt: 1 } })
+    .toArray();
+  const rows = new Map<string, AnnualOpinionRow>();
+  for (const task of tasks) {
+    const row = rows.get(task.agencyCode) ?? { agencyCode: task.agencyCode, opinionTasks: 0, opinionTasksResponded: 0, opinionTasksOverdue: 0, opinionTasksEscalated: 0 };
+    rows.set(task.agencyCode, row);
+    row.opinionTasks++;
+    if (task.respondedAt) row.opinionTasksResponded++;
+    if (task.escalatedAt || (task.respondedAt && task.respondedAt > task.dueAt)) row.opinionTasksOverdue++;
+    if (task.escalatedAt) row.opinionTasksEscalated++;
+  }
+  return [...rows.values()].sort((a, b) => a.agencyCode.localeCompare(b.agencyCode));
 }
 
 function median(values: number[]): number | null {
