@@ -1,0 +1,41 @@
+import type { Context } from 'koa';
+import type { Connection } from 'mongoose';
+import { apiKeyModel, type Role } from '../../core/models/api-key.model.ts';
+import { ForbiddenError } from '../../core/errors.ts';
+import { PRESS_COOKIE, PRESS_SESSION_TTL_SECONDS, sessionCookie, type PressSessions } from './press-session.ts';
+
+export const PRESS_ROLES: readonly Role[] = ['press', 'admin'];
+
+/** The signed-in press officer of one request. */
+export interface PressPrincipal {
+  keyId: string;
+  agencyCode: string;
+  role: Role;
+  token: string;
+  csrf: string;
+}
+
+/**
+ * The principal behind the session cookie, or undefined. The key is looked up every time, so a
+ * revoked or expired key (or one whose role changed) ends its sessions at once.
+ */
+export async function pressPrincipal(ctx: Context, db: Connection, sessions: PressSessions, now: Date): Promise<PressPrincipal | undefined> {
+  const token = ctx.cookies.get(PRESS_COOKIE);
+  const keyId = sessions.verify(token);
+  if (!token || !keyId) return undefined;
+  const key = await apiKeyModel(db).findOne({ keyId }, { agencyCode: 1, role: 1, revokedAt: 1, expiresAt: 1 }).lean();
+  if (!key || key.revokedAt || (key.expiresAt && key.expiresAt <= now) || !PRESS_ROLES.includes(key.role as Role)) return undefined;
+  return { keyId, agencyCode: key.agencyCode, role: key.role as Role, token, csrf: sessions.csrfToken(token) };
+}
+
+export function requireCsrf(principal: PressPrincipal, sessions: PressSessions, submitted: string | undefined): void {
+  if (!sessions.csrfMatches(principal.token, submitted)) throw new ForbiddenError('表单已失效（CSRF 校验未通过），请刷新页面后重试');
+}
+
+export function setSession(ctx: Context, token: string, secure: boolean): void {
+  ctx.set('Set-Cookie', sessionCookie(token, { secure, maxAgeSeconds: PRESS_SESSION_TTL_SECONDS }));
+}
+
+export function clearSession(ctx: Context, secure: boolean): void {
+  ctx.set('Set-Cookie', sessionCookie('', { secure, maxAgeSeconds: 0 }));
+}

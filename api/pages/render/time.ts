@@ -1,0 +1,41 @@
+/** Times as press officers read them: China Standard Time (no DST), whatever the server's zone. */
+const CST_OFFSET_MS = 8 * 3600 * 1000;
+const DAY_MS = 24 * 3600 * 1000;
+
+/** `YYYY-MM-DD` of an instant in China Standard Time (the `day` of reaction records). */
+export function chinaDay(at: Date): string {
+  return new Date(at.getTime() + CST_OFFSET_MS).toISOString().slice(0, 10);
+}
+
+/** `YYYY-MM-DD HH:mm` in China Standard Time. */
+export function chinaTime(at: Date): string {
+  return new Date(at.getTime() + CST_OFFSET_MS).toISOString().slice(0, 16).replace('T', ' ');
+}
+
+/** The `count` China days ending with the one `now` falls on, oldest first. */
+export function lastDays(now: Date, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => chinaDay(new Date(now.getTime() - (count - 1 - i) * DAY_MS)));
+}
+
+/** Every day from `first` to `last` inclusive (both `YYYY-MM-DD`), at most `max`, latest kept. */
+export function daySpan(first: string, last: string, max: number): string[] {
+  const days: string[] = [];
+  for (let t = Date.parse(`${last}T00:00:00Z`); days.length < max && t >= Date.parse(`${first}T00:00:00Z`); t -= DAY_MS) {
+    days.unshift(new Date(t).toISOString().slice(0, 10));
+  }
+  return days;
+}
+
+export interface Clock {
+  overdue: boolean;
+  /** 剩余 x 小时 / 已超时 x 小时. */
+  text: string;
+}
+
+/** Time left until `due` (or past it), in hours with one decimal under ten hours. */
+export function clockText(due: Date, now: Date): Clock {
+  const hours = Math.abs(due.getTime() - now.getTime()) / 3_600_000;
+  const shown = hours < 10 ? String(Math.floor(hours * 10) / 10) : String(Math.floor(hours));
+  const overdue = due.getTime() <= now.getTime();
+  return { overdue, text: overdue ? `已超时 ${shown} 小时` : `剩余 ${shown} 小时` };
+}
