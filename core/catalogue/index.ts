@@ -5,17 +5,23 @@ import { housing } from './housing.ts';
 import { land } from './land.ts';
 import { mining } from './mining.ts';
 import { procurement } from './procurement.ts';
+import { responseItemType } from './response.ts';
 import { stateAssets } from './state-assets.ts';
 import type { DecisionKind, Field, ItemType } from './types.ts';
 
 export type { DecisionKind, Field, FieldCode, ItemType } from './types.ts';
 export { FIELD_CODES } from './types.ts';
+export { RESPONSE_ITEM_TYPE } from './response.ts';
 
 /** Working days to publish after the decision or the information is made (see DecisionKind). */
 export const DECISION_DUE_WORKING_DAYS = 7;
 export const DEFAULT_DUE_WORKING_DAYS = 20;
 
-export const catalogue: readonly Field[] = [housing, land, mining, procurement, stateAssets, bidding, blacklist];
+/** Every field also takes 回应 items (answers to public opinion on the field's disclosures). */
+export const catalogue: readonly Field[] = [housing, land, mining, procurement, stateAssets, bidding, blacklist].map((field) => ({
+  ...field,
+  itemTypes: [...field.itemTypes, responseItemType],
+}));
 
 const index = new Map<string, { field: Field; itemType: ItemType }>(
   catalogue.flatMap((field) => field.itemTypes.map((itemType) => [`${field.code}/${itemType.code}`, { field, itemType }] as const)),
