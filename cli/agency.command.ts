@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { createAgency } from '../core/agencies/agencies.ts';
+import { createAgency, updateAgency } from '../core/agencies/agencies.ts';
 import { createApiKey, revokeApiKey } from '../core/agencies/api-keys.ts';
 import { recordAudit } from '../core/audit.ts';
 import { ROLES, type Role } from '../core/models/api-key.model.ts';
@@ -15,6 +15,29 @@ export function agencyCommand(): Command {
     .option('--region <code>', '6-digit 行政区划代码 of its jurisdiction')
     .action(async (options: { code: string; name: string; region?: string }) => {
       printJson(await withDb((db) => createAgency(db, options)));
+    });
+  agency
+    .command('update')
+    .description('change an agency’s name, region or review setting (先审后发); audited')
+    .requiredOption('--code <code>', 'the agency’s code')
+    .option('--name <name>', 'official name')
+    .option('--region <code>', '6-digit 行政区划代码 of its jurisdiction')
+    .option('--require-review', 'publications and corrections wait for a reviewer’s approval')
+    .option('--no-require-review', 'publishers publish directly')
+    .action(async (options: { code: string; name?: string; region?: string; requireReview?: boolean }) => {
+      const { code, ...patch } = options;
+      const updated = await withDb(async (db) => {
+        const result = await updateAgency(db, code, patch);
+        await recordAudit(db, {
+          action: 'agency.update',
+          actor: { kind: 'cli' },
+          agencyCode: code,
+          subject: code,
+          detail: { before: result.before, after: Object.fromEntries(Object.keys(result.before).map((k) => [k, result.agency[k as keyof typeof result.agency]])) },
+        });
+        return result.agency;
+      });
+      printJson(updated);
     });
   return agency;
 }
@@ -49,8 +72,8 @@ export function keyCommand(): Command {
     .argument('<keyId>')
     .action(async (keyId: string) => {
       await withDb(async (db) => {
-        await revokeApiKey(db, keyId);
-        await recordAudit(db, { action: 'key.revoke', actor: { kind: 'cli' }, subject: keyId });
+        const revoked = await revokeApiKey(db, keyId);
+        await recordAudit(db, { action: 'key.revoke', actor: { kind: 'cli' }, agencyCode: revoked.agencyCode, subject: keyId, detail: { role: revoked.role } });
       });
       printJson({ keyId, revoked: true });
     });

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Schema, type Connection, type Model } from 'mongoose';
 
 export interface AuditActor {
-  kind: 'key' | 'cli';
+  /** `job`: a background job acting on its own (e.g. an escalation). */
+  kind: 'key' | 'cli' | 'job';
   keyId?: string;
   role?: string;
   agencyCode?: string;
@@ -38,6 +39,9 @@ const auditSchema = new Schema<AuditRecord>(
   },
   { collection: 'audit', versionKey: false, strict: 'throw' },
 );
+
+// The admin's view: one agency, newest first (GET /api/v1/audit).
+auditSchema.index({ agencyCode: 1, at: -1, _id: -1 });
 
 function auditModel(db: Connection): Model<AuditRecord> {
   return (db.models.Audit as Model<AuditRecord> | undefined) ?? db.model<AuditRecord>('Audit', auditSchema);

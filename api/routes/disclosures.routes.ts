@@ -8,13 +8,14 @@ import {
   withdrawDisclosureInput,
 } from '../../core/disclosures/input.ts';
 import { listAgencyDisclosures, getAgencyDisclosure, agencyListQuery } from '../../core/disclosures/agency-read.ts';
-import { publishDisclosure, reviseDisclosure, withdrawDisclosure } from '../../core/disclosures/transitions.ts';
+import { withdrawDisclosure } from '../../core/disclosures/transitions.ts';
+import { publishInput, publishOrRequestReview, reviseOrRequestReview, toReviewedAgencyView } from '../../core/disclosures/review.ts';
 import { toAgencyView } from '../../core/disclosures/views.ts';
 import type { Services } from '../../core/services.ts';
 import { route } from '../route-spec.ts';
 
 const WRITERS = ['publisher', 'admin'] as const;
-const READERS = ['publisher', 'admin', 'press'] as const;
+const READERS = ['publisher', 'admin', 'press', 'reviewer'] as const;
 
 /** The responsible agency's endpoints (谁公开): every change is scoped to the key's agency. */
 export function disclosureRoutes({ disclosures }: Services) {
@@ -40,13 +41,23 @@ export function disclosureRoutes({ disclosures }: Services) {
     route({
       method: 'post',
       path: '/api/v1/disclosures/:id/publish',
-      summary: 'Publish a draft (a repeated call returns the published disclosure)',
+      summary: 'Publish a draft (a repeated call returns the published disclosure); when the agency requires review (先审后发), ask for it',
       tag: 'agency',
       auth: [...WRITERS],
       params: idParam,
-      responses: { 200: 'the published disclosure', 403: 'another agency’s disclosure', 404: 'no such disclosure', 409: 'withdrawn' },
-      handler: async (ctx, { params, principal }) => {
-        ctx.body = toAgencyView(await publishDisclosure(disclosures, principalOf({ principal }), params.id));
+      body: publishInput,
+      responses: {
+        200: 'the published disclosure',
+        202: 'the agency requires review: the draft awaits a reviewer (see review)',
+        400: 'urgent without a reason',
+        403: 'another agency’s disclosure, or urgent publication without an admin key',
+        404: 'no such disclosure',
+        409: 'withdrawn',
+      },
+      handler: async (ctx, { params, body, principal }) => {
+        const { doc, inReview } = await publishOrRequestReview(disclosures, principalOf({ principal }), params.id, body);
+        ctx.status = inReview ? 202 : 200;
+        ctx.body = toReviewedAgencyView(doc);
       },
     }),
     route({
@@ -57,9 +68,16 @@ export function disclosureRoutes({ disclosures }: Services) {
       auth: [...WRITERS],
       params: idParam,
       body: reviseDisclosureInput,
-      responses: { 200: 'the disclosure with the new revision', 400: 'invalid input or missing note', 409: 'withdrawn' },
+      responses: {
+        200: 'the disclosure with the new revision',
+        202: 'the agency requires review: the correction awaits a reviewer (see review)',
+        400: 'invalid input or missing note',
+        409: 'withdrawn',
+      },
       handler: async (ctx, { params, body, principal }) => {
-        ctx.body = toAgencyView(await reviseDisclosure(disclosures, principalOf({ principal }), params.id, body));
+        const { doc, inReview } = await reviseOrRequestReview(disclosures, principalOf({ principal }), params.id, body);
+        ctx.status = inReview ? 202 : 200;
+        ctx.body = toReviewedAgencyView(doc);
       },
     }),
     route({
@@ -96,7 +114,7 @@ export function disclosureRoutes({ disclosures }: Services) {
       params: idParam,
       responses: { 200: 'the disclosure', 403: 'another agency’s disclosure', 404: 'no such disclosure' },
       handler: async (ctx, { params, principal }) => {
-        ctx.body = toAgencyView(await getAgencyDisclosure(disclosures.db, principalOf({ principal }).agencyCode, params.id));
+        ctx.body = toReviewedAgencyView(await getAgencyDisclosure(disclosures.db, principalOf({ principal }).agencyCode, params.id));
       },
     }),
   ];

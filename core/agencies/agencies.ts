@@ -2,6 +2,7 @@ import type { Connection } from 'mongoose';
 import { z } from 'zod';
 import { agencyCode } from '../disclosures/input.ts';
 import { uniqueWrite } from '../db.ts';
+import { NotFoundError, ValidationError } from '../errors.ts';
 import { agencyModel } from '../models/agency.model.ts';
 
 export const agencyInput = z
@@ -21,4 +22,30 @@ export async function createAgency(db: Connection, input: AgencyInput) {
   const parsed = agencyInput.parse(input);
   const doc = await uniqueWrite(agencyModel(db).create(parsed), 'code', `agency ${parsed.code} already exists`);
   return { code: doc.code, name: doc.name, region: doc.region ?? undefined };
+}
+
+export const agencyUpdate = z
+  .object({
+    name: agencyInput.shape.name.optional(),
+    region: agencyInput.shape.region,
+    requireReview: z.boolean().optional(),
+  })
+  .strict();
+
+export type AgencyUpdate = z.infer<typeof agencyUpdate>;
+
+/** Changes an agency's settings; returns the values before and after, for the audit log. */
+export async function updateAgency(db: Connection, code: string, patch: AgencyUpdate) {
+  const changes = Object.fromEntries(Object.entries(agencyUpdate.parse(patch)).filter(([, v]) => v !== undefined));
+  if (!Object.keys(changes).length) throw new ValidationError('nothing to change: give --name, --region, --require-review or --no-require-review');
+  const before = await agencyModel(db).findOneAndUpdate({ code }, { $set: changes }).lean();
+  if (!before) throw new NotFoundError(`no agency with code ${code}`);
+  const view = (a: { code: string; name: string; region?: string | null; requireReview?: boolean | null }) => ({
+    code: a.code,
+    name: a.name,
+    region: a.region ?? undefined,
+    requireReview: a.requireReview ?? false,
+  });
+  const old = view(before);
+  return { before: Object.fromEntries(Object.keys(changes).map((k) => [k, old[k as keyof typeof old]])), agency: view({ ...before, ...changes }) };
 }

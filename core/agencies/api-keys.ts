@@ -46,7 +46,9 @@ export async function authenticateKey(db: Connection, token: string, now = new D
   return { keyId, agencyCode: key.agencyCode, role: key.role as Role };
 }
 
-export async function revokeApiKey(db: Connection, keyId: string, now = new Date()): Promise<void> {
-  const result = await apiKeyModel(db).updateOne({ keyId, revokedAt: { $exists: false } }, { $set: { revokedAt: now } });
-  if (result.matchedCount === 0) throw new NotFoundError(`no active key ${keyId}`);
+/** Returns the key's agency and role, for the audit log. */
+export async function revokeApiKey(db: Connection, keyId: string, now = new Date()): Promise<{ agencyCode: string; role: Role }> {
+  const key = await apiKeyModel(db).findOneAndUpdate({ keyId, revokedAt: { $exists: false } }, { $set: { revokedAt: now } }).lean();
+  if (!key) throw new NotFoundError(`no active key ${keyId}`);
+  return { agencyCode: key.agencyCode, role: key.role as Role };
 }

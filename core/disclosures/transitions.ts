@@ -18,14 +18,20 @@ import type { ReviseDisclosureInput } from './input.ts';
 import { indexTokens } from './search-tokens.ts';
 import { publicStrings } from './withholding.ts';
 
-type Plan =
+export type PlannedEvent = Pick<DisclosureEvent, 'action' | 'revision' | 'contentHash' | 'note'>;
+
+export type Plan =
   | { unchanged: true }
   | {
       set: Partial<DisclosureRecord>;
-      event: Pick<DisclosureEvent, 'action' | 'revision' | 'contentHash' | 'note'>;
+      /** Several when one write is several steps, e.g. an approval and the publication it makes. */
+      event: PlannedEvent | PlannedEvent[];
       /** The public change this transition makes, to be delivered on every channel. */
       change?: ChangeKey;
+      unset?: (keyof DisclosureRecord)[];
     };
+
+export type ChangePlan = Extract<Plan, { set: unknown }>;
 
 const MAX_ATTEMPTS = 5;
 
@@ -37,7 +43,7 @@ const versionClaims = (db: DisclosureDeps['db']) =>
  * version by inserting its unique key, then update; a request that loses the claim plans
  * again on the fresh copy.
  */
-async function transition(
+export async function transition(
   deps: DisclosureDeps,
   principal: Principal,
   id: string,
@@ -54,13 +60,13 @@ async function transition(
     const now = deps.now();
     const planned = plan(doc, now);
     if ('unchanged' in planned) return doc;
-    const event: DisclosureEvent = {
-      ...planned.event,
-      seq: doc.events.length + 1,
+    const events: DisclosureEvent[] = [planned.event].flat().map((e, i) => ({
+      ...e,
+      seq: doc.events.length + 1 + i,
       at: now,
       keyId: principal.keyId,
       role: principal.role,
-    };
+    }));
     const outbox = planned.change ? outboxFields(doc, planned.change, deps.fanOutChannels, now) : undefined;
     // Only the request that inserts this version's key may write it (see core/claims.ts).
     const claimed = await claimId(versionClaims(deps.db), { _id: `${id}:${doc.version + 1}`, at: now, keyId: principal.keyId });
@@ -69,13 +75,15 @@ async function transition(
       { _id, version: doc.version },
       {
         $set: { ...planned.set, ...outbox?.fields, version: doc.version + 1, updatedAt: now },
-        $push: { events: event },
+        $push: { events: events.length === 1 ? events[0]! : { $each: events } },
+        ...(planned.unset?.length ? { $unset: Object.fromEntries(planned.unset.map((k) => [k, ''])) } : {}),
       },
       { returnDocument: 'after' },
     );
     if (!updated) continue;
-    await deps.audit(updated, event);
-    if (updated.status !== 'draft') deps.onPublicChange(updated, outbox?.keys ?? []);
+    for (const event of events) await deps.audit(updated, event);
+    // A review request or rejection changes nothing the public sees.
+    if (planned.change) deps.onPublicChange(updated, outbox?.keys ?? []);
     return updated;
   }
   throw new ConflictError('the disclosure is being changed by another request; try again');
@@ -96,70 +104,98 @@ function publicIndex(doc: DisclosureRecord, revision: Revision) {
   return { searchTokens: indexTokens([...texts, ...publicStrings(revision)]), applicationNumbers };
 }
 
+/**
+ * Publishes without review: callers that answer to an agency's 先审后发 setting go through
+ * review.ts, which uses this plan once a reviewer approved (or an admin published urgently).
+ */
 export function publishDisclosure(deps: DisclosureDeps, principal: Principal, id: string) {
   return transition(deps, principal, id, (doc, now) => {
     if (doc.status === 'withdrawn') throw new ConflictError('a withdrawn disclosure cannot be published again');
     if (doc.status !== 'draft') return { unchanged: true }; // a retried publish
-    const revision: Revision = { ...doc.revisions[0]!, publishedAt: now };
-    return {
-      set: {
-        status: 'published',
-        revisions: [revision],
-        publishedAt: now,
-        lastPublishedAt: now,
-        publicChangedAt: now,
-        onTime: now.getTime() <= doc.dueAt.getTime(),
-        ...publicIndex(doc, revision),
-      },
-      event: { action: 'publish', revision: 1, contentHash: revision.contentHash },
-      change: 'r1',
-    };
+    return publishPlan(doc, now);
   });
 }
 
+/** The first publication of a draft's revision, as it stands. */
+export function publishPlan(doc: DisclosureRecord, now: Date): ChangePlan & { event: PlannedEvent } {
+  const revision: Revision = { ...doc.revisions[0]!, publishedAt: now };
+  return {
+    set: {
+      status: 'published',
+      revisions: [revision],
+      publishedAt: now,
+      lastPublishedAt: now,
+      publicChangedAt: now,
+      onTime: now.getTime() <= doc.dueAt.getTime(),
+      ...publicIndex(doc, revision),
+    },
+    unset: ['review'],
+    event: { action: 'publish', revision: 1, contentHash: revision.contentHash },
+    change: 'r1',
+  };
+}
+
 export function reviseDisclosure(deps: DisclosureDeps, principal: Principal, id: string, input: ReviseDisclosureInput) {
-  return transition(deps, principal, id, (doc, now) => {
-    if (doc.status === 'withdrawn') throw new ConflictError('a withdrawn disclosure cannot be revised');
-    const last = doc.revisions[doc.revisions.length - 1]!;
-    const withheld = input.withheld ?? last.withheld;
-    const content = validateContent(requireItemType(doc.field, doc.itemType), input.content ?? last.content, withheld);
-    const next: Revision = {
-      n: doc.status === 'draft' ? 1 : last.n + 1,
-      title: input.title ?? last.title,
-      content,
-      withheld,
-      attachments: input.attachments ?? last.attachments,
-      ...(input.note ? { note: input.note } : {}),
-      contentHash: '',
-      createdAt: now,
-    };
-    next.contentHash = revisionHash(next);
+  return transition(deps, principal, id, revisionPlan(input));
+}
+
+/** A draft is edited in place; a public item gets a correction. */
+export function revisionPlan(input: ReviseDisclosureInput) {
+  return (doc: DisclosureRecord, now: Date): Plan => {
+    const next = nextRevision(doc, input, now);
     if (doc.status === 'draft') {
       return {
         set: { revisions: [next], title: next.title },
         event: { action: 'edit', revision: 1, contentHash: next.contentHash },
       };
     }
-    if (!input.note) {
-      throw new ValidationError('invalid note', [{ path: 'note', message: 'a correction needs a public change note (变更说明)' }]);
-    }
-    if (next.contentHash === last.contentHash) {
-      throw new ValidationError('the revision changes nothing', [{ path: '(body)', message: 'same as the current revision' }]);
-    }
-    next.publishedAt = now;
-    return {
-      set: {
-        status: 'corrected',
-        title: next.title,
-        revisions: [...doc.revisions, next],
-        lastPublishedAt: now,
-        publicChangedAt: now,
-        ...publicIndex(doc, next),
-      },
-      event: { action: 'correct', revision: next.n, contentHash: next.contentHash, note: input.note },
-      change: `r${next.n}`,
-    };
-  });
+    return correctionPlan(doc, next, now);
+  };
+}
+
+/** The revision an edit (of a draft) or a correction (of a public item) would write, checked. */
+export function nextRevision(doc: DisclosureRecord, input: ReviseDisclosureInput, now: Date): Revision {
+  if (doc.status === 'withdrawn') throw new ConflictError('a withdrawn disclosure cannot be revised');
+  const last = doc.revisions[doc.revisions.length - 1]!;
+  const withheld = input.withheld ?? last.withheld;
+  const content = validateContent(requireItemType(doc.field, doc.itemType), input.content ?? last.content, withheld);
+  const next: Revision = {
+    n: doc.status === 'draft' ? 1 : last.n + 1,
+    title: input.title ?? last.title,
+    content,
+    withheld,
+    attachments: input.attachments ?? last.attachments,
+    ...(input.note ? { note: input.note } : {}),
+    contentHash: '',
+    createdAt: now,
+  };
+  next.contentHash = revisionHash(next);
+  if (doc.status === 'draft') return next;
+  if (!input.note) {
+    throw new ValidationError('invalid note', [{ path: 'note', message: 'a correction needs a public change note (变更说明)' }]);
+  }
+  if (next.contentHash === last.contentHash) {
+    throw new ValidationError('the revision changes nothing', [{ path: '(body)', message: 'same as the current revision' }]);
+  }
+  return next;
+}
+
+/** Publishes a correction's revision (built by nextRevision) after the current one. */
+export function correctionPlan(doc: DisclosureRecord, revision: Revision, now: Date): ChangePlan & { event: PlannedEvent } {
+  const next: Revision = { ...revision, publishedAt: now };
+  return {
+    set: {
+      status: 'corrected',
+      title: next.title,
+      revisions: [...doc.revisions, next],
+      lastPublishedAt: now,
+      publicChangedAt: now,
+      ...publicIndex(doc, next),
+    },
+    unset: ['review'],
+    event: { action: 'correct', revision: next.n, contentHash: next.contentHash, note: next.note },
+    change: `r${next.n}`,
+  };
 }
 
 export function withdrawDisclosure(deps: DisclosureDeps, principal: Principal, id: string, reason: string) {
@@ -168,7 +204,9 @@ export function withdrawDisclosure(deps: DisclosureDeps, principal: Principal, i
     if (doc.status === 'withdrawn') return { unchanged: true };
     return {
       set: { status: 'withdrawn', withdrawnAt: now, withdrawReason: reason, publicChangedAt: now },
-      event: { action: 'withdraw', revision: doc.revisions.length, note: reason },
+      // A correction waiting for review can no longer be published.
+      unset: ['review'],
+      event: { action: 'withdraw', revision: doc.revisions.length, contentHash: doc.revisions[doc.revisions.length - 1]!.contentHash, note: reason },
       change: 'withdrawn',
     };
   });

@@ -8,6 +8,8 @@ const agencySchema = new Schema(
     name: { type: String, required: true },
     /** 6-digit 行政区划代码 of the agency's jurisdiction, when it has one. */
     region: { type: String },
+    /** 先审后发: publications and corrections wait for a reviewer's approval. */
+    requireReview: { type: Boolean, default: false },
   },
   { collection: 'agencies', timestamps: true, strict: 'throw' },
 );

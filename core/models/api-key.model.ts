@@ -1,6 +1,7 @@
 import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
 
-export const ROLES = ['admin', 'publisher', 'press'] as const;
+/** `reviewer` approves or rejects what publishers submit when the agency requires review (先审后发). */
+export const ROLES = ['admin', 'publisher', 'press', 'reviewer'] as const;
 export type Role = (typeof ROLES)[number];
 
 const apiKeySchema = new Schema(

@@ -40,13 +40,33 @@ export interface Revision {
 /** A state transition, kept on the document so that it is written in the same atomic update. */
 export interface DisclosureEvent {
   seq: number;
-  action: 'create' | 'edit' | 'publish' | 'correct' | 'withdraw';
+  action: 'create' | 'edit' | 'publish' | 'correct' | 'withdraw' | 'request-review' | 'approve' | 'reject' | 'urgent';
   at: Date;
   keyId: string;
   role: string;
   revision: number;
   contentHash?: string;
   note?: string;
+}
+
+/**
+ * 先审后发: a publication or correction waiting for a reviewer, or the last rejection. The item
+ * stays what it was (a draft, or its published revision) until approval, so every public read
+ * ignores it.
+ */
+export interface ReviewRecord {
+  state: 'pending' | 'rejected';
+  kind: 'publish' | 'correct';
+  requestedBy: string;
+  requestedAt: Date;
+  /** What the reviewer is asked to approve; approval is refused once the content differs. */
+  contentHash: string;
+  /** A correction's revision, published as is on approval. */
+  revision?: Revision;
+  note?: string;
+  rejectedBy?: string;
+  rejectedAt?: Date;
+  reason?: string;
 }
 
 /**
@@ -97,6 +117,7 @@ export interface DisclosureRecord {
   requestHash: string;
   events: DisclosureEvent[];
   outbox?: Record<string, OutboxEntry>;
+  review?: ReviewRecord;
   /** Bumped by every transition; transitions are conditional on it (optimistic concurrency). */
   version: number;
   createdAt: Date;
@@ -133,6 +154,7 @@ const disclosureSchema = new Schema<DisclosureRecord>(
     requestHash: { type: String, required: true },
     events: { type: Schema.Types.Mixed, default: [] },
     outbox: { type: Schema.Types.Mixed },
+    review: { type: Schema.Types.Mixed },
     version: { type: Number, required: true },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
@@ -149,6 +171,7 @@ disclosureSchema.index({ projectCode: 1 });
 disclosureSchema.index({ publicChangedAt: -1 });
 disclosureSchema.index({ searchTokens: 1 });
 disclosureSchema.index({ applicationNumbers: 1 });
+disclosureSchema.index({ agencyCode: 1, 'review.state': 1 });
 
 export type DisclosureModel = Model<DisclosureRecord>;
 
