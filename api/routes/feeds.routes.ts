@@ -9,7 +9,7 @@ const feedQuery = listQuery.omit({ cursor: true, limit: true });
 const FEED_DISCLOSURES = 50;
 
 /** RSS 2.0, Atom 1.0 and JSON Feed 1.1 over the same filters as the list API. */
-export function feedRoutes({ disclosures, feeds }: Services, baseUrl: string) {
+export function feedRoutes({ disclosures, publicCache }: Services, baseUrl: string) {
   return (Object.keys(FEED_FORMATS) as FeedFormat[]).map((format) =>
     route({
       method: 'get',
@@ -21,7 +21,8 @@ export function feedRoutes({ disclosures, feeds }: Services, baseUrl: string) {
       responses: { 200: 'the feed', 304: 'not modified since the ETag or date given', 400: 'invalid filter' },
       handler: async (ctx, { query }) => {
         const selfQuery = ctx.querystring ? `?${ctx.querystring}` : '';
-        const feed = await feeds.get(`${format}${selfQuery}`, async () => {
+        // Keyed by the raw query string: the feed's self link repeats it.
+        const feed = await publicCache.get(`feed:${format}${selfQuery}`, async () => {
           const docs = await disclosureCollection(disclosures.db)
             .find(publicFilter(query), { projection: { searchTokens: 0, events: 0, requestHash: 0, idempotencyKey: 0 } })
             .sort({ publicChangedAt: -1, _id: -1 })
@@ -37,7 +38,7 @@ export function feedRoutes({ disclosures, feeds }: Services, baseUrl: string) {
           return;
         }
         ctx.type = FEED_FORMATS[format].type;
-        ctx.body = feed.body;
+        ctx.body = feed.bytes;
       },
     }),
   );

@@ -6,12 +6,16 @@ import { listPublic, listQuery, PUBLIC_STATUSES } from '../../core/disclosures/l
 import { toPublicSummary, toPublicView } from '../../core/disclosures/views.ts';
 import { disclosureCollection } from '../../core/models/disclosure.model.ts';
 import type { Services } from '../../core/services.ts';
+import { sendCached } from '../cached-response.ts';
 import { route } from '../route-spec.ts';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+const PUBLIC = new Set<string>(PUBLIC_STATUSES);
 
 const detailQuery = z.object({ revision: z.coerce.number().int().min(1).max(10_000).optional() }).strict();
 
 /** What anyone may read, without a key: published items, withheld values replaced by notices. */
-export function publicRoutes({ disclosures }: Services) {
+export function publicRoutes({ disclosures, publicCache }: Services) {
   const { db } = disclosures;
   return [
     route({
@@ -20,10 +24,14 @@ export function publicRoutes({ disclosures }: Services) {
       summary: 'Search and list public disclosures, newest first, with cursor pagination',
       tag: 'public',
       query: listQuery,
-      responses: { 200: '{ items, nextCursor }', 400: 'invalid filter' },
+      responses: { 200: '{ items, nextCursor }', 304: 'not modified since the ETag given', 400: 'invalid filter' },
       handler: async (ctx, { query }) => {
-        const { items, nextCursor } = await listPublic(db, query);
-        ctx.body = { items: items.map(toPublicSummary), nextCursor };
+        // The parsed query is the key: defaults filled in, keys in schema order, q trimmed.
+        const page = await publicCache.get(`list:${JSON.stringify(query)}`, async () => {
+          const { items, nextCursor } = await listPublic(db, query);
+          return { body: JSON.stringify({ items: items.map(toPublicSummary), nextCursor }) };
+        });
+        sendCached(ctx, page, JSON_TYPE);
       },
     }),
     route({
@@ -33,17 +41,21 @@ export function publicRoutes({ disclosures }: Services) {
       tag: 'public',
       params: idParam,
       query: detailQuery,
-      responses: { 200: 'the disclosure', 404: 'not found or not public' },
+      responses: { 200: 'the disclosure', 304: 'not modified since the ETag or date given', 404: 'not found or not public' },
       handler: async (ctx, { params, query }) => {
-        const doc = await disclosureCollection(db).findOne(
-          { _id: new Types.ObjectId(params.id), status: { $in: [...PUBLIC_STATUSES] } },
-          { projection: { searchTokens: 0, events: 0, requestHash: 0, idempotencyKey: 0 } },
-        );
-        if (!doc) throw new NotFoundError(`no public disclosure ${params.id}`);
-        const view = toPublicView(doc);
-        const current = view.revisions.find((r) => r.n === (query.revision ?? view.revision));
-        if (!current) throw new NotFoundError(`disclosure ${params.id} has no revision ${query.revision}`);
-        ctx.body = { ...view, current };
+        const detail = await publicCache.get(`detail:${params.id}:${query.revision ?? ''}`, async () => {
+          // By _id alone, status checked here: FerretDB pushes an _id equality down, not an $in beside it.
+          const doc = await disclosureCollection(db).findOne(
+            { _id: new Types.ObjectId(params.id) },
+            { projection: { searchTokens: 0, events: 0, requestHash: 0, idempotencyKey: 0, outbox: 0 } },
+          );
+          if (!doc || !PUBLIC.has(doc.status)) throw new NotFoundError(`no public disclosure ${params.id}`);
+          const view = toPublicView(doc);
+          const current = view.revisions.find((r) => r.n === (query.revision ?? view.revision));
+          if (!current) throw new NotFoundError(`disclosure ${params.id} has no revision ${query.revision}`);
+          return { body: JSON.stringify({ ...view, current }), lastModified: doc.publicChangedAt };
+        });
+        sendCached(ctx, detail, JSON_TYPE);
       },
     }),
   ];
