@@ -18,7 +18,7 @@ export interface RouteInput<P, Q, B> {
  * objects mount the router and generate /openapi.json, so the document cannot drift.
  */
 export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'put' | 'delete';
   path: string;
   summary: string;
   tag: string;
@@ -47,12 +47,14 @@ export function mount(
   specs: RouteSpec[],
   extra: (spec: RouteSpec) => Middleware[] = () => [],
   resident?: Middleware,
+  /** Runs after a valid API key, e.g. the per-key rate limit. */
+  keyLimit?: Middleware,
 ): void {
   for (const spec of specs) {
     if (spec.resident && !resident) throw new Error(`${spec.path} needs resident sessions`);
     const handlers = [
       ...extra(spec),
-      ...(spec.auth ? [requireKey(db, ...spec.auth)] : []),
+      ...(spec.auth ? [requireKey(db, ...spec.auth), ...(keyLimit ? [keyLimit] : [])] : []),
       ...(spec.resident ? [resident!] : []),
       async (ctx: Context) => {
         const input = {

@@ -38,7 +38,7 @@ function toResponse(error: unknown): { status: number; body: ErrorBody } {
       const base = issue.path.map(String);
       // Name each unknown key itself, rather than the object that holds it.
       if (issue.code === 'unrecognized_keys') {
-        return issue.keys.map((key) => ({ path: [...base, key].join('.'), message: 'unknown field' }));
+        return issue.keys.map((key) => ({ path: [...base, key || '(empty name)'].join('.'), message: 'unknown field' }));
       }
       return [{ path: base.join('.') || '(body)', message: issue.message }];
     });
@@ -61,9 +61,31 @@ function toResponse(error: unknown): { status: number; body: ErrorBody } {
     // The body parser's error also carries the raw body: never echo or log it.
     return { status: 400, body: { error: { code: 'bad_request', message: 'request body is not valid JSON' } } };
   }
+  const body = bodyEncodingError(error);
+  if (body) return body;
+  if ((error as { name?: unknown })?.name === 'NotImplementedError') {
+    // The router's answer to a method it does not know (PROPFIND, TRACE…): the client's
+    // mistake, not a server fault to log and alert on.
+    return { status: 405, body: { error: { code: 'method_not_allowed', message: 'this HTTP method is not supported' } } };
+  }
   const http = httpErrorStatus(error);
   if (http) return http;
   return { status: 500, body: { error: { code: 'internal', message: 'internal error' } } };
+}
+
+/**
+ * A compressed body the reader cannot inflate: an unknown Content-Encoding (its error has a
+ * status but no `expose`) or bytes that are not what the header claims (zlib's own errors).
+ */
+function bodyEncodingError(error: unknown): { status: number; body: ErrorBody } | undefined {
+  const e = error as { status?: unknown; message?: unknown; code?: unknown };
+  if (e?.status === 415 && typeof e.message === 'string' && e.message.startsWith('Unsupported Content-Encoding')) {
+    return { status: 415, body: { error: { code: 'unsupported_media_type', message: 'Content-Encoding must be gzip, deflate, br or identity' } } };
+  }
+  if (typeof e?.code === 'string' && /^Z_(DATA|BUF|STREAM)_ERROR$/.test(e.code)) {
+    return { status: 400, body: { error: { code: 'bad_request', message: 'request body does not match its Content-Encoding' } } };
+  }
+  return undefined;
 }
 
 const HTTP_CODES: Record<number, string> = {

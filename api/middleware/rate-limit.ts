@@ -1,34 +1,72 @@
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { AppError } from '../../core/errors.ts';
 
 export class RateLimitedError extends AppError {
-  constructor(readonly retryAfterSeconds: number) {
-    super(429, 'rate_limited', 'too many requests; slow down');
+  constructor(
+    readonly retryAfterSeconds: number,
+    message = 'too many requests; slow down',
+  ) {
+    super(429, 'rate_limited', message);
   }
 }
 
+export interface RateLimitOptions {
+  /** Buckets kept at most; the least recently used is dropped first. */
+  maxClients?: number;
+  /** Milliseconds since the epoch; tests inject a clock instead of sleeping. */
+  now?: () => number;
+}
+
 /**
- * A token bucket per client (IP behind the trusted proxy): `perMinute` requests a minute with
- * bursts up to the same number. In-process: each API process limits on its own.
+ * Token buckets: `perMinute` requests a minute per key, with bursts up to the same number.
+ * Returns the whole seconds to wait when the key's bucket is empty. In-process: each API
+ * process limits on its own.
  */
-export function rateLimit(perMinute: number, maxClients = 50_000): Middleware {
+function tokenBuckets(perMinute: number, { maxClients = 50_000, now = Date.now }: RateLimitOptions) {
   const buckets = new Map<string, { tokens: number; at: number }>();
   const refillPerMs = perMinute / 60_000;
-  return async (ctx, next) => {
-    const now = Date.now();
-    const key = ctx.ip;
-    const bucket = buckets.get(key) ?? { tokens: perMinute, at: now };
-    bucket.tokens = Math.min(perMinute, bucket.tokens + (now - bucket.at) * refillPerMs);
-    bucket.at = now;
-    if (bucket.tokens < 1) {
-      const seconds = Math.ceil((1 - bucket.tokens) / refillPerMs / 1000);
-      ctx.set('Retry-After', String(seconds));
-      throw new RateLimitedError(seconds);
-    }
+  return (key: string): number | undefined => {
+    const at = now();
+    const bucket = buckets.get(key) ?? { tokens: perMinute, at };
+    // max(): a clock that steps back must not drain the bucket.
+    bucket.tokens = Math.min(perMinute, bucket.tokens + Math.max(0, at - bucket.at) * refillPerMs);
+    bucket.at = at;
+    if (bucket.tokens < 1) return Math.max(1, Math.ceil((1 - bucket.tokens) / refillPerMs / 1000));
     bucket.tokens -= 1;
     buckets.delete(key);
     buckets.set(key, bucket); // most recent last, so the oldest is evicted first
     if (buckets.size > maxClients) buckets.delete(buckets.keys().next().value!);
+    return undefined;
+  };
+}
+
+function limitBy(perMinute: number, options: RateLimitOptions, keyOf: (ctx: Context) => string | undefined, message?: string): Middleware {
+  const take = tokenBuckets(perMinute, options);
+  return async (ctx, next) => {
+    const key = keyOf(ctx);
+    const wait = key === undefined ? undefined : take(key);
+    if (wait !== undefined) {
+      ctx.set('Retry-After', String(wait));
+      throw new RateLimitedError(wait, message);
+    }
     await next();
   };
+}
+
+/** Public endpoints: per client (IP behind the trusted proxy). */
+export function rateLimit(perMinute: number, options: RateLimitOptions = {}): Middleware {
+  return limitBy(perMinute, options, (ctx) => ctx.ip);
+}
+
+/**
+ * Agency endpoints: per API key, so one agency's runaway script cannot starve the others.
+ * Runs after authentication (it needs `ctx.state.principal`).
+ */
+export function keyRateLimit(perMinute: number, options: RateLimitOptions = {}): Middleware {
+  return limitBy(
+    perMinute,
+    options,
+    (ctx) => (ctx.state.principal as { keyId?: string } | undefined)?.keyId,
+    `too many requests for this API key (at most ${perMinute} a minute); slow down`,
+  );
 }
