@@ -3,12 +3,27 @@ import type Koa from 'koa';
 
 export interface HttpServer {
   readonly port: number;
-  /** Stops accepting, lets requests in flight finish, and cuts what is left after graceMs. */
+  /**
+   * Stops accepting, lets requests in flight finish, closes keep-alive connections as soon as
+   * they are idle, and cuts what is left after graceMs.
+   */
   close(graceMs: number): Promise<void>;
 }
 
 export async function listen(app: Koa, host: string, port: number): Promise<HttpServer> {
-  const server = http.createServer(app.callback());
+  const handle = app.callback();
+  const inFlight = new Set<http.ServerResponse>();
+  let closing = false;
+  const server = http.createServer((req, res) => {
+    // A keep-alive client would otherwise go on sending requests until the grace period ends.
+    if (closing) res.shouldKeepAlive = false;
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
+    res.once('finish', () => {
+      if (closing) setImmediate(() => server.closeIdleConnections());
+    });
+    void handle(req, res);
+  });
   // Slow-client protection; the body parser limits size, these limit time.
   server.headersTimeout = 20_000;
   server.requestTimeout = 30_000;
@@ -24,6 +39,9 @@ export async function listen(app: Koa, host: string, port: number): Promise<Http
     port: bound,
     close: (graceMs) =>
       new Promise<void>((resolve) => {
+        closing = true;
+        // Answers not yet begun say `Connection: close`, so their clients do not reuse the socket.
+        for (const res of inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
         const timer = setTimeout(() => server.closeAllConnections(), graceMs);
         server.close(() => {
           clearTimeout(timer);

@@ -21,7 +21,12 @@ program
     const service = await serve(loadConfig(), role);
     let stopping = false;
     const shutdown = (signal: string) => {
-      if (stopping) return;
+      if (stopping) {
+        // A second signal: the operator will not wait for the grace period.
+        process.stderr.write(`gongkai: ${signal} received again, exiting now\n`);
+        service.abort();
+        process.exit(1);
+      }
       stopping = true;
       process.stderr.write(`gongkai: ${signal} received, shutting down\n`);
       service.stop().then(
@@ -32,8 +37,8 @@ program
         },
       );
     };
-    process.once('SIGTERM', () => shutdown('SIGTERM'));
-    process.once('SIGINT', () => shutdown('SIGINT'));
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    process.on('SIGINT', () => shutdown('SIGINT'));
   });
 
 program.addCommand(agencyCommand());

@@ -30,6 +30,10 @@ export function defineFanOutJobs(agenda: Agenda, deps: FanOutDeps): void {
       const result = await runFanOut(deps, disclosureId, outboxKey);
       if (result.state === 'scheduled' && result.runAt) {
         await agenda.schedule(result.runAt, FAN_OUT_JOB, { disclosureId, outboxKey });
+      } else if (result.state === 'busy' && deps.stopping?.aborted) {
+        // Shutting down, this worker stopped at a checkpoint and dropped the lease: the next
+        // worker resumes from there now, not when the sweep finds the fan-out stalled.
+        await agenda.now(FAN_OUT_JOB, { disclosureId, outboxKey });
       }
     },
     { concurrency: FAN_OUT_CONCURRENCY, lockLifetime: deps.leaseMs * 2 },

@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { MongoBackend } from '@agendajs/mongo-backend';
-import { Agenda, InMemoryNotificationChannel } from 'agenda';
-import type { Db } from 'mongodb';
+import { Agenda, InMemoryNotificationChannel, type JobRepository } from 'agenda';
+import { ObjectId, type Db } from 'mongodb';
 import type { Logger } from 'pino';
 
 export type ProcessRole = 'all' | 'api' | 'worker';
@@ -31,7 +32,7 @@ export interface Queue {
   readonly processing: boolean;
   readonly takesJobs: boolean;
   start(): Promise<void>;
-  /** Stops taking jobs and waits up to graceMs for the ones in hand. */
+  /** Stops taking jobs, hands back the ones not started, and waits up to graceMs for the running ones. */
   stop(graceMs: number): Promise<void>;
 }
 
@@ -44,7 +45,8 @@ export function createQueue({ db, role, pollMs, logger }: QueueOptions): Queue {
   const takesJobs = role !== 'api';
   const agenda = new Agenda({
     backend: new MongoBackend({ mongo: db, collection: 'jobs' }),
-    name: `gongkai-${role}-${process.pid}`,
+    // Unique across hosts (containers often share a pid): stop() hands back the locks by this name.
+    name: `gongkai-${role}-${process.pid}-${randomBytes(4).toString('hex')}`,
     processEvery: pollMs,
     defaultLockLifetime: 10 * 60_000,
     ...(role === 'all' ? { notificationChannel: new InMemoryNotificationChannel() } : {}),
@@ -53,6 +55,16 @@ export function createQueue({ db, role, pollMs, logger }: QueueOptions): Queue {
   // reported by /readyz and the queue resumes when it returns.
   agenda.on('error', (error) => logger.error({ err: error }, 'job queue error'));
   agenda.on('fail', (error, job) => logger.warn({ err: error, job: job.attrs.name }, 'job failed'));
+
+  // Jobs whose handler is running here; stop() waits for these and no others.
+  const running = new Set<string>();
+  let idle: (() => void) | undefined;
+  agenda.on('start', (job) => running.add(String(job.attrs._id)));
+  agenda.on('complete', (job) => {
+    running.delete(String(job.attrs._id));
+    if (!running.size) idle?.();
+  });
+  const locks = guardLocks(agenda.db);
 
   let processing = false;
   return {
@@ -70,8 +82,51 @@ export function createQueue({ db, role, pollMs, logger }: QueueOptions): Queue {
     async stop(graceMs) {
       if (!processing) return;
       processing = false;
-      const result = await agenda.drain({ timeout: graceMs, closeConnection: false });
-      if (result.timedOut) logger.warn({ running: result.running }, 'jobs still running at shutdown; their locks expire');
+      await locks.close();
+      // stop(), unlike drain(), starts nothing more and leaves the running jobs to finish.
+      await agenda.stop(false);
+      if (running.size) {
+        const finished = await new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => resolve(false), graceMs);
+          idle = () => {
+            clearTimeout(timer);
+            resolve(true);
+          };
+        });
+        if (!finished) logger.warn({ running: running.size }, 'jobs still running at shutdown; their locks expire');
+      }
+      // Jobs locked here but not run go back now, rather than when their lock lifetime ends.
+      await db
+        .collection('jobs')
+        .updateMany(
+          { lastModifiedBy: agenda.attrs.name, lockedAt: { $ne: null }, _id: { $nin: [...running].map((id) => new ObjectId(id)) } },
+          { $unset: { lockedAt: '' } },
+        )
+        .catch((error: unknown) => logger.warn({ err: error }, 'could not hand back job locks at shutdown; they expire'));
+    },
+  };
+}
+
+/**
+ * agenda goes on locking jobs after stop() while a queue fill is under way (the fill recurses
+ * for as long as it finds one) and then never runs them, so they would wait out their lock
+ * lifetime. Once closed, this process locks nothing more; close() waits for the locks in flight.
+ */
+function guardLocks(repository: JobRepository) {
+  const lockNext = repository.getNextJobToRun.bind(repository);
+  const inFlight = new Set<Promise<unknown>>();
+  let closed = false;
+  repository.getNextJobToRun = (...args) => {
+    if (closed) return Promise.resolve(undefined);
+    const lock = lockNext(...args);
+    inFlight.add(lock);
+    void lock.finally(() => inFlight.delete(lock)).catch(() => undefined);
+    return lock;
+  };
+  return {
+    close: async () => {
+      closed = true;
+      await Promise.allSettled([...inFlight]);
     },
   };
 }

@@ -23,6 +23,8 @@ export interface FanOutDeps {
   /** How long a worker may hold an outbox or a claim without renewing it. */
   leaseMs: number;
   now: () => Date;
+  /** Aborted when the process shuts down: fan-outs stop at their next checkpoint and give up their lease. */
+  stopping?: AbortSignal;
   logger: Logger;
   metrics?: FanOutMetrics;
   random?: () => number;
