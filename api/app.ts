@@ -8,8 +8,10 @@ import type { Services } from '../core/services.ts';
 import { metricsRoute, sandboxOutboxRoute } from './routes/ops.routes.ts';
 import { accessLog } from './middleware/access-log.ts';
 import { errorHandler } from './middleware/errors.ts';
-import { rateLimit } from './middleware/rate-limit.ts';
+import { keyRateLimit, rateLimit } from './middleware/rate-limit.ts';
 import { requestId } from './middleware/request-id.ts';
+import { securityHeaders } from './middleware/security.ts';
+import { corsForOrigins } from './middleware/cors.ts';
 import { rejectUnsafeKeys } from './middleware/safe-keys.ts';
 import { openApiDocument } from './openapi.ts';
 import { mount, route, type RouteSpec } from './route-spec.ts';
@@ -23,6 +25,13 @@ import { residentRoutes, type ResidentDeps } from './routes/residents.routes.ts'
 import { requireResident } from './middleware/resident-auth.ts';
 import { wechatOaRoutes } from './routes/wechat-oa.routes.ts';
 import { reportRoutes } from './routes/reports.routes.ts';
+import { reactionRoutes } from './routes/reactions.routes.ts';
+import { reviewRoutes } from './routes/review.routes.ts';
+import { auditRoutes } from './routes/audit.routes.ts';
+import { opinionRoutes } from './routes/opinion.routes.ts';
+import { opinionRespondRoutes } from './routes/opinion-respond.routes.ts';
+import type { WeiboReplier } from '../channels/weibo/weibo-reply.ts';
+import { pressPages, type PressPageDeps } from './pages/press.routes.ts';
 
 export interface AppDeps extends HealthDeps {
   logger: Logger;
@@ -39,6 +48,16 @@ export interface AppDeps extends HealthDeps {
   wechatOaCallback?: { appId: string; token: string; aesKey?: string; pseudonymKey?: string };
   /** Requests per minute per client on the public (keyless) endpoints. */
   publicRateLimit?: number;
+  /** Browser origins allowed to call the API cross-origin (CORS_ORIGINS); none: no CORS headers. */
+  corsOrigins?: readonly string[];
+  /** The agency account's Weibo, for press officers' replies; absent: responses publish items only. */
+  weiboReplier?: WeiboReplier;
+  /** The press officers' pages (/press): SESSION_SECRET and, in tests, a clock. */
+  press?: Pick<PressPageDeps, 'sessionSecret' | 'now'>;
+  /** Requests per minute per API key on the agency endpoints. */
+  agencyRateLimit?: number;
+  /** The rate limits' clock, in milliseconds (tests inject one instead of sleeping). */
+  rateLimitClock?: () => number;
 }
 
 /** Builds the Koa application without listening, so tests drive `app.callback()` directly. */
@@ -52,8 +71,11 @@ export function createApp(deps: AppDeps): Koa {
   app.silent = true;
 
   app.use(requestId());
+  app.use(securityHeaders());
   app.use(accessLog(deps.logger));
   app.use(errorHandler());
+  // Inside the error handler: error responses carry the CORS headers too, so pages can read them.
+  if (deps.corsOrigins?.length) app.use(corsForOrigins(deps.corsOrigins));
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: deps.bodyLimit, jsonStrict: true, encoding: 'utf-8' }));
   app.use(rejectUnsafeKeys());
   if (deps.wechatOaCallback) {
@@ -61,6 +83,10 @@ export function createApp(deps: AppDeps): Koa {
     const oa = wechatOaRoutes({ db: deps.db, logger: deps.logger, ...deps.wechatOaCallback });
     app.use(oa.routes());
     app.use(oa.allowedMethods({ throw: true }));
+  }
+  if (deps.services) {
+    // HTML pages with their own form reading, cookie sessions and error pages.
+    app.use(pressPages({ db: deps.db, ...deps.press, secureCookies: deps.publicBaseUrl?.startsWith('https:') ?? false }));
   }
 
   const baseUrl = deps.publicBaseUrl ?? 'http://127.0.0.1:3000';
@@ -73,6 +99,11 @@ export function createApp(deps: AppDeps): Koa {
       ...disclosureRoutes(deps.services),
       ...reportRoutes(deps.services),
       ...deliveryRoutes(deps.services),
+      ...reactionRoutes(deps.services.disclosures.db, deps.services.disclosures.now),
+      ...reviewRoutes(deps.services),
+      ...auditRoutes(deps.services),
+      ...opinionRoutes(deps.services),
+      ...opinionRespondRoutes(deps.services, deps.weiboReplier),
     );
   }
   if (deps.residents) specs.push(...residentRoutes(deps.residents));
@@ -93,9 +124,10 @@ export function createApp(deps: AppDeps): Koa {
   const document = openApiDocument(specs, baseUrl);
 
   const router = new Router();
-  const limiter = rateLimit(deps.publicRateLimit ?? 600);
+  const limiter = rateLimit(deps.publicRateLimit ?? 600, { now: deps.rateLimitClock });
+  const keyLimiter = keyRateLimit(deps.agencyRateLimit ?? 600, { now: deps.rateLimitClock });
   const resident = deps.residents ? requireResident(deps.db, deps.residents.sessions) : undefined;
-  mount(router, deps.db, specs, (spec) => (!spec.auth && spec.tag !== 'health' ? [limiter] : []), resident);
+  mount(router, deps.db, specs, (spec) => (!spec.auth && spec.tag !== 'health' ? [limiter] : []), resident, keyLimiter);
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true }));
   return app;

@@ -8,6 +8,8 @@ import { connectDb } from '../core/db.ts';
 import { ensureEmbeddedDb } from '../core/embedded/embedded-db.ts';
 import type { FerretDBHandle } from '../core/embedded/ferretdb-process.ts';
 import { fanOutDeps } from '../core/fanout/wiring.ts';
+import { opinionCollectOptions } from '../core/opinion/collect/wiring.ts';
+import { createWeiboReplier } from '../channels/weibo/weibo-reply.ts';
 import { createLogger } from '../core/logger.ts';
 import { createMetrics } from '../core/metrics.ts';
 import { createSessions } from '../core/residents/session.ts';
@@ -21,6 +23,8 @@ import { startQueue } from '../jobs/worker.ts';
 export interface Service {
   readonly port: number | undefined;
   stop(): Promise<void>;
+  /** For a forced exit: stops the embedded database this process started without waiting. */
+  abort(): void;
 }
 
 /**
@@ -42,9 +46,11 @@ export async function serve(config: Config, role: ProcessRole): Promise<Service>
   let queue: Queue | undefined;
   let server: HttpServer | undefined;
   let sandbox: LocalSandbox | undefined;
+  const stopping = new AbortController();
   const stop = async () => {
-    await server?.close(config.shutdownGraceMs);
-    await queue?.stop(config.shutdownGraceMs);
+    stopping.abort();
+    // Requests and jobs wind down side by side, so the grace period is spent once, not twice.
+    await Promise.all([server?.close(config.shutdownGraceMs), queue?.stop(config.shutdownGraceMs)]);
     await sandbox?.close();
     await db?.close();
     await embedded?.stop();
@@ -68,8 +74,9 @@ export async function serve(config: Config, role: ProcessRole): Promise<Service>
       logger.warn('SESSION_SECRET is not set: residents’ sessions end when this process restarts and are not shared between API processes');
     }
     const site = { baseUrl: config.http.publicBaseUrl, miniProgramPage: config.channels.mpPage };
-    const fanOut = fanOutDeps(db, config.channels, wired, site, logger, metrics);
-    queue = await startQueue({ db, role, pollMs: config.jobs.pollMs, logger, fanOut });
+    const fanOut = { ...fanOutDeps(db, config.channels, wired, site, logger, metrics), stopping: stopping.signal };
+    const opinion = opinionCollectOptions(config.channels, sandbox);
+    queue = await startQueue({ db, role, pollMs: config.jobs.pollMs, logger, fanOut, opinion });
     if (role !== 'worker') {
       const services = createServices(db, {
         logger,
@@ -94,10 +101,15 @@ export async function serve(config: Config, role: ProcessRole): Promise<Service>
           wechat: wired.mpClient,
           template: { templateId: wired.mp.templateId, kind: config.channels.mpTemplateKind },
         },
+        press: { sessionSecret: config.channels.sessionSecret },
+        // The same Weibo account and API (or sandbox) the collector reads: replies go where the posts are.
+        ...(opinion.weibo ? { weiboReplier: createWeiboReplier({ client: opinion.weibo.client, accessToken: opinion.weibo.accessToken }) } : {}),
         bodyLimit: config.http.bodyLimit,
         publicBaseUrl: config.http.publicBaseUrl,
         publicRateLimit: config.http.publicRateLimit,
+        agencyRateLimit: config.agencyRateLimit,
         trustProxy: config.http.trustProxy,
+        corsOrigins: config.http.corsOrigins,
       });
       server = await listen(app, config.http.host, config.http.port);
       logger.info({ host: config.http.host, port: server.port, role, channels: [...wired.channels.keys()] }, 'gongkai listening');
@@ -108,5 +120,12 @@ export async function serve(config: Config, role: ProcessRole): Promise<Service>
     await stop().catch(() => undefined);
     throw error;
   }
-  return { port: server?.port, stop };
+  const abort = () => {
+    try {
+      if (embedded) process.kill(embedded.pid, 'SIGTERM');
+    } catch {
+      // Already gone.
+    }
+  };
+  return { port: server?.port, stop, abort };
 }

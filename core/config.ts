@@ -65,6 +65,22 @@ const envSchema = z.object({
       .min(1, { error: 'must be a whole number of requests per minute' })
       .default(600),
   ),
+  AGENCY_RATE_LIMIT: z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ error: 'must be a whole number of requests per minute' })
+      .int({ error: 'must be a whole number of requests per minute' })
+      .min(1, { error: 'must be a whole number of requests per minute' })
+      .default(600),
+  ),
+  CORS_ORIGINS: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .transform((list) => list.split(',').map((origin) => origin.trim()).filter(Boolean))
+      .pipe(z.array(z.string().refine(isOrigin, { error: 'must be comma-separated origins such as https://www.example.gov.cn (no *, path or trailing /)' })))
+      .default([]),
+  ),
   TRUST_PROXY: z.preprocess(
     emptyToUndefined,
     z.enum(['true', 'false'], { error: 'must be true or false' }).default('false'),
@@ -98,7 +114,11 @@ export interface Config {
     readonly publicRateLimit: number;
     /** Believe X-Forwarded-For (last hop) for client addresses. */
     readonly trustProxy: boolean;
+    /** Browser origins allowed to call the API cross-origin (CORS); empty: none. */
+    readonly corsOrigins: readonly string[];
   };
+  /** Requests per minute per API key on agency endpoints (429 with Retry-After beyond). */
+  readonly agencyRateLimit: number;
   readonly logLevel: (typeof LOG_LEVELS)[number];
   readonly jobs: { readonly pollMs: number };
   readonly shutdownGraceMs: number;
@@ -144,12 +164,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       publicBaseUrl: e.PUBLIC_BASE_URL ?? `http://${e.HOST}:${e.PORT}`,
       publicRateLimit: e.PUBLIC_RATE_LIMIT,
       trustProxy: e.TRUST_PROXY === 'true',
+      corsOrigins: e.CORS_ORIGINS,
     },
+    agencyRateLimit: e.AGENCY_RATE_LIMIT,
     logLevel: e.LOG_LEVEL,
     jobs: { pollMs: e.JOBS_POLL_MS },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     channels,
   });
+}
+
+/** `scheme://host[:port]` exactly, as browsers send it in Origin. */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return /^https?:$/.test(url.protocol) && url.origin === value;
+  } catch {
+    return false;
+  }
 }
 
 function dbNameFromUri(uri: string): string {

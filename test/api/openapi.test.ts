@@ -17,6 +17,8 @@ const ROUTES = [
   ['post', '/api/v1/disclosures/{id}/withdraw'],
   ['get', '/api/v1/disclosures/{id}/deliveries'],
   ['post', '/api/v1/disclosures/{id}/deliveries/retry'],
+  ['get', '/api/v1/disclosures/{id}/responses'],
+  ['post', '/api/v1/opinion/tasks/{id}/respond'],
   ['get', '/api/v1/agency/disclosures'],
   ['get', '/api/v1/agency/disclosures/{id}'],
   ['get', '/feeds/rss.xml'],
@@ -25,8 +27,30 @@ const ROUTES = [
   ['get', '/api/v1/reports/annual'],
   ['get', '/api/v1/compliance/pending'],
   ['get', '/openapi.json'],
+  ['get', '/api/v1/agency/reviews'],
+  ['post', '/api/v1/disclosures/{id}/approve'],
+  ['post', '/api/v1/disclosures/{id}/reject'],
+  ['get', '/api/v1/audit'],
+  ['get', '/api/v1/reactions'],
+  ['post', '/api/v1/reactions'],
+  ['post', '/api/v1/reactions/import'],
+  ['get', '/api/v1/opinion/keywords'],
+  ['get', '/api/v1/opinion/alerts'],
+  ['post', '/api/v1/opinion/alerts/{id}/dismiss'],
+  ['post', '/api/v1/opinion/alerts/{id}/task'],
+  ['get', '/api/v1/opinion/tasks'],
+  ['post', '/api/v1/opinion/tasks'],
+  ['post', '/api/v1/opinion/tasks/{id}/acknowledge'],
+  ['post', '/api/v1/opinion/tasks/{id}/close'],
+  ['get', '/api/v1/opinion/escalations'],
+  ['get', '/api/v1/opinion/watchdog'],
+  ['post', '/api/v1/opinion/reactions/{id}/answered'],
+  ['get', '/api/v1/opinion/settings'],
+  ['put', '/api/v1/opinion/settings'],
 ] as const;
-const KEYED = ROUTES.filter(([method, path]) => method === 'post' || /^\/api\/v1\/(agency|reports|compliance)\/|\/deliveries$/.test(path));
+const KEYED = ROUTES.filter(
+  ([method, path]) => method !== 'get' || /^\/api\/v1\/(agency|reports|compliance|opinion|reactions|audit)(\/|$)|\/deliveries$/.test(path),
+);
 
 interface Parameter { name: string; in: string; required: boolean; description?: string; schema: Record<string, unknown> }
 interface Operation {
@@ -67,7 +91,7 @@ describe('GET /openapi.json', () => {
 
   it.each(ROUTES)('the router really serves %s %s (401 without a key where security is declared)', async (method, path) => {
     const url = path.replace('{id}', '0123456789abcdef01234567');
-    const answer = await (method === 'get' ? http().get(url) : http().post(url).send({}));
+    const answer = await (method === 'get' ? http().get(url) : http()[method](url).send({}));
     expect(answer.status).not.toBe(405);
     expect(answer.body?.error?.message ?? '').not.toMatch(/^no route for/);
     if (op(method, path)?.security) expect(answer.status).toBe(401);
@@ -91,7 +115,7 @@ describe('GET /openapi.json', () => {
         expect(operation.security, `${method} ${path}`).toBeUndefined();
       }
     }
-    expect(KEYED).toHaveLength(10);
+    expect(KEYED).toHaveLength(31);
   });
 
   it('declares the {id} path parameter as required wherever the path has one', () => {

@@ -19,7 +19,9 @@ describe('loadConfig', () => {
       publicBaseUrl: 'http://127.0.0.1:3000',
       publicRateLimit: 600,
       trustProxy: false,
+      corsOrigins: [],
     });
+    expect(config.agencyRateLimit).toBe(600);
     expect(config.logLevel).toBe('info');
   });
 
