@@ -33,6 +33,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import v8 from 'node:v8';
+import { MongoClient } from 'mongodb';
 import { runInNewContext } from 'node:vm';
 import { Types, type Connection } from 'mongoose';
 import { pino, type Logger } from 'pino';
@@ -55,7 +56,7 @@ import { fanOutDeps } from '../core/fanout/wiring.ts';
 import { createLogger } from '../core/logger.ts';
 import { createMetrics } from '../core/metrics.ts';
 import { agencyModel } from '../core/models/agency.model.ts';
-import { deliveryCollection, deliveryModel } from '../core/models/delivery.model.ts';
+import { deliveryModel } from '../core/models/delivery.model.ts';
 import { disclosureModel } from '../core/models/disclosure.model.ts';
 import { fanOutCollection, fanOutId, fanOutLeases } from '../core/models/fanout.model.ts';
 import { ANY, newSubscription, subscriptionCollection, subscriptionModel, type SubscriptionFilters, type SubscriptionRecord } from '../core/models/subscription.model.ts';
@@ -305,6 +306,19 @@ async function startChildSandbox(): Promise<BenchSandbox> {
 }
 
 // ───────────────────────────── the database ─────────────────────────────
+
+/**
+ * A count decodes every delivery on FerretDB: at a million it outlasts the engine connection's
+ * 30 s socket timeout (the driver's timeoutMS does not lift it), so it gets a connection of its own.
+ */
+async function countSentDeliveries(uri: string, dbName: string, messageKey: string): Promise<number> {
+  const client = await MongoClient.connect(uri, { socketTimeoutMS: 0 });
+  try {
+    return await client.db(dbName).collection('deliveries').countDocuments({ messageKey, state: 'sent' });
+  } finally {
+    await client.close();
+  }
+}
 
 interface BenchDb {
   uri: string;
@@ -837,7 +851,7 @@ async function pipelinePhase(db: Connection, bench: BenchDb, config: Config, san
   const after = await sandbox.stats();
   const cpu = { engine: cpuSeconds() - cpuBefore.engine, ferret: procCpuSeconds(bench.pid) - cpuBefore.ferret, sandbox: after.cpuSeconds - cpuBefore.sandbox };
   const firstSendMs = elapsedMs(started, await sandbox.firstSend(message.url, 5_000));
-  const deliveriesSent = await deliveryCollection(db).countDocuments({ messageKey: message.key, state: 'sent' });
+  const deliveriesSent = await countSentDeliveries(bench.uri, db.name, message.key);
   return {
     sent: stop?.sent ?? after.templateSends - before.templateSends,
     ...(stop ? { partial: { sentByEnd: after.templateSends - before.templateSends, wallSeconds: elapsedMs(started) / 1000 } } : {}),
