@@ -8,14 +8,16 @@ import type { Logger } from 'pino';
 export function accessLog(logger: Logger): Middleware {
   return async (ctx, next) => {
     const started = process.hrtime.bigint();
-    const log = logger.child({ reqId: ctx.state.requestId });
-    ctx.state.log = log;
+    const reqId = ctx.state.requestId as string | undefined;
+    // A child logger only for the requests that log more than this line (errors, the callback).
+    let child: Logger | undefined;
+    Object.defineProperty(ctx.state, 'log', { configurable: true, enumerable: false, get: () => (child ??= logger.child({ reqId })) });
     try {
       await next();
     } finally {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const level = ctx.status >= 500 ? 'error' : 'info';
-      log[level]({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10 }, 'request');
+      logger[level]({ reqId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10 }, 'request');
     }
   };
 }

@@ -25,6 +25,16 @@ describe('the real app', () => {
     expect(res.body.error.requestId).toBe(res.headers['x-request-id']);
   });
 
+  it('logs one line per request with its id, the path without the query string, status and time', async () => {
+    const res = await request(app).get('/api/v1/nothing-here?token=secret-value');
+    const line = text()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.msg === 'request' && l.reqId === res.headers['x-request-id']);
+    expect(line).toMatchObject({ method: 'GET', path: '/api/v1/nothing-here', status: 404, ms: expect.any(Number) });
+    expect(text()).not.toContain('secret-value');
+  });
+
   it('answers 413 for a body over the limit', async () => {
     const res = await request(app)
       .post('/api/v1/disclosures')
