@@ -13,6 +13,25 @@ import { publishInput, publishOrRequestReview, reviseOrRequestReview, toReviewed
 import { toAgencyView } from '../../core/disclosures/views.ts';
 import type { Services } from '../../core/services.ts';
 import { route } from '../route-spec.ts';
+import type { Connection } from 'mongoose';
+import { ValidationError } from '../../core/errors.ts';
+import { requireRespondableOriginal } from '../../core/opinion/respond/response-item.ts';
+import { FieldNotFoundError } from '../../core/opinion/respond/weibo-outcome.ts';
+
+/**
+ * A 回应 made through the generic endpoints must answer a public item of the same agency, as one
+ * made through the respond endpoint does; here a bad reference is bad input (400), not a 404.
+ */
+async function checkRespondsTo(db: Connection, agencyCode: string, content: unknown): Promise<void> {
+  const respondsTo = content && typeof content === 'object' ? (content as { respondsTo?: unknown }).respondsTo : undefined;
+  if (typeof respondsTo !== 'string') return;
+  try {
+    await requireRespondableOriginal(db, agencyCode, respondsTo, 'content.respondsTo');
+  } catch (error) {
+    if (error instanceof FieldNotFoundError) throw new ValidationError(error.message, error.fields);
+    throw error;
+  }
+}
 
 const WRITERS = ['publisher', 'admin'] as const;
 const READERS = ['publisher', 'admin', 'press', 'reviewer'] as const;
@@ -31,6 +50,7 @@ export function disclosureRoutes({ disclosures }: Services) {
       responses: { 201: 'the draft', 200: 'replay of an earlier request with this Idempotency-Key', 400: 'invalid input', 409: 'Idempotency-Key reused with another body' },
       handler: async (ctx, { body, principal }) => {
         const key = idempotencyKeyHeader.parse(ctx.get('Idempotency-Key') || undefined);
+        await checkRespondsTo(disclosures.db, principalOf({ principal }).agencyCode, body.content);
         const { disclosure, replayed } = await createDisclosure(disclosures, principalOf({ principal }), body, key);
         ctx.status = replayed ? 200 : 201;
         if (replayed) ctx.set('Idempotent-Replayed', 'true');
@@ -75,6 +95,7 @@ export function disclosureRoutes({ disclosures }: Services) {
         409: 'withdrawn',
       },
       handler: async (ctx, { params, body, principal }) => {
+        await checkRespondsTo(disclosures.db, principalOf({ principal }).agencyCode, body.content);
         const { doc, inReview } = await reviseOrRequestReview(disclosures, principalOf({ principal }), params.id, body);
         ctx.status = inReview ? 202 : 200;
         ctx.body = toReviewedAgencyView(doc);

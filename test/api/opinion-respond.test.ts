@@ -181,3 +181,27 @@ describe('POST /api/v1/opinion/tasks/:id/respond', () => {
     expect((await http().get(`/api/v1/disclosures/${'0'.repeat(24)}/responses`)).status).toBe(404);
   });
 });
+
+describe('a 回应 item made through POST /api/v1/disclosures', () => {
+  const responseItem = (respondsTo: string) => ({
+    field: 'housing',
+    itemType: 'response',
+    title: '关于分配结果的回应',
+    region: '110108',
+    formedAt: '2026-11-20',
+    basis: 'produce',
+    content: { respondsTo, text: '经核查，分配过程全程公证。' },
+    attachments: [],
+    withheld: [],
+  });
+
+  it('must answer a public item of the same agency: another agency’s is a 400 naming content.respondsTo', async () => {
+    const refused = await http().post('/api/v1/disclosures').set(publisher.auth).send(responseItem(theirs.id));
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.fields).toEqual([expect.objectContaining({ path: 'content.respondsTo' })]);
+    const unknown = await http().post('/api/v1/disclosures').set(publisher.auth).send(responseItem('0123456789abcdef01234567'));
+    expect(unknown.status).toBe(400);
+    const accepted = await http().post('/api/v1/disclosures').set(publisher.auth).send(responseItem(ours.id));
+    expect(accepted.status, JSON.stringify(accepted.body)).toBe(201);
+  });
+});
