@@ -21,6 +21,9 @@ export function errorHandler(): Middleware {
     } catch (raw) {
       const { status, body } = toResponse(raw);
       if (status >= 500) ctx.state.log?.error({ err: raw }, 'unhandled error');
+      // A vendor quota (e.g. Weibo's hourly window) says when to come back.
+      const retryAt = (raw as { retryAt?: unknown } | null)?.retryAt;
+      if (status === 429 && retryAt instanceof Date) ctx.set('Retry-After', String(Math.max(1, Math.ceil((retryAt.getTime() - Date.now()) / 1000))));
       respond(ctx, status, body);
     }
   };

@@ -104,6 +104,7 @@ describe('POST /api/v1/opinion/tasks/:id/respond', () => {
     const body = { text: '我们已注意到相关意见，正在核查。', weibo: {}, publishItem: true };
     const limited = await respond(taskId, body);
     expect(limited.status).toBe(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect(limited.body.error).toMatchObject({ code: 'weibo_rate_limited', message: expect.stringMatching(/北京时间 \d\d:00 后重试/) });
     expect((await responseTaskCollection(db).findOne({ _id: taskId }))?.status).toBe('open');
     const done = await respond(taskId, body).expect(200);
