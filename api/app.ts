@@ -8,7 +8,7 @@ import type { Services } from '../core/services.ts';
 import { metricsRoute, sandboxOutboxRoute } from './routes/ops.routes.ts';
 import { accessLog } from './middleware/access-log.ts';
 import { errorHandler } from './middleware/errors.ts';
-import { keyRateLimit, rateLimit } from './middleware/rate-limit.ts';
+import { failedAuthLimit, keyRateLimit, rateLimit } from './middleware/rate-limit.ts';
 import { requestId } from './middleware/request-id.ts';
 import { securityHeaders } from './middleware/security.ts';
 import { corsForOrigins } from './middleware/cors.ts';
@@ -127,7 +127,9 @@ export function createApp(deps: AppDeps): Koa {
   const limiter = rateLimit(deps.publicRateLimit ?? 600, { now: deps.rateLimitClock });
   const keyLimiter = keyRateLimit(deps.agencyRateLimit ?? 600, { now: deps.rateLimitClock });
   const resident = deps.residents ? requireResident(deps.db, deps.residents.sessions) : undefined;
-  mount(router, deps.db, specs, (spec) => (!spec.auth && spec.tag !== 'health' ? [limiter] : []), resident, keyLimiter);
+  // Wrong keys count against the client's public budget: a scan of key ids gets no further.
+  const authGuard = failedAuthLimit(deps.publicRateLimit ?? 600, { now: deps.rateLimitClock });
+  mount(router, deps.db, specs, (spec) => (!spec.auth && spec.tag !== 'health' ? [limiter] : []), resident, keyLimiter, authGuard);
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true }));
   return app;

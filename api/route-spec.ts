@@ -49,12 +49,14 @@ export function mount(
   resident?: Middleware,
   /** Runs after a valid API key, e.g. the per-key rate limit. */
   keyLimit?: Middleware,
+  /** Runs before the API key is checked, e.g. the limit on failed authentications. */
+  authGuard?: Middleware,
 ): void {
   for (const spec of specs) {
     if (spec.resident && !resident) throw new Error(`${spec.path} needs resident sessions`);
     const handlers = [
       ...extra(spec),
-      ...(spec.auth ? [requireKey(db, ...spec.auth), ...(keyLimit ? [keyLimit] : [])] : []),
+      ...(spec.auth ? [...(authGuard ? [authGuard] : []), requireKey(db, ...spec.auth), ...(keyLimit ? [keyLimit] : [])] : []),
       ...(spec.resident ? [resident!] : []),
       async (ctx: Context) => {
         const input = {

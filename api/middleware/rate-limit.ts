@@ -1,5 +1,5 @@
 import type { Context, Middleware } from 'koa';
-import { AppError } from '../../core/errors.ts';
+import { AppError, AuthenticationError } from '../../core/errors.ts';
 
 export class RateLimitedError extends AppError {
   constructor(
@@ -69,4 +69,39 @@ export function keyRateLimit(perMinute: number, options: RateLimitOptions = {}):
     (ctx) => (ctx.state.principal as { keyId?: string } | undefined)?.keyId,
     `too many requests for this API key (at most ${perMinute} a minute); slow down`,
   );
+}
+
+/**
+ * Failed authentications per client: the per-key limit cannot count requests with no valid key,
+ * and each costs a key lookup. A 401 that finds the client's budget of `perMinute` spent blocks
+ * the client (429, without looking keys up) until the budget refills. Successful requests cost
+ * nothing here.
+ */
+export function failedAuthLimit(perMinute: number, options: RateLimitOptions = {}): Middleware {
+  const take = tokenBuckets(perMinute, options);
+  const now = options.now ?? Date.now;
+  const blocked = new Map<string, number>();
+  return async (ctx, next) => {
+    const until = blocked.get(ctx.ip);
+    if (until !== undefined) {
+      const wait = Math.ceil((until - now()) / 1000);
+      if (wait > 0) {
+        ctx.set('Retry-After', String(wait));
+        throw new RateLimitedError(wait, 'too many failed authentications from this client; slow down');
+      }
+      blocked.delete(ctx.ip);
+    }
+    try {
+      await next();
+    } catch (error) {
+      if (error instanceof AuthenticationError) {
+        const wait = take(ctx.ip);
+        if (wait !== undefined) {
+          blocked.set(ctx.ip, now() + wait * 1000);
+          if (blocked.size > 50_000) blocked.delete(blocked.keys().next().value!);
+        }
+      }
+      throw error;
+    }
+  };
 }

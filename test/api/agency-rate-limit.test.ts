@@ -76,6 +76,34 @@ describe('per-key rate limit on agency endpoints', () => {
   });
 });
 
+describe('failed authentications per client', () => {
+  const guarded = createApp({
+    logger,
+    db,
+    queue: { processing: true, takesJobs: true },
+    services: createServices(db, { logger }),
+    bodyLimit: '1mb',
+    agencyRateLimit: 100,
+    publicRateLimit: 3,
+    rateLimitClock: () => clock.ms,
+  }).callback();
+
+  it('refuse a client with 429 once it has spent its budget on wrong keys, until the budget refills', async () => {
+    const { auth, apiKey } = await agencyWithKey(db, 'bj-mentougou-zjw', 'publisher');
+    const wrong = { Authorization: `Bearer ${apiKey.slice(0, -1)}${apiKey.endsWith('0') ? '1' : '0'}` };
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await request(guarded).get('/api/v1/agency/disclosures').set(wrong)).status);
+    // Three a minute are free; the failure that finds the budget empty blocks what follows.
+    expect(statuses).toEqual([401, 401, 401, 401, 429]);
+    // Refused before the key is looked up: a right key from that client waits too.
+    const blocked = await request(guarded).get('/api/v1/agency/disclosures').set(auth);
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+    clock.ms += Number(blocked.headers['retry-after']) * 1000;
+    expect((await request(guarded).get('/api/v1/agency/disclosures').set(auth)).status).toBe(200);
+  });
+});
+
 describe('AGENCY_RATE_LIMIT', () => {
   it('defaults to 600 a minute and refuses anything but a positive whole number, naming the variable', () => {
     expect(loadConfig({}).agencyRateLimit).toBe(600);
