@@ -31,10 +31,14 @@ export const STOP_WORDS: ReadonlySet<string> = new Set(`${FUNCTION_WORDS} ${PLAT
 
 let tfIdf: TfIdf | null = null;
 
-/** Links, user names, repost markers and emoticon codes identify nothing people discuss. */
+/** Links, markup, user names, repost markers and emoticon codes identify nothing people discuss. */
 function clean(text: string): string {
   return text
     .replace(/https?:\/\/\S*/g, ' ')
+    // Pasted or hostile HTML (<script>, <a href>) and its entities: tag names are not topics.
+    .replace(/<(script|style)\b[^>]{0,200}>[\s\S]{0,2000}?<\/\1\s*>/gi, ' ')
+    .replace(/<\/?[a-z][^<>]{0,200}>/gi, ' ')
+    .replace(/&(?:[a-z]{2,8}|#\d{1,6});/gi, ' ')
     .replace(/\/\/@[^:：\s]{1,30}[:：]/g, ' ')
     .replace(/@[^\s:：,，@/]{1,30}/g, ' ')
     .replace(/\[[^[\]\s]{1,8}\]/g, ' ')

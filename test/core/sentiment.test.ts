@@ -144,6 +144,13 @@ describe('hot keywords', () => {
     expect(weights).toEqual([...weights].sort((a, b) => b - a));
   });
 
+  it('does not report markup as a topic', () => {
+    const hostile = ['<script>alert(1)</script>拆迁补偿不公开', '<a href="x">拆迁补偿</a>&nbsp;暗箱操作', '<img src=x onerror=alert(2)>拆迁'];
+    const words = hotKeywords(hostile, 10).map((k) => k.keyword);
+    expect(words).toContain('拆迁');
+    for (const markup of ['script', 'alert', 'href', 'img', 'src', 'onerror', 'nbsp', 'a']) expect(words).not.toContain(markup);
+  });
+
   it('returns nothing for nothing', () => {
     expect(hotKeywords([])).toEqual([]);
     expect(hotKeywords(['转发微博 网页链接'])).toEqual([]);
