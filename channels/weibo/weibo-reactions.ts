@@ -57,27 +57,33 @@ export function pseudonymousAuthor(uid: string, key = 'gongkai-weibo-author'): s
 
 const byId = (a: string, b: string) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0);
 
+/** A post, comment or repost by someone else, without its author's Weibo identity. */
+interface Posted {
+  externalId: string;
+  text: string;
+  author: string;
+  createdAt: Date;
+}
+
 /**
- * Everything newer than `sinceId`, walking back with `max_id` (inclusive, so the next page asks
- * for the smallest id seen minus one: exact with int64 strings, where `next_cursor` numbers are not).
+ * Everything newer than `sinceId` at `path`, oldest first, walking back with `max_id` (inclusive,
+ * so the next page asks for the smallest id seen minus one: exact with int64 strings, where
+ * `next_cursor` numbers are not).
  */
-async function fetchSince(
-  kind: WeiboReaction['kind'],
+async function walkSince(
   client: WeiboClient,
-  token: string,
-  statusId: string,
+  path: string,
+  listKey: string,
+  params: Record<string, string>,
   sinceId: string | undefined,
   options: FetchReactionsOptions,
-): Promise<ReactionBatch> {
-  const path = kind === 'comment' ? '/2/comments/show.json' : '/2/statuses/repost_timeline.json';
-  const listKey = kind === 'comment' ? 'comments' : 'reposts';
-  const found = new Map<string, WeiboReaction>();
+): Promise<{ items: Posted[]; sinceId: string | undefined; complete: boolean }> {
+  const found = new Map<string, Posted>();
   let maxId: string | undefined;
   let complete = false;
   for (let page = 0; page < (options.maxPages ?? 20); page += 1) {
     const body = await client.get<Record<string, unknown>>(path, {
-      access_token: token,
-      id: statusId,
+      ...params,
       since_id: sinceId,
       max_id: maxId,
       count: Math.min(options.count ?? 200, 200),
@@ -86,9 +92,7 @@ async function fetchSince(
     for (const item of items) {
       const uid = item.user?.idstr ?? String(item.user?.id ?? 'deleted');
       found.set(item.idstr, {
-        kind,
         externalId: item.idstr,
-        statusId,
         text: item.text ?? '',
         author: pseudonymousAuthor(uid, options.pseudonymKey),
         createdAt: parseWeiboDate(item.created_at),
@@ -105,6 +109,20 @@ async function fetchSince(
   return { items, sinceId: items.at(-1)?.externalId ?? sinceId, complete };
 }
 
+async function fetchSince(
+  kind: WeiboReaction['kind'],
+  client: WeiboClient,
+  token: string,
+  statusId: string,
+  sinceId: string | undefined,
+  options: FetchReactionsOptions,
+): Promise<ReactionBatch> {
+  const path = kind === 'comment' ? '/2/comments/show.json' : '/2/statuses/repost_timeline.json';
+  const listKey = kind === 'comment' ? 'comments' : 'reposts';
+  const walked = await walkSince(client, path, listKey, { access_token: token, id: statusId }, sinceId, options);
+  return { ...walked, items: walked.items.map((item) => ({ kind, statusId, ...item })) };
+}
+
 /** New comments on one of our statuses (only commenters who authorised our app are visible). */
 export function fetchComments(client: WeiboClient, token: string, statusId: string, sinceId?: string, options: FetchReactionsOptions = {}) {
   return fetchSince('comment', client, token, statusId, sinceId, options);
@@ -113,4 +131,17 @@ export function fetchComments(client: WeiboClient, token: string, statusId: stri
 /** New reposts of one of our statuses. */
 export function fetchReposts(client: WeiboClient, token: string, statusId: string, sinceId?: string, options: FetchReactionsOptions = {}) {
   return fetchSince('repost', client, token, statusId, sinceId, options);
+}
+
+/** A post that @-mentions the agency's account, without its author's Weibo identity. */
+export type WeiboMention = Posted;
+
+/** New posts mentioning the account (`statuses/mentions`, notes §3), oldest first. */
+export function fetchMentions(
+  client: WeiboClient,
+  token: string,
+  sinceId: string | undefined,
+  options: Pick<FetchReactionsOptions, 'pseudonymKey' | 'maxPages'> = {},
+): Promise<{ items: WeiboMention[]; sinceId: string | undefined; complete: boolean }> {
+  return walkSince(client, '/2/statuses/mentions.json', 'statuses', { access_token: token }, sinceId, options);
 }

@@ -2,14 +2,13 @@ import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
 import { untilNextHour, weiboErrorClass } from '../../../channels/weibo/errors.ts';
 import type { WeiboClient } from '../../../channels/weibo/weibo-client.ts';
-import { fetchComments, fetchReposts, type ReactionBatch } from '../../../channels/weibo/weibo-reactions.ts';
+import { fetchComments, fetchMentions, fetchReposts, type ReactionBatch } from '../../../channels/weibo/weibo-reactions.ts';
 import { ChannelError } from '../../../channels/types.ts';
 import { deliveryCollection } from '../../models/delivery.model.ts';
 import { ingestReactions, type IngestResult, type ReactionItem } from '../ingest.ts';
 import type { Sentiment } from '../sentiment/index.ts';
 import { backOff, backoffUntil, collectCursors, saveCursor, type CollectCursor } from './collect-state.ts';
 import { disclosureNamedIn } from './match-disclosure.ts';
-import { fetchMentions } from './weibo-mentions.ts';
 
 export interface WeiboCollectDeps {
   db: Connection;
