@@ -22,6 +22,10 @@ const positiveMs = (fallback: number) =>
 // Empty strings count as unset: `FOO= npm start` is how people clear a variable.
 const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
 
+const PER_MINUTE = { error: 'must be a whole number of requests per minute' };
+/** A rate limit in requests per minute, 600 when unset. */
+const requestsPerMinute = () => z.preprocess(emptyToUndefined, z.coerce.number(PER_MINUTE).int(PER_MINUTE).min(1, PER_MINUTE).default(600));
+
 const envSchema = z.object({
   MONGODB_URI: z.preprocess(
     emptyToUndefined,
@@ -57,22 +61,8 @@ const envSchema = z.object({
       .transform((u) => u.replace(/\/+$/, ''))
       .optional(),
   ),
-  PUBLIC_RATE_LIMIT: z.preprocess(
-    emptyToUndefined,
-    z.coerce
-      .number({ error: 'must be a whole number of requests per minute' })
-      .int({ error: 'must be a whole number of requests per minute' })
-      .min(1, { error: 'must be a whole number of requests per minute' })
-      .default(600),
-  ),
-  AGENCY_RATE_LIMIT: z.preprocess(
-    emptyToUndefined,
-    z.coerce
-      .number({ error: 'must be a whole number of requests per minute' })
-      .int({ error: 'must be a whole number of requests per minute' })
-      .min(1, { error: 'must be a whole number of requests per minute' })
-      .default(600),
-  ),
+  PUBLIC_RATE_LIMIT: requestsPerMinute(),
+  AGENCY_RATE_LIMIT: requestsPerMinute(),
   CORS_ORIGINS: z.preprocess(
     emptyToUndefined,
     z
