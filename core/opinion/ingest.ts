@@ -4,17 +4,7 @@ import { reactionCollection, type ReactionRecord, type ReactionSource, type Sent
 import { createSentiment, type Sentiment } from './sentiment/index.ts';
 
 /** A reaction as a collector found it, before scoring. The author must already be a pseudonym or a public outlet. */
-export interface ReactionItem {
-  source: ReactionSource;
-  externalId: string;
-  agencyCode: string;
-  disclosureId?: string;
-  statusId?: string;
-  text: string;
-  author: string;
-  url?: string;
-  at: Date;
-}
+export type ReactionItem = Omit<ReactionRecord, '_id' | 'day' | 'collectedAt' | 'sentiment'>;
 
 export interface IngestResult {
   inserted: number;
