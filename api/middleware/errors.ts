@@ -21,12 +21,19 @@ export function errorHandler(): Middleware {
     } catch (raw) {
       const { status, body } = toResponse(raw);
       if (status >= 500) ctx.state.log?.error({ err: raw }, 'unhandled error');
-      // A vendor quota (e.g. Weibo's hourly window) says when to come back.
-      const retryAt = (raw as { retryAt?: unknown } | null)?.retryAt;
-      if (status === 429 && retryAt instanceof Date) ctx.set('Retry-After', String(Math.max(1, Math.ceil((retryAt.getTime() - Date.now()) / 1000))));
+      const wait = status === 429 ? retryAfterSeconds(raw) : undefined;
+      if (wait !== undefined) ctx.set('Retry-After', String(wait));
       respond(ctx, status, body);
     }
   };
+}
+
+/** When a 429 may be retried: our own limits give seconds, a vendor's quota the time it reopens. */
+function retryAfterSeconds(error: unknown): number | undefined {
+  const { retryAfterSeconds: seconds, retryAt } = (error ?? {}) as { retryAfterSeconds?: unknown; retryAt?: unknown };
+  if (typeof seconds === 'number') return seconds;
+  if (retryAt instanceof Date) return Math.max(1, Math.ceil((retryAt.getTime() - Date.now()) / 1000));
+  return undefined;
 }
 
 function respond(ctx: Parameters<Middleware>[0], status: number, body: ErrorBody): void {

@@ -45,10 +45,7 @@ function limitBy(perMinute: number, options: RateLimitOptions, keyOf: (ctx: Cont
   return async (ctx, next) => {
     const key = keyOf(ctx);
     const wait = key === undefined ? undefined : take(key);
-    if (wait !== undefined) {
-      ctx.set('Retry-After', String(wait));
-      throw new RateLimitedError(wait, message);
-    }
+    if (wait !== undefined) throw new RateLimitedError(wait, message);
     await next();
   };
 }
@@ -85,10 +82,7 @@ export function failedAuthLimit(perMinute: number, options: RateLimitOptions = {
     const until = blocked.get(ctx.ip);
     if (until !== undefined) {
       const wait = Math.ceil((until - now()) / 1000);
-      if (wait > 0) {
-        ctx.set('Retry-After', String(wait));
-        throw new RateLimitedError(wait, 'too many failed authentications from this client; slow down');
-      }
+      if (wait > 0) throw new RateLimitedError(wait, 'too many failed authentications from this client; slow down');
       blocked.delete(ctx.ip);
     }
     try {

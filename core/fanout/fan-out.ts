@@ -47,13 +47,15 @@ async function run(deps: FanOutDeps, doc: DisclosureRecord, key: string, lease: 
     return { state: 'scheduled', runAt: progress.resumeAt };
   }
   const message = buildMessage(doc, change, deps.site);
+  let retryPending = progress?.retryPending ?? false;
   if (progress?.state !== 'done') {
-    const stopped = await deliverAll(deps, channel, message, doc, lease);
-    if (stopped) return stopped;
+    const delivered = await deliverAll(deps, channel, message, doc, lease);
+    if (delivered.stopped) return delivered.stopped;
+    retryPending ||= delivered.retryPending;
   }
   // The retry pass queries deliveries by state, a scan of the collection on FerretDB: skip it
   // when nothing asked for another attempt (an agency's retry re-runs a finished fan-out).
-  const retrying = progress?.state === 'done' || progress?.retryPending || lease.retryPending;
+  const retrying = progress?.state === 'done' || retryPending;
   const due: { pausedUntil?: Date; nextAt?: Date } = retrying ? await retryDue(deps, channel.id, message, doc.agencyCode, lease.takenAt) : {};
   if (due.pausedUntil || due.nextAt) {
     const runAt = (due.pausedUntil ?? due.nextAt)!;
@@ -77,8 +79,9 @@ async function deliverAll(
   message: ReturnType<typeof buildMessage>,
   doc: DisclosureRecord,
   lease: HeldLease,
-): Promise<FanOutResult | undefined> {
+): Promise<{ stopped?: FanOutResult; retryPending: boolean }> {
   let cursor = lease.progress?.cursor;
+  let retryPending = false;
   const batches = recipientBatches(deps.db, channel.id, doc, cursor, {
     batchSize: deps.batchSize,
     webhooks: deps.webhooks,
@@ -96,13 +99,13 @@ async function deliverAll(
       return { state: 'scheduled', runAt: outcome.pausedUntil };
     }
     cursor = head.cursor;
-    if (outcome.retry) lease.retryPending = true;
+    if (outcome.retry) retryPending = true;
     // A worker whose lease was taken over stops; the new holder resumes from the checkpoint.
     if (!(await lease.stillHeld())) {
       await drain();
       return { state: 'busy' };
     }
-    await lease.save({ cursor, ...(lease.retryPending ? { retryPending: true } : {}) });
+    await lease.save({ cursor, ...(retryPending ? { retryPending: true } : {}) });
     await lease.renew();
     return undefined;
   };
@@ -114,14 +117,14 @@ async function deliverAll(
       window.push({ cursor: batch.cursor, work });
       if (window.length >= PIPELINE_DEPTH) {
         const stopped = await settleOldest();
-        if (stopped) return stopped;
+        if (stopped) return { stopped, retryPending };
       }
     }
     while (window.length) {
       const stopped = await settleOldest();
-      if (stopped) return stopped;
+      if (stopped) return { stopped, retryPending };
     }
-    return undefined;
+    return { retryPending };
   } finally {
     await drain();
   }

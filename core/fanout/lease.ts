@@ -8,8 +8,6 @@ export interface HeldLease {
   progress: FanOutRecord | null;
   /** When this generation was taken: claims older than it belong to a holder presumed dead. */
   takenAt: Date;
-  /** Set by the run when a delivery was left for another attempt. */
-  retryPending?: boolean;
   /**
    * False once another worker has taken a later generation (this one was too slow), or when this
    * process is shutting down: the run then stops at this checkpoint and drops the lease.
