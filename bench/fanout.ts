@@ -59,7 +59,7 @@ import { agencyModel } from '../core/models/agency.model.ts';
 import { deliveryModel } from '../core/models/delivery.model.ts';
 import { disclosureModel } from '../core/models/disclosure.model.ts';
 import { fanOutCollection, fanOutId, fanOutLeases } from '../core/models/fanout.model.ts';
-import { ANY, newSubscription, subscriptionCollection, subscriptionModel, type SubscriptionFilters, type SubscriptionRecord } from '../core/models/subscription.model.ts';
+import { newSubscription, subscriptionCollection, subscriptionModel, type SubscriptionFilters, type SubscriptionRecord } from '../core/models/subscription.model.ts';
 import { createServices } from '../core/services.ts';
 import { createMongoTokenStore } from '../core/wechat-state/mongo-token-store.ts';
 import { enqueueFanOut } from '../jobs/fan-out.job.ts';
