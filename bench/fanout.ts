@@ -12,7 +12,10 @@
  *     database of its own, so the N catch-all subscriptions below do not match these publishes.
  *  2. pipeline: seeds N `wechat-oa` subscriptions (ANY filters) and N sandbox followers,
  *     publishes one disclosure and runs runFanOut for its `wechat-oa` outbox entry to the end:
- *     sends/s with delivery records. RSS is sampled every 100 ms meanwhile.
+ *     sends/s with delivery records. runFanOut runs in an engine process of its own
+ *     (bench/fanout-engine.ts: wired as a WORKER_JOBS=fanout worker, bundled as `npm run build`
+ *     bundles the service, started with `npm run start:worker`'s node flags), so the engine's
+ *     memory is its own and not the seeding's; its RSS is sampled every 100 ms, and its VmHWM read.
  *  3. raw: the OA channel's send() called directly min(N, --raw-cap) times through the same
  *     throttle settings and concurrency, with an in-memory token store: no database.
  *
@@ -32,9 +35,9 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
-import v8 from 'node:v8';
 import { MongoClient } from 'mongodb';
-import { runInNewContext } from 'node:vm';
+import type { CommandTimes } from './command-timer.ts';
+import type { EngineMessage, EngineRequest } from './fanout-engine.ts';
 import { Types, type Connection } from 'mongoose';
 import { pino, type Logger } from 'pino';
 import { createChannels, SANDBOX_APPS } from '../channels/registry.ts';
@@ -49,7 +52,7 @@ import { createDisclosureInput } from '../core/disclosures/input.ts';
 import { publishDisclosure } from '../core/disclosures/transitions.ts';
 import { FERRETDB_BINARY, FERRETDB_VERSION } from '../core/embedded/ferretdb-build.ts';
 import { freePort, startFerretDB, waitForPort } from '../core/embedded/ferretdb-process.ts';
-import { runFanOut, type FanOutResult } from '../core/fanout/fan-out.ts';
+import type { FanOutResult } from '../core/fanout/fan-out.ts';
 import { buildMessage } from '../core/fanout/message.ts';
 import { createThrottle } from '../core/fanout/throttle.ts';
 import { fanOutDeps } from '../core/fanout/wiring.ts';
@@ -79,6 +82,7 @@ const LATENCY_BACKGROUND = 1_000;
 const PIPELINE_OPENID = 'bench-oa-';
 const LATENCY_OPENID = 'bench-lat-';
 const RPC_TIMEOUT_MS = 120_000;
+const PIPELINE_DB = 'gongkai_bench';
 
 const say = (line: string) => process.stderr.write(`bench: ${line}\n`);
 const mb = (bytes: number) => bytes / (1 << 20);
@@ -222,7 +226,7 @@ async function startInProcessSandbox(): Promise<BenchSandbox> {
   const core = await startSandboxCore((url, at) => book.record(url, at));
   return {
     url: core.url,
-    where: 'in this process (its CPU and memory count in the engine figures)',
+    where: 'in the bench process (the engine runs in its own)',
     addFollowers: async (prefix, from, to) => core.addFollowers(prefix, from, to),
     stats: async () => core.stats(),
     firstSend: (url, timeoutMs) => book.wait(url, timeoutMs),
@@ -384,37 +388,6 @@ async function startPgFerret(dataDir: string): Promise<BenchDb> {
   }
 }
 
-/** Time spent in database commands, by command and collection (`--db-timing`). */
-function commandTimer(db: Connection) {
-  const client = db.getClient();
-  const started = new Map<number, string>();
-  const totals = new Map<string, { count: number; ms: number; calls: number[] }>();
-  let on = false;
-  client.on('commandStarted', (e) => {
-    if (!on) return;
-    const target = e.commandName === 'getMore' ? e.command.collection : e.command[e.commandName];
-    started.set(e.requestId, `${e.commandName} ${typeof target === 'string' ? target : ''}`.trim());
-  });
-  const done = (e: { requestId: number; duration: number }) => {
-    const key = started.get(e.requestId);
-    if (key === undefined) return;
-    started.delete(e.requestId);
-    const total = totals.get(key) ?? { count: 0, ms: 0, calls: [] };
-    total.count++;
-    total.ms += e.duration;
-    // Kept to compare early and late calls: a cost that grows with the collection shows up here.
-    if (total.calls.length < 100_000) total.calls.push(e.duration);
-    totals.set(key, total);
-  };
-  client.on('commandSucceeded', done);
-  client.on('commandFailed', done);
-  return {
-    start: () => (on = true),
-    stop: () => (on = false),
-    rows: () => [...totals].sort((a, b) => b[1].ms - a[1].ms),
-  };
-}
-
 // ───────────────────────────── memory ─────────────────────────────
 
 /** A `Vm…:  1234 kB` line of /proc/<pid>/status in MiB, or undefined. */
@@ -454,15 +427,12 @@ function resetPeakRss(pid: number | 'self'): boolean {
   }
 }
 
-function rssSampler(ferretPid: number) {
+function rssSampler(enginePid: number, ferretPid: number) {
   let peakRss = 0;
-  let peakHeap = 0;
   let peakFerret = 0;
   let samples = 0;
   const sample = () => {
-    const { rss, heapUsed } = process.memoryUsage();
-    peakRss = Math.max(peakRss, rss);
-    peakHeap = Math.max(peakHeap, heapUsed);
+    peakRss = Math.max(peakRss, procStatusMb(enginePid, 'VmRSS') ?? 0);
     peakFerret = Math.max(peakFerret, procStatusMb(ferretPid, 'VmRSS') ?? 0);
     samples++;
   };
@@ -472,19 +442,9 @@ function rssSampler(ferretPid: number) {
     stop() {
       clearInterval(timer);
       sample();
-      return { peakRssMb: mb(peakRss), peakHeapMb: mb(peakHeap), peakFerretMb: peakFerret, samples };
+      return { peakRssMb: peakRss, peakFerretMb: peakFerret, samples };
     },
   };
-}
-
-function collectGarbage(): boolean {
-  try {
-    v8.setFlagsFromString('--expose-gc');
-    (runInNewContext('gc') as () => void)();
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 // ───────────────────────────── helpers ─────────────────────────────
@@ -716,6 +676,60 @@ async function latencyPhase(dbUri: string, config: Config, sandbox: BenchSandbox
   }
 }
 
+interface EngineRun {
+  result: FanOutResult;
+  peakHeapMb: number;
+  dbTime?: CommandTimes;
+}
+
+/**
+ * Node's flags for a worker, read from `npm run start:worker` so the engine runs as production
+ * runs it (the heap cap keeps V8 from letting garbage grow the resident set while it can).
+ */
+const WORKER_NODE_FLAGS: string[] = (() => {
+  const packageJson = JSON.parse(readFileSync(path.resolve(path.dirname(THIS_FILE), '../package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const flags = /\bnode((?:\s+--[\w-]+(?:=\S+)?)*)\s+dist\//.exec(packageJson.scripts['start:worker'] ?? '');
+  if (!flags) throw new Error('package.json start:worker does not run `node [flags] dist/…`');
+  return flags[1]!.trim().split(/\s+/).filter(Boolean);
+})();
+
+/** The engine child (bench/fanout-engine.ts), bundled as `npm run build` bundles the service. */
+interface EngineChild {
+  pid: number;
+  run(id: string, key: string): Promise<EngineRun>;
+  stop(): Promise<void>;
+}
+
+async function startEngineChild(env: Record<string, string>): Promise<EngineChild> {
+  const { buildBundle } = await import('../scripts/build.ts');
+  const bundle = await buildBundle(path.join(path.dirname(THIS_FILE), 'fanout-engine.ts'), path.resolve(path.dirname(THIS_FILE), '../.cache/bench-engine/fanout-engine.mjs'));
+  const child = fork(bundle, [], { execArgv: WORKER_NODE_FLAGS, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(`engine child exited (${code ?? signal})`)));
+  const next = () =>
+    Promise.race([
+      new Promise<EngineMessage>((resolve) => child.once('message', (m) => resolve(m as EngineMessage))),
+      exited.then((why) => Promise.reject(new Error(why))),
+    ]);
+  const first = await next();
+  if (first.type !== 'ready') throw new Error(`engine child did not start: ${JSON.stringify(first)}`);
+  return {
+    pid: child.pid!,
+    async run(id, key) {
+      const reply = next();
+      child.send({ cmd: 'run', id, key } satisfies EngineRequest);
+      const message = await reply;
+      if (message.type === 'error') throw new Error(`engine child: ${message.error}`);
+      if (message.type !== 'done') throw new Error(`engine child: unexpected ${message.type}`);
+      return { result: message.result as FanOutResult, peakHeapMb: message.peakHeapMb, ...(message.dbTime ? { dbTime: message.dbTime } : {}) };
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.send({ cmd: 'stop' } satisfies EngineRequest);
+      await Promise.race([exited, sleep(5_000).then(() => child.kill('SIGKILL'))]);
+    },
+  };
+}
+
 interface PipelineResult {
   sent: number;
   /** Set when `--pipeline-max-min` stopped the run: `sent` and `seconds` are at the stop. */
@@ -728,14 +742,13 @@ interface PipelineResult {
   followerSeconds: number;
   cpu: { engine: number; ferret: number; sandbox: number };
   memory: { peakRssMb: number; peakHeapMb: number; peakFerretMb: number; samples: number; rssAtStartMb: number; hwmMb?: number; ferretHwmMb?: number };
-  dbTime?: ReturnType<ReturnType<typeof commandTimer>['rows']>;
+  dbTime?: CommandTimes;
   message: OutgoingMessage;
 }
 
 /** Phase 2: N subscribers, one publish, runFanOut for `wechat-oa` to the end. */
-async function pipelinePhase(db: Connection, bench: BenchDb, config: Config, sandbox: BenchSandbox, logger: Logger, options: Options, deadline: number): Promise<PipelineResult> {
+async function pipelinePhase(db: Connection, bench: BenchDb, config: Config, engineEnv: Record<string, string>, sandbox: BenchSandbox, logger: Logger, options: Options, deadline: number): Promise<PipelineResult> {
   const n = options.subscribers;
-  const timer = options.dbTiming ? commandTimer(db) : undefined;
   await ensureIndexes(db);
 
   let started = process.hrtime.bigint();
@@ -773,28 +786,25 @@ async function pipelinePhase(db: Connection, bench: BenchDb, config: Config, san
   const doc = await publishDisclosure(services.disclosures, principal, id);
   if (!doc.outbox?.[OUTBOX_KEY]) throw new Error(`published disclosure has no ${OUTBOX_KEY} outbox entry`);
 
-  // As cli/serve.ts wires a worker: Mongo token store, metrics.
-  const wired = createChannels({ config: config.channels, tokenStore: createMongoTokenStore(db) });
   const site = { baseUrl: config.http.publicBaseUrl, miniProgramPage: config.channels.mpPage };
-  const deps = fanOutDeps(db, config.channels, wired, site, logger, createMetrics());
   const message = buildMessage(doc, 'r1', site);
+  // The engine runs in its own process, wired as a fan-out worker: its memory is the engine's alone.
+  const engine = await startEngineChild(engineEnv);
+  try {
 
-  const gc = collectGarbage();
   const before = await sandbox.stats();
-  const hwmReset = resetPeakRss('self');
   const ferretHwmReset = resetPeakRss(bench.pid);
-  const rssAtStartMb = mb(process.memoryUsage.rss());
-  const cpuBefore = { engine: cpuSeconds(), ferret: procCpuSeconds(bench.pid), sandbox: before.cpuSeconds };
-  say(`pipeline: runFanOut(${id}, ${OUTBOX_KEY}) over ${n} subscribers; engine RSS at start ${rssAtStartMb.toFixed(0)} MB${gc ? ' (after a forced GC)' : ''}`);
-  const sampler = rssSampler(bench.pid);
-  timer?.start();
+  const rssAtStartMb = procStatusMb(engine.pid, 'VmRSS') ?? NaN;
+  const cpuBefore = { engine: procCpuSeconds(engine.pid), ferret: procCpuSeconds(bench.pid), sandbox: before.cpuSeconds };
+  say(`pipeline: runFanOut(${id}, ${OUTBOX_KEY}) over ${n} subscribers in the engine process ${engine.pid}; its RSS at start ${rssAtStartMb.toFixed(0)} MB`);
+  const sampler = rssSampler(engine.pid, bench.pid);
   // A fan-out that stops sending (a hung database command) is reported instead of waited out.
   let stallReject: (error: Error) => void = () => undefined;
   const stalled = new Promise<never>((_, reject) => (stallReject = reject));
   stalled.catch(() => undefined);
   let lastCount = 0;
   let lastChange = Date.now();
-  let busyAtChange = cpuSeconds() + procCpuSeconds(bench.pid);
+  let busyAtChange = procCpuSeconds(engine.pid) + procCpuSeconds(bench.pid);
   // `--pipeline-max-min`: stop the fan-out the engine's own way, by taking over its lease (it
   // checks after every batch), and count what was sent until then.
   let stop: { seconds: number; sent: number } | undefined;
@@ -821,9 +831,9 @@ async function pipelinePhase(db: Connection, bench: BenchDb, config: Config, san
       .stats()
       .then((now) => {
         const k = now.templateSends - before.templateSends;
-        say(`sending ${k}/${n} (${Math.round(k / s)}/s, ${s.toFixed(0)} s, engine RSS ${mb(process.memoryUsage.rss()).toFixed(0)} MB)`);
+        say(`sending ${k}/${n} (${Math.round(k / s)}/s, ${s.toFixed(0)} s, engine RSS ${(procStatusMb(engine.pid, 'VmRSS') ?? NaN).toFixed(0)} MB)`);
         // Slow is not stuck: it is a stall only when neither the engine nor FerretDB is working either.
-        const busy = cpuSeconds() + procCpuSeconds(bench.pid);
+        const busy = procCpuSeconds(engine.pid) + procCpuSeconds(bench.pid);
         if (k !== lastCount) {
           lastCount = k;
           lastChange = Date.now();
@@ -836,20 +846,21 @@ async function pipelinePhase(db: Connection, bench: BenchDb, config: Config, san
       .finally(() => (progressBusy = false));
   }, 2_000);
   started = process.hrtime.bigint();
-  let result: FanOutResult;
+  let run: EngineRun;
   try {
-    result = await withDeadline(Promise.race([runFanOut(deps, id, OUTBOX_KEY), stalled]), deadline, 'the pipeline run');
+    run = await withDeadline(Promise.race([engine.run(id, OUTBOX_KEY), stalled]), deadline, 'the pipeline run');
   } finally {
     clearInterval(progress);
     clearTimeout(stopTimer);
-    timer?.stop();
   }
+  const result = run.result;
   const seconds = stop?.seconds ?? elapsedMs(started) / 1000;
-  const memory = sampler.stop();
-  const hwmMb = hwmReset ? procStatusMb('self', 'VmHWM') : undefined;
+  const memory = { ...sampler.stop(), peakHeapMb: run.peakHeapMb };
+  // The engine process's peak since it started, start-up included.
+  const hwmMb = procStatusMb(engine.pid, 'VmHWM');
   const ferretHwmMb = ferretHwmReset ? procStatusMb(bench.pid, 'VmHWM') : undefined;
   const after = await sandbox.stats();
-  const cpu = { engine: cpuSeconds() - cpuBefore.engine, ferret: procCpuSeconds(bench.pid) - cpuBefore.ferret, sandbox: after.cpuSeconds - cpuBefore.sandbox };
+  const cpu = { engine: procCpuSeconds(engine.pid) - cpuBefore.engine, ferret: procCpuSeconds(bench.pid) - cpuBefore.ferret, sandbox: after.cpuSeconds - cpuBefore.sandbox };
   const firstSendMs = elapsedMs(started, await sandbox.firstSend(message.url, 5_000));
   const deliveriesSent = await countSentDeliveries(bench.uri, db.name, message.key);
   return {
@@ -863,9 +874,12 @@ async function pipelinePhase(db: Connection, bench: BenchDb, config: Config, san
     seedSeconds,
     followerSeconds,
     memory: { ...memory, rssAtStartMb, ...(hwmMb !== undefined ? { hwmMb } : {}), ...(ferretHwmMb !== undefined ? { ferretHwmMb } : {}) },
-    ...(timer ? { dbTime: timer.rows() } : {}),
+    ...(run.dbTime ? { dbTime: run.dbTime } : {}),
     message,
   };
+  } finally {
+    await engine.stop();
+  }
 }
 
 function stallMessage(k: number, n: number, options: Options, bench: BenchDb): string {
@@ -955,14 +969,19 @@ async function main(): Promise<number> {
     say(`sandbox: ${sandbox.url}, ${sandbox.where}`);
 
     const config = loadConfig(benchEnv(sandbox.url, bench.uri, options));
-    const dbUri = options.dbTiming ? `${bench.uri}?monitorCommands=true` : bench.uri;
 
     say(`latency: ${options.publishes} publishes (+1 warm-up) matching ${LATENCY_MATCHING} of ${LATENCY_MATCHING + LATENCY_BACKGROUND} subscriptions`);
     const latency = await latencyPhase(bench.uri, config, sandbox, logger, options, deadline);
 
-    const db = await connectDb({ uri: dbUri, dbName: 'gongkai_bench' });
+    const db = await connectDb({ uri: bench.uri, dbName: PIPELINE_DB });
     cleanups.push(() => db.close());
-    const pipeline = await pipelinePhase(db, bench, config, sandbox, logger, options, deadline);
+    const engineEnv = {
+      ...benchEnv(sandbox.url, options.dbTiming ? `${bench.uri}?monitorCommands=true` : bench.uri, options),
+      MONGODB_DB: PIPELINE_DB,
+      WORKER_JOBS: 'fanout',
+      ...(options.dbTiming ? { BENCH_DB_TIMING: '1' } : {}),
+    };
+    const pipeline = await pipelinePhase(db, bench, config, engineEnv, sandbox, logger, options, deadline);
     say(`pipeline: ${pipeline.sent} sends in ${pipeline.seconds.toFixed(1)} s (${Math.round(pipeline.sent / pipeline.seconds)}/s), state ${pipeline.result.state}`);
 
     const rawCount = Math.min(n, options.rawCap);
@@ -982,6 +1001,7 @@ async function main(): Promise<number> {
       ['subscribers (N)', String(n)],
       ['database', bench.describe.replace(/, temp dir .*/, '')],
       ['sandbox', options.sandbox === 'child' ? 'child process' : 'in the bench process'],
+      ['engine', `its own process, wired as a WORKER_JOBS=fanout worker, bundled as npm run build bundles it, run as npm run start:worker runs it: node ${WORKER_NODE_FLAGS.join(' ')}`],
       ['throttle', `concurrency ${config.channels.throttle.concurrency}, rate ${config.channels.throttle.ratePerSecond}/s (CHANNEL_CONCURRENCY / CHANNEL_RATE)`],
       ['batch size', `${config.channels.fanOut.batchSize} (FANOUT_BATCH)`],
       ['seeding', `${n} followers in ${pipeline.followerSeconds.toFixed(1)} s; ${n} subscriptions in ${pipeline.seedSeconds.toFixed(1)} s (${Math.round(n / pipeline.seedSeconds)}/s, insertMany ×${SEED_BATCH})`],
@@ -996,7 +1016,7 @@ async function main(): Promise<number> {
       [
         'pipeline CPU time',
         `engine ${pipeline.cpu.engine.toFixed(1)} s, FerretDB ${pipeline.cpu.ferret.toFixed(1)} s, ` +
-          (options.sandbox === 'child' ? `sandbox ${pipeline.cpu.sandbox.toFixed(1)} s` : 'sandbox included in the engine') +
+          (options.sandbox === 'child' ? `sandbox ${pipeline.cpu.sandbox.toFixed(1)} s` : 'sandbox in the bench process') +
           ` in ${(pipeline.partial?.wallSeconds ?? pipeline.seconds).toFixed(1)} s wall on ${os.availableParallelism()} CPUs`,
       ],
       ['pipeline runFanOut → first send', `${pipeline.firstSendMs.toFixed(1)} ms`],

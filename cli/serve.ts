@@ -1,7 +1,6 @@
 import type { Connection } from 'mongoose';
-import { createApp } from '../api/app.ts';
-import { listen, type HttpServer } from '../api/server.ts';
-import { createChannels, needsSandbox, SANDBOX_APPS } from '../channels/registry.ts';
+import type { HttpServer } from '../api/server.ts';
+import { createChannels, needsSandbox } from '../channels/registry.ts';
 import { startLocalSandbox, type LocalSandbox } from '../channels/sandbox/start-local.ts';
 import { redactUri, type Config } from '../core/config.ts';
 import { connectDb } from '../core/db.ts';
@@ -9,14 +8,10 @@ import { ensureEmbeddedDb } from '../core/embedded/embedded-db.ts';
 import type { FerretDBHandle } from '../core/embedded/ferretdb-process.ts';
 import { fanOutDeps } from '../core/fanout/wiring.ts';
 import { opinionCollectOptions } from '../core/opinion/collect/wiring.ts';
-import { createWeiboReplier } from '../channels/weibo/weibo-reply.ts';
 import { createLogger } from '../core/logger.ts';
 import { createMetrics } from '../core/metrics.ts';
-import { createSessions } from '../core/residents/session.ts';
-import { createServices } from '../core/services.ts';
 import { createMassBudget } from '../core/wechat-state/mass-budget.ts';
 import { createMongoTokenStore } from '../core/wechat-state/mongo-token-store.ts';
-import { enqueueFanOut } from '../jobs/fan-out.job.ts';
 import { queueDepth, type ProcessRole, type Queue } from '../jobs/queue.ts';
 import { startQueue } from '../jobs/worker.ts';
 
@@ -76,45 +71,13 @@ export async function serve(config: Config, role: ProcessRole): Promise<Service>
     const site = { baseUrl: config.http.publicBaseUrl, miniProgramPage: config.channels.mpPage };
     const fanOut = { ...fanOutDeps(db, config.channels, wired, site, logger, metrics), stopping: stopping.signal };
     const opinion = opinionCollectOptions(config.channels, sandbox);
-    queue = await startQueue({ db, role, pollMs: config.jobs.pollMs, logger, fanOut, opinion });
+    queue = await startQueue({ db, role, pollMs: config.jobs.pollMs, groups: config.jobs.groups, logger, fanOut, opinion });
     if (role !== 'worker') {
-      const services = createServices(db, {
-        logger,
-        fanOutChannels: [...wired.channels.keys()],
-        enqueueFanOut: enqueueFanOut(queue.agenda),
-      });
-      const app = createApp({
-        logger,
-        db,
-        queue,
-        services,
-        metrics,
-        sandboxOutbox: sandbox?.outbox,
-        wechatOaCallback: {
-          appId: config.channels.wechatOa?.appId ?? SANDBOX_APPS.oa.appId,
-          ...config.channels.oaCallback,
-          ...(config.channels.sessionSecret ? { pseudonymKey: config.channels.sessionSecret } : {}),
-        },
-        residents: {
-          db,
-          sessions: createSessions(config.channels.sessionSecret),
-          wechat: wired.mpClient,
-          template: { templateId: wired.mp.templateId, kind: config.channels.mpTemplateKind },
-        },
-        press: { sessionSecret: config.channels.sessionSecret },
-        // The same Weibo account and API (or sandbox) the collector reads: replies go where the posts are.
-        ...(opinion.weibo ? { weiboReplier: createWeiboReplier({ client: opinion.weibo.client, accessToken: opinion.weibo.accessToken }) } : {}),
-        bodyLimit: config.http.bodyLimit,
-        publicBaseUrl: config.http.publicBaseUrl,
-        publicRateLimit: config.http.publicRateLimit,
-        agencyRateLimit: config.agencyRateLimit,
-        trustProxy: config.http.trustProxy,
-        corsOrigins: config.http.corsOrigins,
-      });
-      server = await listen(app, config.http.host, config.http.port);
-      logger.info({ host: config.http.host, port: server.port, role, channels: [...wired.channels.keys()] }, 'gongkai listening');
+      // Imported here so a worker process never loads the HTTP side (koa, feeds, jieba for search).
+      const { startHttp } = await import('./serve-http.ts');
+      server = await startHttp({ config, role, db, queue, wired, sandbox, metrics, opinion, logger });
     } else {
-      logger.info({ role, channels: [...wired.channels.keys()] }, 'gongkai worker running');
+      logger.info({ role, jobs: config.jobs.groups, channels: [...wired.channels.keys()] }, 'gongkai worker running');
     }
   } catch (error) {
     await stop().catch(() => undefined);

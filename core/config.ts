@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { channelEnvShape, channelsConfig, type ChannelsConfig } from './config-channels.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** Job groups (jobs/worker.ts): deliveries, WeChat callback upkeep, public-opinion collection and watch. */
+export const JOB_GROUPS = ['fanout', 'callbacks', 'opinion'] as const;
 
 const port = (fallback: number) =>
   z.coerce
@@ -79,10 +81,19 @@ const envSchema = z.object({
   EMBEDDED_DB_DIR: z.preprocess(emptyToUndefined, z.string().min(1).default('data/ferretdb')),
   JOBS_POLL_MS: z.preprocess(emptyToUndefined, positiveMs(1000)),
   SHUTDOWN_GRACE_MS: z.preprocess(emptyToUndefined, positiveMs(10000)),
+  WORKER_JOBS: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .transform((list) => [...new Set(list.split(',').map((group) => group.trim()).filter(Boolean))])
+      .pipe(z.array(z.enum(JOB_GROUPS, { error: `must be a comma-separated list of ${JOB_GROUPS.join(', ')}` })).min(1, { error: `must name at least one of ${JOB_GROUPS.join(', ')}` }))
+      .default([...JOB_GROUPS]),
+  ),
   ...channelEnvShape,
 });
 
 export type Env = z.input<typeof envSchema>;
+export type JobGroup = (typeof JOB_GROUPS)[number];
 
 export interface Config {
   /** Where the database is; `embedded` means gongkai starts FerretDB itself when nothing listens. */
@@ -110,7 +121,11 @@ export interface Config {
   /** Requests per minute per API key on agency endpoints (429 with Retry-After beyond). */
   readonly agencyRateLimit: number;
   readonly logLevel: (typeof LOG_LEVELS)[number];
-  readonly jobs: { readonly pollMs: number };
+  readonly jobs: {
+    readonly pollMs: number;
+    /** The job groups this process runs; a worker started for one group loads only that group's code. */
+    readonly groups: readonly JobGroup[];
+  };
   readonly shutdownGraceMs: number;
   readonly channels: ChannelsConfig;
 }
@@ -158,7 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     agencyRateLimit: e.AGENCY_RATE_LIMIT,
     logLevel: e.LOG_LEVEL,
-    jobs: { pollMs: e.JOBS_POLL_MS },
+    jobs: { pollMs: e.JOBS_POLL_MS, groups: e.WORKER_JOBS },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     channels,
   });

@@ -1,11 +1,10 @@
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
+import { JOB_GROUPS, type JobGroup } from '../core/config.ts';
 import type { FanOutDeps } from '../core/fanout/deps.ts';
+import type { OpinionCollectOptions } from '../core/opinion/collect/wiring.ts';
 import { defineCallbackJobs, scheduleCallbackMaintenance } from './callback.job.ts';
 import { defineFanOutJobs, scheduleOutboxSweep } from './fan-out.job.ts';
-import { defineOpinionWatchJob, scheduleOpinionWatch } from './opinion-watch.job.ts';
-import { defineOpinionCollectJob, scheduleOpinionCollect } from './opinion-collect.job.ts';
-import type { OpinionCollectOptions } from '../core/opinion/collect/wiring.ts';
 import { createQueue, type ProcessRole, type Queue } from './queue.ts';
 
 export interface WorkerDeps {
@@ -13,6 +12,8 @@ export interface WorkerDeps {
   role: ProcessRole;
   pollMs: number;
   logger: Logger;
+  /** The job groups this process defines and runs (WORKER_JOBS); all by default. */
+  groups?: readonly JobGroup[];
   /** The fan-out engine's dependencies; without them this process runs no delivery jobs. */
   fanOut?: FanOutDeps;
   /** Reaction collection (core/opinion/collect/wiring.ts); without it only mini-program feedback is collected. */
@@ -22,20 +23,34 @@ export interface WorkerDeps {
 /**
  * Every job this service runs is defined here, so API and worker processes agree on names.
  * In the `api` role the queue only enqueues.
+ *
+ * The opinion jobs are imported only when their group runs: they bring the sentiment model and
+ * jieba's dictionary (about 40 MB), which a delivery-only worker has no use for.
  */
-export async function startQueue({ db, role, pollMs, logger, fanOut, opinion }: WorkerDeps): Promise<Queue> {
+export async function startQueue({ db, role, pollMs, logger, groups = JOB_GROUPS, fanOut, opinion }: WorkerDeps): Promise<Queue> {
   if (!db.db) throw new Error('database connection is not open');
+  const runs = new Set(groups);
   const queue = createQueue({ db: db.db, role, pollMs, logger: logger.child({ module: 'jobs' }) });
-  if (fanOut) defineFanOutJobs(queue.agenda, fanOut);
-  defineCallbackJobs(queue.agenda, { db, now: () => new Date() });
-  defineOpinionWatchJob(queue.agenda, { db, now: () => new Date(), channels: fanOut ? [...fanOut.channels.keys()] : [], logger });
-  defineOpinionCollectJob(queue.agenda, { db, now: () => new Date(), logger, ...opinion });
+  const fanOutJobs = runs.has('fanout') ? fanOut : undefined;
+  if (fanOutJobs) defineFanOutJobs(queue.agenda, fanOutJobs);
+  if (runs.has('callbacks')) defineCallbackJobs(queue.agenda, { db, now: () => new Date() });
+  const opinionJobs = runs.has('opinion')
+    ? await Promise.all([import('./opinion-watch.job.ts'), import('./opinion-collect.job.ts')])
+    : undefined;
+  if (opinionJobs) {
+    const [watch, collect] = opinionJobs;
+    watch.defineOpinionWatchJob(queue.agenda, { db, now: () => new Date(), channels: fanOut ? [...fanOut.channels.keys()] : [], logger });
+    collect.defineOpinionCollectJob(queue.agenda, { db, now: () => new Date(), logger, ...opinion });
+  }
   await queue.start();
   if (queue.takesJobs) {
-    if (fanOut) await scheduleOutboxSweep(queue.agenda);
-    await scheduleCallbackMaintenance(queue.agenda);
-    await scheduleOpinionWatch(queue.agenda);
-    await scheduleOpinionCollect(queue.agenda, opinion?.everyMinutes);
+    if (fanOutJobs) await scheduleOutboxSweep(queue.agenda);
+    if (runs.has('callbacks')) await scheduleCallbackMaintenance(queue.agenda);
+    if (opinionJobs) {
+      const [watch, collect] = opinionJobs;
+      await watch.scheduleOpinionWatch(queue.agenda);
+      await collect.scheduleOpinionCollect(queue.agenda, opinion?.everyMinutes);
+    }
   }
   return queue;
 }

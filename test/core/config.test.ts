@@ -47,9 +47,16 @@ describe('loadConfig', () => {
     ['PUBLIC_BASE_URL', 'gongkai.gov.cn'],
     ['PUBLIC_RATE_LIMIT', '0'],
     ['TRUST_PROXY', 'yes'],
+    ['WORKER_JOBS', 'fanout,mail'],
+    ['WORKER_JOBS', ' , '],
   ])('rejects %s=%s with a message naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name} `));
+  });
+
+  it('runs every job group unless WORKER_JOBS names some', () => {
+    expect(loadConfig({}).jobs.groups).toEqual(['fanout', 'callbacks', 'opinion']);
+    expect(loadConfig({ WORKER_JOBS: ' fanout, fanout ,callbacks' }).jobs.groups).toEqual(['fanout', 'callbacks']);
   });
 
   it('never echoes a bad value, which may be a credential', () => {

@@ -30,17 +30,18 @@ const started: ChildProcess[] = [];
 let cleanupRegistered = false;
 
 /**
- * Spawns `node bin/gongkai.js serve [--api|--worker]` with only the given environment (plus PATH
- * and HOME), as an operator would start it. Processes left running are killed after the file.
+ * Spawns `node bin/gongkai.js serve [--api|--worker]` (or another entry, such as the built bundle)
+ * with only the given environment (plus PATH and HOME), as an operator would start it. Processes
+ * left running are killed after the file.
  */
-export function spawnGongkai(role: 'all' | 'api' | 'worker', env: Record<string, string>): GongkaiProcess {
+export function spawnGongkai(role: 'all' | 'api' | 'worker', env: Record<string, string>, entry = 'bin/gongkai.js'): GongkaiProcess {
   if (!cleanupRegistered) {
     cleanupRegistered = true;
     afterAll(() => {
       for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     });
   }
-  const args = [path.resolve('bin/gongkai.js'), 'serve', ...(role === 'all' ? [] : [`--${role}`])];
+  const args = [path.resolve(entry), 'serve', ...(role === 'all' ? [] : [`--${role}`])];
   const child = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -94,16 +95,16 @@ export function processEnv(db: Connection, sandboxUrl: string, extra: Record<str
 }
 
 /** An API process on a free port; resolves once it listens. */
-export async function startApiProcess(env: Record<string, string>) {
-  const proc = spawnGongkai('api', { HOST: '127.0.0.1', PORT: '0', ...env });
+export async function startApiProcess(env: Record<string, string>, entry?: string) {
+  const proc = spawnGongkai('api', { HOST: '127.0.0.1', PORT: '0', ...env }, entry);
   const listening = await proc.waitForLog('gongkai listening');
   const port = listening.port as number;
   return { ...proc, port, url: `http://127.0.0.1:${port}` };
 }
 
 /** A worker process; resolves once it takes jobs. */
-export async function startWorkerProcess(env: Record<string, string>) {
-  const proc = spawnGongkai('worker', env);
+export async function startWorkerProcess(env: Record<string, string>, entry?: string) {
+  const proc = spawnGongkai('worker', env, entry);
   await proc.waitForLog('gongkai worker running');
   return proc;
 }

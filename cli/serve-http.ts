@@ -1,0 +1,66 @@
+import type { Connection } from 'mongoose';
+import type { Logger } from 'pino';
+import { createApp } from '../api/app.ts';
+import { listen, type HttpServer } from '../api/server.ts';
+import { SANDBOX_APPS, type WiredChannels } from '../channels/registry.ts';
+import type { LocalSandbox } from '../channels/sandbox/start-local.ts';
+import { createWeiboReplier } from '../channels/weibo/weibo-reply.ts';
+import type { Config } from '../core/config.ts';
+import type { Metrics } from '../core/metrics.ts';
+import type { OpinionCollectOptions } from '../core/opinion/collect/wiring.ts';
+import { createSessions } from '../core/residents/session.ts';
+import { createServices } from '../core/services.ts';
+import { enqueueFanOut } from '../jobs/fan-out.job.ts';
+import type { ProcessRole, Queue } from '../jobs/queue.ts';
+
+export interface HttpWiring {
+  config: Config;
+  role: ProcessRole;
+  db: Connection;
+  queue: Queue;
+  wired: WiredChannels;
+  sandbox: LocalSandbox | undefined;
+  metrics: Metrics;
+  opinion: OpinionCollectOptions;
+  logger: Logger;
+}
+
+/** The HTTP side of `serve` (roles `all` and `api`): services, the Koa app, the listener. */
+export async function startHttp({ config, role, db, queue, wired, sandbox, metrics, opinion, logger }: HttpWiring): Promise<HttpServer> {
+  const services = createServices(db, {
+    logger,
+    fanOutChannels: [...wired.channels.keys()],
+    enqueueFanOut: enqueueFanOut(queue.agenda),
+  });
+  const app = createApp({
+    logger,
+    db,
+    queue,
+    services,
+    metrics,
+    sandboxOutbox: sandbox?.outbox,
+    wechatOaCallback: {
+      appId: config.channels.wechatOa?.appId ?? SANDBOX_APPS.oa.appId,
+      ...config.channels.oaCallback,
+      ...(config.channels.sessionSecret ? { pseudonymKey: config.channels.sessionSecret } : {}),
+    },
+    residents: {
+      db,
+      sessions: createSessions(config.channels.sessionSecret),
+      wechat: wired.mpClient,
+      template: { templateId: wired.mp.templateId, kind: config.channels.mpTemplateKind },
+    },
+    press: { sessionSecret: config.channels.sessionSecret },
+    // The same Weibo account and API (or sandbox) the collector reads: replies go where the posts are.
+    ...(opinion.weibo ? { weiboReplier: createWeiboReplier({ client: opinion.weibo.client, accessToken: opinion.weibo.accessToken }) } : {}),
+    bodyLimit: config.http.bodyLimit,
+    publicBaseUrl: config.http.publicBaseUrl,
+    publicRateLimit: config.http.publicRateLimit,
+    agencyRateLimit: config.agencyRateLimit,
+    trustProxy: config.http.trustProxy,
+    corsOrigins: config.http.corsOrigins,
+  });
+  const server = await listen(app, config.http.host, config.http.port);
+  logger.info({ host: config.http.host, port: server.port, role, channels: [...wired.channels.keys()] }, 'gongkai listening');
+  return server;
+}
