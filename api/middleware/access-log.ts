@@ -6,6 +6,9 @@ import type { Logger } from 'pino';
  * status and duration. Bodies and headers are deliberately left out.
  */
 export function accessLog(logger: Logger): Middleware {
+  // The line's fields are fixed and hold no credential, so it skips the redaction pass, which
+  // was a tenth of a cached read's CPU time.
+  const lines = logger.child({}, { redact: [] });
   return async (ctx, next) => {
     const started = process.hrtime.bigint();
     const reqId = ctx.state.requestId as string | undefined;
@@ -17,7 +20,7 @@ export function accessLog(logger: Logger): Middleware {
     } finally {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const level = ctx.status >= 500 ? 'error' : 'info';
-      logger[level]({ reqId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10 }, 'request');
+      lines[level]({ reqId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10 }, 'request');
     }
   };
 }

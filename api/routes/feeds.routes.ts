@@ -3,7 +3,7 @@ import { buildFeed, FEED_FORMATS, type FeedFormat } from '../../core/feeds/build
 import { listQuery, publicFilter } from '../../core/disclosures/list.ts';
 import type { Services } from '../../core/services.ts';
 import { route } from '../route-spec.ts';
-import { isNotModified } from '../conditional-get.ts';
+import { sendCached } from '../cached-response.ts';
 
 const feedQuery = listQuery.omit({ cursor: true, limit: true });
 const FEED_DISCLOSURES = 50;
@@ -30,15 +30,8 @@ export function feedRoutes({ disclosures, publicCache }: Services, baseUrl: stri
             .toArray();
           return buildFeed(docs, format, { baseUrl, selfQuery });
         });
-        ctx.set('ETag', feed.etag);
-        ctx.set('Last-Modified', feed.lastModified.toUTCString());
-        ctx.set('Cache-Control', 'public, max-age=60');
-        if (isNotModified(ctx, feed.etag, feed.lastModified)) {
-          ctx.status = 304;
-          return;
-        }
-        ctx.type = FEED_FORMATS[format].type;
-        ctx.body = feed.bytes;
+        // Feed readers poll: a minute of freshness spares the server most of their requests.
+        await sendCached(ctx, feed, FEED_FORMATS[format].type, 'public, max-age=60');
       },
     }),
   );

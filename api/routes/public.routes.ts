@@ -31,7 +31,7 @@ export function publicRoutes({ disclosures, publicCache }: Services) {
           const { items, nextCursor } = await listPublic(db, query);
           return { body: JSON.stringify({ items: items.map(toPublicSummary), nextCursor }) };
         });
-        sendCached(ctx, page, JSON_TYPE);
+        await sendCached(ctx, page, JSON_TYPE);
       },
     }),
     route({
@@ -55,7 +55,7 @@ export function publicRoutes({ disclosures, publicCache }: Services) {
           if (!current) throw new NotFoundError(`disclosure ${params.id} has no revision ${query.revision}`);
           return { body: JSON.stringify({ ...view, current }), lastModified: doc.publicChangedAt };
         });
-        sendCached(ctx, detail, JSON_TYPE);
+        await sendCached(ctx, detail, JSON_TYPE);
       },
     }),
   ];

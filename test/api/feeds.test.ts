@@ -190,20 +190,34 @@ describe.each(FORMATS)('$path', ({ format, path, type }) => {
   });
 
   it('answers conditional requests with 304 by ETag (strong or weak) and by date', async () => {
-    const first = await get(path);
+    const identity = { 'Accept-Encoding': 'identity' };
+    const first = await get(path, identity);
     const { etag, 'last-modified': lastModified } = first.headers;
     expect(etag).toMatch(/^"[^"]+"$/);
     expect(lastModified).toBe(new Date('2026-10-09T10:06:00+08:00').toUTCString());
     for (const inm of [etag!, `W/${etag}`, `"other", ${etag}`]) {
-      const res = await get(path, { 'If-None-Match': inm });
+      const res = await get(path, { ...identity, 'If-None-Match': inm });
       expect(res.status).toBe(304);
       expect(res.text).toBe('');
       expect(res.headers.etag).toBe(etag);
     }
-    expect((await get(path, { 'If-Modified-Since': lastModified! })).status).toBe(304);
+    expect((await get(path, { ...identity, 'If-Modified-Since': lastModified! })).status).toBe(304);
     const earlier = new Date(Date.parse(lastModified!) - 1000).toUTCString();
-    expect((await get(path, { 'If-Modified-Since': earlier })).status).toBe(200);
-    expect((await get(path, { 'If-None-Match': '"stale"', 'If-Modified-Since': lastModified! })).status).toBe(200);
+    expect((await get(path, { ...identity, 'If-Modified-Since': earlier })).status).toBe(200);
+    expect((await get(path, { ...identity, 'If-None-Match': '"stale"', 'If-Modified-Since': lastModified! })).status).toBe(200);
+  });
+
+  it('goes out compressed to readers that accept it, the same feed under a weak ETag', async () => {
+    const plain = await get(path, { 'Accept-Encoding': 'identity' });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    for (const [accept, coding] of [['gzip, deflate, br', 'br'], ['gzip', 'gzip']] as const) {
+      const res = await get(path, { 'Accept-Encoding': accept });
+      expect(res.headers['content-encoding']).toBe(coding);
+      expect(res.headers.vary).toMatch(/Accept-Encoding/i);
+      expect(res.text).toBe(plain.text);
+      expect(res.headers.etag).toBe(`W/${plain.headers.etag}`);
+      expect((await get(path, { 'Accept-Encoding': accept, 'If-None-Match': plain.headers.etag! })).status).toBe(304);
+    }
   });
 });
 
