@@ -15,6 +15,7 @@
  * `list_ratio=<n> detail_ratio=<n> feed_ratio=<n> list_p99_ms=<n>`.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,13 +23,12 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import Koa from 'koa';
-import { pino } from 'pino';
 import { createApp } from '../api/app.ts';
 import { listen } from '../api/server.ts';
 import { connectDb } from '../core/db.ts';
 import { ensureFerretDB } from '../core/embedded/ferretdb-build.ts';
 import { freePort, startFerretDB } from '../core/embedded/ferretdb-process.ts';
-import { createLogger } from '../core/logger.ts';
+import { createLogger, logDestination } from '../core/logger.ts';
 import { createServices } from '../core/services.ts';
 import { seedDisclosures } from './api-seed.ts';
 
@@ -51,7 +51,7 @@ async function serveChild(kind: string, uri: string): Promise<void> {
   }
   const db = await connectDb({ uri, dbName: DB_NAME });
   // The real request log, serialised as in production, but not printed over the results.
-  const logger = createLogger('info', pino.destination({ dest: process.env.BENCH_API_LOG ?? '/dev/null', sync: false }));
+  const logger = createLogger('info', logDestination(process.env.BENCH_API_LOG ?? '/dev/null'));
   const services = createServices(db, { logger });
   const app = createApp({
     logger,
@@ -82,6 +82,15 @@ interface Target {
   name: string;
   base: string;
   paths: string[];
+  /** The server process, whose CPU time per request is reported. */
+  pid: number;
+}
+
+/** CPU time (user + system) of a process from /proc/<pid>/stat, in seconds (USER_HZ 100). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 interface Row {
@@ -93,6 +102,8 @@ interface Row {
   errors: number;
   firstMs: number;
   kbPerResponse: number;
+  /** Server CPU per request: unlike req/s, it barely moves with what else the machine runs. */
+  cpuUs: number;
 }
 
 async function cannon(target: Target, seconds: number, connections: number) {
@@ -118,7 +129,7 @@ async function measure(target: Target, options: { duration: number; warmup: numb
     firstMs = Number(process.hrtime.bigint() - started) / 1e6;
     if (first.ok) break;
     say(`${target.name}: first response ${first.status} after ${firstMs.toFixed(0)} ms`);
-    if (attempt === 3) return { name: `${target.name} (uncached render failed)`, rps: 0, p50: 0, p99: 0, non2xx: 1, errors: 0, firstMs, kbPerResponse: 0 };
+    if (attempt === 3) return { name: `${target.name} (uncached render failed)`, rps: 0, p50: 0, p99: 0, non2xx: 1, errors: 0, firstMs, kbPerResponse: 0, cpuUs: 0 };
   }
   // Every distinct path renders once (uncached) before the load, a few at a time.
   const rest = [...new Set(target.paths.slice(1))];
@@ -128,13 +139,15 @@ async function measure(target: Target, options: { duration: number; warmup: numb
   say(`${target.name}: first response ${firstMs.toFixed(1)} ms; warming up ${options.warmup} s`);
   await cannon(target, options.warmup, options.connections);
   say(`${target.name}: measuring ${options.duration} s with ${options.connections} connections`);
+  const cpuBefore = cpuSeconds(target.pid);
   const r = await cannon(target, options.duration, options.connections);
-  return { name: target.name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors, firstMs, kbPerResponse: r.throughput.average / r.requests.average / 1024 };
+  const cpuUs = ((cpuSeconds(target.pid) - cpuBefore) * 1e6) / r.requests.total;
+  return { name: target.name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors, firstMs, kbPerResponse: r.throughput.average / r.requests.average / 1024, cpuUs };
 }
 
 function table(rows: Row[], hello: Row): string {
-  const head = ['target', 'req/s', 'p50 ms', 'p99 ms', '× hello', 'KB/resp', 'non-2xx', 'errors', 'first ms'];
-  const lines = rows.map((r) => [r.name, r.rps.toFixed(0), r.p50.toFixed(1), r.p99.toFixed(1), (r.rps / hello.rps).toFixed(2), r.kbPerResponse.toFixed(1), String(r.non2xx), String(r.errors), r.firstMs.toFixed(1)]);
+  const head = ['target', 'req/s', 'p50 ms', 'p99 ms', '× hello', 'KB/resp', 'server CPU µs/req', 'non-2xx', 'errors', 'first ms'];
+  const lines = rows.map((r) => [r.name, r.rps.toFixed(0), r.p50.toFixed(1), r.p99.toFixed(1), (r.rps / hello.rps).toFixed(2), r.kbPerResponse.toFixed(1), r.cpuUs.toFixed(0), String(r.non2xx), String(r.errors), r.firstMs.toFixed(1)]);
   const widths = head.map((h, c) => Math.max(h.length, ...lines.map((l) => l[c]!.length)));
   const fmt = (cells: string[]) => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
   return [fmt(head), ...lines.map(fmt)].join('\n');
@@ -180,12 +193,12 @@ async function main(): Promise<void> {
     cleanups.push(() => hello.child.kill('SIGTERM'));
 
     const targets: Target[] = [
-      { name: 'hello-world', base: hello.base, paths: ['/'] },
-      { name: 'list field+region', base: app.base, paths: ['/api/v1/disclosures?field=housing&region=110000'] },
-      { name: `detail (${ids.length} ids)`, base: app.base, paths: ids.map((id) => `/api/v1/disclosures/${id}`) },
+      { name: 'hello-world', base: hello.base, pid: hello.child.pid!, paths: ['/'] },
+      { name: 'list field+region', base: app.base, pid: app.child.pid!, paths: ['/api/v1/disclosures?field=housing&region=110000'] },
+      { name: `detail (${ids.length} ids)`, base: app.base, pid: app.child.pid!, paths: ids.map((id) => `/api/v1/disclosures/${id}`) },
       // By agency: a string equality FerretDB pushes down. A region filter (an array field) makes the
       // first, uncached rendering read all documents, which took over 30 s on a loaded machine.
-      { name: 'rss feed (agency)', base: app.base, paths: ['/feeds/rss.xml?agency=bj-haidian-zjw'] },
+      { name: 'rss feed (agency)', base: app.base, pid: app.child.pid!, paths: ['/feeds/rss.xml?agency=bj-haidian-zjw'] },
     ];
     const rows: Row[] = [];
     for (const target of targets) rows.push(await measure(target, options));

@@ -2,6 +2,35 @@ import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
 
 /**
+ * `ctx.state.log`: the request's logger (its lines carry the request id), made only for the few
+ * requests that log more than the access line (errors, the WeChat callback). A plain property
+ * holding this, not a lazy getter: defining an accessor on ctx.state per request cost more than
+ * the access line itself.
+ */
+export class RequestLog {
+  #child: Logger | undefined;
+  constructor(
+    private readonly logger: Logger,
+    private readonly reqId: string | undefined,
+  ) {}
+  private get log(): Logger {
+    return (this.#child ??= this.logger.child({ reqId: this.reqId }));
+  }
+  error(obj: object, msg: string): void {
+    this.log.error(obj, msg);
+  }
+  warn(obj: object, msg: string): void {
+    this.log.warn(obj, msg);
+  }
+  info(obj: object, msg: string): void {
+    this.log.info(obj, msg);
+  }
+  child(bindings: Record<string, unknown>): Logger {
+    return this.log.child(bindings);
+  }
+}
+
+/**
  * One line per request: method, path without the query string (it may carry tokens),
  * status and duration. Bodies and headers are deliberately left out.
  */
@@ -12,9 +41,7 @@ export function accessLog(logger: Logger): Middleware {
   return async (ctx, next) => {
     const started = process.hrtime.bigint();
     const reqId = ctx.state.requestId as string | undefined;
-    // A child logger only for the requests that log more than this line (errors, the callback).
-    let child: Logger | undefined;
-    Object.defineProperty(ctx.state, 'log', { configurable: true, enumerable: false, get: () => (child ??= logger.child({ reqId })) });
+    ctx.state.log = new RequestLog(logger, reqId);
     try {
       await next();
     } finally {

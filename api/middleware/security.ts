@@ -50,7 +50,8 @@ export function securityHeaders(): Middleware {
       await recorded;
       recorded = undefined;
     }
-    ctx.set(headers);
+    // Straight to Node's response: Koa's set() re-checks each value on every request.
+    for (const name in headers) ctx.res.setHeader(name, headers[name]!);
     await next();
   };
 }
