@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hotKeywords, STOP_WORDS } from '../../core/opinion/keywords.ts';
-import { normalise, tokenise } from '../../core/opinion/sentiment/features.ts';
+import { FeatureExtractor, normalise, tokenise } from '../../core/opinion/sentiment/features.ts';
 import { createSentiment, type Label, type Sentiment } from '../../core/opinion/sentiment/index.ts';
 import { scoreLexicon } from '../../core/opinion/sentiment/lexicon.ts';
 import { SentimentModel } from '../../core/opinion/sentiment/model.ts';
@@ -64,6 +64,15 @@ describe('sentiment model', () => {
     expect(sentiment.analyse('你们真是好样的！').label).toBe('pos'); // sincere without a negative cue
   });
 
+  it('knows everyday feelings and Weibo slang, not only the vocabulary of government affairs', () => {
+    const polarity = (text: string) => lexicon(text).reduce((sum, hit) => sum + hit.value, 0);
+    for (const text of ['今天好开心', '太好吃了', '生日快乐', '绝绝子', '[打call]', '😍']) expect(polarity(text), text).toBeGreaterThan(0);
+    for (const text of ['心累', '破防了', '气死了', '好想哭', '[心碎]', '🤮']) expect(polarity(text), text).toBeLessThan(0);
+    expect(lexicon('不开心')).toMatchObject([{ negated: true }]);
+    expect(sentiment.analyse('今天终于放假了，好开心[哈哈]').label).toBe('pos');
+    expect(sentiment.analyse('加班到半夜，心累，想哭[泪]').label).toBe('neg');
+  });
+
   it('lists the deciding words with signs, strongest first', () => {
     const { label, reasons } = sentiment.analyse('暗箱操作，黑幕重重[怒]');
     expect(label).toBe('neg');
@@ -81,6 +90,14 @@ describe('sentiment model', () => {
     const first = sentiment.analyse(text);
     expect(sentiment.analyse(text)).toEqual(first);
     expect(SentimentModel.load().predict(text)).toEqual(first);
+  });
+
+  it('can hide the training posts\' topic words from the word and n-gram features', () => {
+    const config = { ...sentiment.model.meta.features };
+    const shown = (maskTopic: boolean) => new Set(new FeatureExtractor({ ...config, maskTopic }).extract('疫情期间辛苦了', true).display);
+    expect([...shown(false)].some((token) => token.includes('疫情'))).toBe(true);
+    expect([...shown(true)].some((token) => token.includes('疫情'))).toBe(false);
+    expect([...shown(true)].some((token) => token.includes('辛苦'))).toBe(true);
   });
 
   it('handles empty and odd input without throwing', () => {

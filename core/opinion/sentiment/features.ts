@@ -15,7 +15,7 @@ import { DENSE_FEATURES, LEXICON_WORDS, scoreLexicon, type LexiconHit, type Toke
  * Bump when the extraction changes in a way that moves features (normalisation, keys, masking):
  * model.json records it and a model built with another version refuses to load.
  */
-export const FEATURES_VERSION = 3;
+export const FEATURES_VERSION = 4;
 
 export interface FeatureConfig {
   hashBits: number;
@@ -28,7 +28,23 @@ export interface FeatureConfig {
   headFeatures: boolean;
   /** Multiplier for the dense lexicon block. */
   denseWeight: number;
+  /**
+   * Give the words of the training posts' topic (疫情, 口罩, 确诊 …: see TOPIC_WORDS) no word or
+   * n-gram features: they tell what a post is about, not how its writer feels, and comments on
+   * government posts are about other things. Optional so older configurations read as false.
+   */
+  maskTopic?: boolean;
 }
+
+/**
+ * The COVID vocabulary of the training posts (early 2020 Weibo), written by hand. Under
+ * `maskTopic` these spans are invisible to the hashed features, so the model cannot learn
+ * "mentions the epidemic → positive" (most training posts that cheer on medics are positive).
+ */
+export const TOPIC_WORDS = ('疫情 疫区 防疫 抗疫 战疫 新冠 冠状 病毒 肺炎 武汉 湖北 口罩 确诊 疑似 感染 病例 隔离 封城 ' +
+  '防控 医护 医务 医生 护士 医院 患者 病人 火神山 雷神山 方舱 核酸 试剂 疫苗 发热 钟南山 李兰娟 李文亮 红十字会 ' +
+  '物资 捐赠 援鄂 驰援 复工 延期 开学').split(' ');
+const TOPIC_PATTERN = new RegExp(TOPIC_WORDS.join('|'), 'g');
 
 export interface Features {
   idx: Int32Array;
@@ -132,6 +148,8 @@ export class FeatureExtractor {
     const ruled = new Uint8Array(text.length);
     for (const t of lexicon.degreeTokens) ruled.fill(1, tokens[t]!.start, tokens[t]!.end);
     for (const hit of lexicon.hits) if (hit.reread && hit.word) ruled.fill(1, hit.word[0], hit.word[1]);
+    // Topic words: 2 = hidden outright (unlike 1, also from n-grams that only touch them).
+    if (this.config.maskTopic) for (const match of text.matchAll(TOPIC_PATTERN)) ruled.fill(2, match.index, match.index + match[0].length);
     this.addSpan('', text, tokens, 0, text.length, ruled);
     const repost = text.indexOf('//');
     if (this.config.headFeatures && repost > 0) this.addSpan('H', text, tokens, 0, repost, ruled);
@@ -178,7 +196,7 @@ export class FeatureExtractor {
     const seedC = fnv(FNV_OFFSET, `${prefix}c:`);
     const inSpan = tokens.filter((token) => token.start >= from && token.end <= to);
     inSpan.forEach((token, t) => {
-      if (!ruled[token.start]) this.add(fnv(seedW, token.word), tokenWeight, token.word);
+      if (!ruled[token.start] && ruled[token.end - 1] !== 2) this.add(fnv(seedW, token.word), tokenWeight, token.word);
       const next = inSpan[t + 1];
       if (tokenBigrams && next) {
         this.add(fnv(fnv(fnv(seedB, token.word), '|'), next.word), tokenWeight, token.word + next.word);
@@ -201,6 +219,7 @@ export class FeatureExtractor {
       let h = seedC;
       for (let n = 1; n <= charN && i + n <= to; n++) {
         if (text.charCodeAt(i + n - 1) === 32) break;
+        if (ruled[i + n - 1] === 2) break; // a topic word: no n-gram reaches into it
         h = Math.imul(h ^ text.charCodeAt(i + n - 1), 0x01000193);
         if (ruled[i] && ruled[i + n - 1]) continue; // inside a span the rules read
         this.add(h, charWeight, shown(i, n));

@@ -2,7 +2,8 @@
  * Sentiment lexicon for comments on government posts, as data plus the rules that read it.
  *
  * Written by hand for this project (general Chinese emotion words, the vocabulary people use about
- * administrations — 暗箱, 黑幕, 踢皮球, 点赞, 公开透明 — and the Weibo emoticons). The model does not
+ * administrations — 暗箱, 黑幕, 踢皮球, 点赞, 公开透明 — everyday feelings and Weibo slang — 好开心,
+ * 心累, 破防, 绝了 — and the Weibo emoticons and common emoji). The model does not
  * trust it blindly: `scoreLexicon` turns it into a handful of dense features whose weights are
  * learned with the rest. The point is generalisation: the training posts are about COVID, but a
  * word such as 懒政 is negative whether or not it appeared there.
@@ -34,6 +35,30 @@ const WORDS: Array<[number, string]> = [
     '委屈 憋屈 郁闷 烦 烦躁 烦死 无奈 唉 哎 累 疲惫 难受 痛 病 死 去世 牺牲 严重 危险 谣言 骂 谴责 抗议 彻查 严惩 问责 ' +
     '追责 敷衍了事 缺乏 不足 短缺 困难 麻烦 隐患 漏洞 低效 效率低 慢 太慢 没用 无用 不靠谱 假 假的 虚假 误导 骗 黑 ' +
     '差 烂 乱 凉 惨痛 心酸 难 艰难 焦急 着急 急 悲哀 可悲 活该 窒息 迷惑 费解 离谱了 凉凉 堵心 闹心 揪心 耻辱 遗憾 拖 拖欠 插队 纵容 失信 违约 涨价 污染 噪音 臭 脏 堵'],
+  // General-domain everyday emotion words and Weibo slang (joy, love, gratitude, wishes, taste and
+  // looks; sadness, anger, fear, disgust, fatigue, disappointment, bad luck), written by hand for this
+  // project so the model carries beyond the COVID posts it is trained on.
+  [2, '太好了 好开心 超开心 真开心 开森 好幸福 超幸福 幸福感 甜蜜 好甜 美滋滋 好爽 超爽 激动 兴奋 惊喜 感激不尽 爱你 ' +
+    '爱你们 爱死 么么哒 笑死 嘿嘿 耶 牛批 666 绝绝子 真香 太美 美哭 好美 超美 好吃 好好吃 美味 赞赞赞 棒棒 棒棒哒 ' +
+    '温柔 超萌 治愈 满足 知足 舒心 顺心 如意 吉祥 恭喜 祝贺 恭喜发财 生日快乐 新年快乐 节日快乐 圆满 欢乐 欢喜 喜大普奔 ' +
+    '普天同庆 心花怒放 兴高采烈 喜出望外 乐开花 笑开花 awesome love happy 冲鸭 好运 锦鲤 可喜可贺 喜悦 愉快 愉悦 惬意 ' +
+    '浪漫 温馨 振奋 振奋人心 热血沸腾 窝心 好人一生平安 善良 好帅 惊艳 赏心悦目 心动 宝藏 满分 大爱 超赞 好评如潮 ' +
+    '开心死了 乐坏了 太幸运 美美的 好喜欢 超喜欢 最爱 心满意足 称心 顺心如意 万事如意 心想事成 一帆风顺 甜甜的'],
+  [1, '开心果 乐呵 欢迎 嘎嘎 great 稳 稳了 福气 轻松 自在 鼓舞 暖 好人 正义 帅 酷 心水 种草 超值 ' +
+    '划算 期待已久 哈哈哈哈 嘻嘻嘻 呵呵哒 嗨 萌 甜 爽 妙 绝了 nb 享受 放松 好玩 有趣 有意思 好听 ' +
+    '羡慕 加油鸭 晚安 早安 好梦 平平安安 健健康康 开开心心 快快乐乐 团圆 相聚 重逢 收获 进步了 成长 努力 奋斗 ' +
+    '坚持 梦想 阳光 美食 礼物 红包 放假 假期 thanks thank 祝 祝你 祝大家 帅气 美 偷乐 开怀大笑 踏实 好起来 挺住 坚持住 夸'],
+  [-2, '心碎 心痛 痛哭 大哭 哭死 泪崩 抑郁 心累 累死 累成狗 烦死了 讨厌死 气死了 气炸 气哭 恼火 恼怒 暴躁 抓狂 发疯 ' +
+    '无语了 吐血 想吐 反胃 作呕 辣鸡 渣男 渣女 倒霉 晦气 太惨了 悲剧 悲催 杯具 心塞 破防 裂开 蚌埠住 绷不住 失落 沮丧 ' +
+    '压力山大 疼死 吓死 吓人 惊恐 担惊受怕 后悔 哀悼 悼念 默哀 一路走好 去世了 离世 逝世 愤恨 仇恨 鄙视 不爽 被骗 诈骗 ' +
+    '家暴 虐待 冷暴力 骗钱 奸商 态度差 态度恶劣 服务差 难吃 神经病 有病 脑子有病 弱智 妈的 我靠 fuck shit 伤透 ' +
+    '心如刀割 泣不成声 痛不欲生 生无可恋 欲哭无泪 叫苦连天 怨声载道 忍无可忍 气急败坏 火冒三丈 怒不可遏 令人发指 ' +
+    '毛骨悚然 不寒而栗 胆战心惊 提心吊胆 心惊胆战 惶恐 惊慌 恐怖分子 崩了 炸了 糟透了 烂透了 差死了 坑死 坑惨 哭晕 想哭 好想哭 伤心欲绝 悲痛 悲愤 可恶 该死 去死 滚蛋 完蛋 憨批 mlgb 暴毙 屁用'],
+  [-1, '丧 好丧 emo 好累 烦人 疯了 吐了 渣 霉运 可惜 惋惜 心慌 慌 失眠 睡不着 头疼 头痛 生病 发烧 ' +
+    '疼 孤独 寂寞 空虚 迷茫 焦躁 孤单 难熬 熬夜 加班 失恋 分手 吵架 退货 退款 拉黑 丑 难看 难听 嫌弃 恨 ' +
+    '呜呜 呜呜呜 嘤嘤嘤 555 哭唧唧 麻了 哭了 泪 流泪 眼泪 伤感 哀伤 忧伤 忧郁 惆怅 失意 挫败 打击 受伤 委屈巴巴 ' +
+    '心疼死 可怜巴巴 倒霉催 尴尬 无聊 没劲 没意思 烦恼 苦恼 苦 辛酸 心烦 md sb ' +
+    'sad 吓 怕 惊吓 担惊 纠结 郁闷死 憋屈死 堵得慌 扎心 糟心 闹心死 伤不起 受不了 忍不了 看不下去 听不下去 哭泣 泪流满面 傻 蠢 完了 糟了 惨了 不安 怕怕'],
 ];
 
 /** Weibo emoticon codes and common emoji. [微笑] is the platform's sarcastic smile, hence negative. */
@@ -49,6 +74,14 @@ const EMOTICONS: Record<string, number> = {
   '[笑cry]': -0.5, '[汗]': -0.5, '[疑问]': -0.5, '[摊手]': -0.5, '[拜拜]': -0.5, '[可怜]': -0.5, '[感冒]': -0.5,
   '[无聊]': -0.5, '[困]': -0.5, '[吃瓜]': -0.3, '[doge]': -0.2,
   '👍': 2, '❤': 2, '❤️': 2, '😊': 1.5, '😄': 1.5, '🙏': 1, '💪': 1.5, '🌹': 1, '😂': 0.3,
+  '[打call]': 2, '[蛋糕]': 1.5, '[舔屏]': 1.5, '[抱一抱]': 1, '[害羞]': 1, '[羞嗒嗒]': 1, '[馋嘴]': 1, '[坏笑]': 0.5,
+  '[挤眼]': 0.5, '[顶]': 1, '[喵喵]': 1, '[来]': 0.5, '[互粉]': 0.3, '[月亮]': 0.3, '[微风]': 0.3, '[兔子]': 0.5, '[熊猫]': 0.5,
+  '[笑而不语]': 0.5, '[心碎]': -2, '[蜡烛]': -1.5, '[白眼]': -1, '[阴险]': -0.5, '[哈欠]': -0.3, '[挖鼻]': -0.3, '[酸]': -0.5,
+  '[吃惊]': -0.3, '[并不简单]': -0.3, '[睡]': -0.3, '[泪目]': -0.5, '[悲催]': -1.5, '[怒吼]': -2, '[淚]': -1.5, '[愛你]': 2, '[菜刀]': -1.5, '[囧]': -0.5, '[浮云]': -0.3, '[神马]': -0.3, '[污]': 0.3,
+  '😍': 2, '🥰': 2, '😘': 1.5, '😁': 1.5, '😀': 1.5, '😃': 1.5, '🤗': 1, '👏': 2, '🎉': 1.5, '🎂': 1.5, '💕': 2, '💖': 2,
+  '💗': 2, '😆': 1.5, '☺️': 1.5, '😋': 1.5, '😎': 1, '🤣': 0.5, '😢': -1.5, '😞': -1.5, '😔': -1.5, '😩': -1.5, '😫': -1.5,
+  '😱': -1.5, '😰': -1.5, '😨': -1.5, '🤮': -2, '💩': -1.5, '👎': -2, '😒': -1, '😓': -1, '😅': -0.3, '🙃': -0.5, '🤬': -2,
+  '😑': -0.5, '😪': -1, '😖': -1.5, '😣': -1.5, '😥': -1, '🕯': -1.5,
   '😭': -1.5, '😡': -2, '😠': -2, '💔': -2, '😤': -1.5, '🙄': -1,
 };
 
@@ -67,7 +100,7 @@ const DEGREE: Record<string, number> = {
 /** Rhetorical questions read as complaints in comments on official posts, whatever their words. */
 const RHETORICAL: Array<[RegExp, string]> = [
   [/难道.{0,24}?[吗么嘛]/g, '难道…吗'], [/凭什么|凭啥/g, '凭什么'], [/怎么可能/g, '怎么可能'], [/怎么能/g, '怎么能'],
-  [/有(什么|啥)用/g, '有什么用'], [/这就是.{0,16}?[吗么][?？]?/g, '这就是…吗'], [/何必|何苦/g, '何必'], [/岂不是?|岂能/g, '岂…'], [/还好意思/g, '还好意思'],
+  [/有(什么|啥|屁)用/g, '有什么用'], [/这就是.{0,16}?[吗么][?？]?/g, '这就是…吗'], [/何必|何苦/g, '何必'], [/岂不是?|岂能/g, '岂…'], [/还好意思/g, '还好意思'],
   [/有没有人管|谁来管|管不管/g, '有没有人管'], [/不是说.{0,16}?[吗么]/g, '不是说…吗'], [/就这[?？]/g, '就这?'],
   [/(为什么|为啥|咋)[^,.!?。，！？]{0,24}[?？]/g, '为什么…?'],
 ];
@@ -81,6 +114,9 @@ const SARCASM: Array<[RegExp, string, boolean]> = [
   [/(可|真)会(玩|甩锅|说)/g, '真会…', false], [/谢谢你?全家/g, '谢谢全家', false], [/高,?实在是高/g, '高实在是高', false],
   [/\[微笑\]/g, '[微笑]', false], [/真是?好样的/g, '真是好样的', true],
 ];
+
+/** How many emoticon codes and emoji the lexicon reads (for the provenance notes). */
+export const EMOTICON_COUNT = Object.keys(EMOTICONS).length;
 
 export const WORD_POLARITY: ReadonlyMap<string, number> = new Map(
   WORDS.flatMap(([strength, words]) => words.split(/\s+/).filter(Boolean).map((word) => [word, strength] as const)),
@@ -116,7 +152,7 @@ const EMOTICON_PATTERN = new RegExp(
   'gu',
 );
 /** Cheap pre-check: most texts contain none of the rhetorical patterns' anchor characters. */
-const RHETORICAL_TRIGGER = /难道|凭|怎么|有什么用|有啥用|这就是|何必|何苦|岂|还好意思|管|不是说|就这|为什么|为啥|咋/;
+const RHETORICAL_TRIGGER = /难道|凭|怎么|有什么用|有啥用|有屁用|这就是|何必|何苦|岂|还好意思|管|不是说|就这|为什么|为啥|咋/;
 const BOUNDARY = /^[,.!?;:~，。！？；：…\s/\\|]+$/;
 const TRAILING = /(了|的|啊|呀|吧|哦|啦)$/;
 
