@@ -703,7 +703,9 @@ interface EngineChild {
 async function startEngineChild(env: Record<string, string>): Promise<EngineChild> {
   const { buildBundle } = await import('../scripts/build.ts');
   const bundle = await buildBundle(path.join(path.dirname(THIS_FILE), 'fanout-engine.ts'), path.resolve(path.dirname(THIS_FILE), '../.cache/bench-engine/fanout-engine.mjs'));
-  const child = fork(bundle, [], { execArgv: WORKER_NODE_FLAGS, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // BENCH_ENGINE_PROFILE=<dir> writes a V8 CPU profile of the engine there.
+  const profile = process.env.BENCH_ENGINE_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_ENGINE_PROFILE}`] : [];
+  const child = fork(bundle, [], { execArgv: [...WORKER_NODE_FLAGS, ...profile], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(`engine child exited (${code ?? signal})`)));
   const next = () =>
     Promise.race([
