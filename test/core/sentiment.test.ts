@@ -161,6 +161,13 @@ describe('hot keywords', () => {
     expect(weights).toEqual([...weights].sort((a, b) => b - a));
   });
 
+  it('keeps the words of the disclosure fields whole, as residents write them', () => {
+    const words = hotKeywords(['公租房摇号结果什么时候出', '公租房轮候了三年还没摇号', '共有产权房和公租房的申请家庭怎么复核'], 5).map((k) => k.keyword);
+    expect(words).toContain('公租房');
+    expect(words).toContain('摇号');
+    for (const fragment of ['租房', '公', '号', '轮']) expect(words).not.toContain(fragment);
+  });
+
   it('does not report markup as a topic', () => {
     const hostile = ['<script>alert(1)</script>拆迁补偿不公开', '<a href="x">拆迁补偿</a>&nbsp;暗箱操作', '<img src=x onerror=alert(2)>拆迁'];
     const words = hotKeywords(hostile, 10).map((k) => k.keyword);

@@ -9,13 +9,14 @@
  */
 import { Jieba } from '@node-rs/jieba';
 import { dict } from '@node-rs/jieba/dict.js';
+import { DOMAIN_WORDS } from '../../catalogue/domain-words.ts';
 import { DENSE_FEATURES, LEXICON_WORDS, scoreLexicon, type LexiconHit, type Token } from './lexicon.ts';
 
 /**
  * Bump when the extraction changes in a way that moves features (normalisation, keys, masking):
  * model.json records it and a model built with another version refuses to load.
  */
-export const FEATURES_VERSION = 4;
+export const FEATURES_VERSION = 5;
 
 export interface FeatureConfig {
   hashBits: number;
@@ -56,11 +57,14 @@ export interface Features {
 
 let sharedJieba: Jieba | null = null;
 
-/** One jieba for the process, with the lexicon's words added so 暗箱操作 or 公开透明 stay one token. */
+/**
+ * One jieba for the process, with the lexicon's words and the disclosure fields' vocabulary added
+ * so 暗箱操作, 公开透明 or 公租房 stay one token.
+ */
 export function jieba(): Jieba {
   if (sharedJieba) return sharedJieba;
   const instance = Jieba.withDict(dict);
-  const missing = LEXICON_WORDS.filter((word) => instance.cut(word, false).length > 1);
+  const missing = [...new Set([...LEXICON_WORDS, ...DOMAIN_WORDS])].filter((word) => instance.cut(word, false).length > 1);
   instance.loadDict(Buffer.from(missing.map((word) => `${word} 1000`).join('\n')));
   sharedJieba = instance;
   return instance;

@@ -13,6 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { DENSE_FEATURES, denseFeatures } from './dense.ts';
+import { DOMAIN_WORDS } from '../../catalogue/domain-words.ts';
 
 /** Space-separated word lists by strength; a negative strength is a negative word. */
 const WORDS: Array<[number, string]> = [
@@ -276,7 +277,8 @@ export function scoreLexicon(text: string, tokens: readonly Token[]): LexiconRes
 
 /** Identifies this lexicon's content, stored with the model so a stale model is caught at load. */
 export function lexiconFingerprint(): string {
+  // The fields' vocabulary goes to the segmenter with the lexicon's words, so it shapes tokens too.
   const content = JSON.stringify([WORDS, EMOTICONS, [...NEGATORS], DEGREE, RHETORICAL.map(([r, l]) => [r.source, l]),
-    SARCASM.map(([r, l, n]) => [r.source, l, n]), DENSE_FEATURES]);
+    SARCASM.map(([r, l, n]) => [r.source, l, n]), DENSE_FEATURES, DOMAIN_WORDS]);
   return createHash('sha256').update(content).digest('hex').slice(0, 16);
 }
