@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from '../core/config.ts';
 import type { ProcessRole } from '../jobs/queue.ts';
 import { agencyCommand, keyCommand } from './agency.command.ts';
 import { calendarCommand } from './calendar.command.ts';
+import { searchCommand } from './search.command.ts';
 import { sentimentCommand } from './sentiment.command.ts';
 import { serve } from './serve.ts';
 
@@ -45,6 +46,7 @@ program.addCommand(agencyCommand());
 program.addCommand(keyCommand());
 program.addCommand(calendarCommand());
 program.addCommand(sentimentCommand());
+program.addCommand(searchCommand());
 
 try {
   await program.parseAsync(process.argv);

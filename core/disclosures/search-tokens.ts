@@ -1,9 +1,24 @@
 import { Jieba } from '@node-rs/jieba';
 import { dict } from '@node-rs/jieba/dict.js';
+import { DOMAIN_WORDS } from '../catalogue/domain-words.ts';
+
+/**
+ * Bump when segmentation changes: stored tokens (disclosures' searchTokens, subscriptions'
+ * keywords) then need `npx gongkai search reindex`, or a query may miss what it should find.
+ * 2: the six fields' vocabulary (公租房, 摇号 …) is in the dictionary; before it, 共有产权房摇号
+ * became 房摇号 and a search for 摇号 missed it.
+ */
+export const SEGMENTATION_VERSION = 2;
 
 // Loading the dictionary takes ~0.5 s; do it once, on first use.
 let jieba: Jieba | undefined;
-const segmenter = () => (jieba ??= Jieba.withDict(dict));
+function segmenter(): Jieba {
+  if (jieba) return jieba;
+  const instance = Jieba.withDict(dict);
+  const missing = DOMAIN_WORDS.filter((word) => instance.cut(word, false).length > 1);
+  instance.loadDict(Buffer.from(missing.map((word) => `${word} 1000`).join('\n')));
+  return (jieba = instance);
+}
 
 const STOP_WORDS = new Set(['的', '了', '和', '与', '及', '是', '在', '对', '为', '等', '或', '之', '其', '于', '关于']);
 // Keep tokens with at least one letter or digit (CJK included); drop punctuation and spaces.

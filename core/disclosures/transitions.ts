@@ -35,7 +35,7 @@ export type ChangePlan = Extract<Plan, { set: unknown }>;
 
 const MAX_ATTEMPTS = 5;
 
-const versionClaims = (db: DisclosureDeps['db']) =>
+export const versionClaims = (db: DisclosureDeps['db']) =>
   db.collection<{ _id: string; at: Date; keyId: string }>('disclosure_versions') as unknown as Collection<{ _id: string; at: Date; keyId: string }>;
 
 /**
@@ -90,7 +90,7 @@ export async function transition(
 }
 
 /** What search and subscriptions may see of a revision: never withheld values. */
-function publicIndex(doc: DisclosureRecord, revision: Revision) {
+export function publicIndex(doc: DisclosureRecord, revision: Revision) {
   const found = findItemType(doc.field, doc.itemType);
   const visible = { ...revision.content };
   for (const { path } of revision.withheld) delete visible[path];
