@@ -1,6 +1,4 @@
 import { Command } from 'commander';
-import { reindexSearch } from '../core/disclosures/reindex-search.ts';
-import { SEGMENTATION_VERSION } from '../core/disclosures/search-tokens.ts';
 import { printJson, withDb } from './with-db.ts';
 
 export function searchCommand(): Command {
@@ -9,6 +7,9 @@ export function searchCommand(): Command {
     .command('reindex')
     .description('re-segment stored search tokens and subscription keywords after an upgrade changed segmentation')
     .action(async () => {
+      // Imported here: every process loads cli/main.ts, and a delivery worker must not load jieba.
+      const { reindexSearch } = await import('../core/disclosures/reindex-search.ts');
+      const { SEGMENTATION_VERSION } = await import('../core/disclosures/search-tokens.ts');
       const counts = await withDb((db) => reindexSearch(db));
       printJson({ segmentationVersion: SEGMENTATION_VERSION, ...counts });
     });
