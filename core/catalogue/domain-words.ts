@@ -24,3 +24,21 @@ export const DOMAIN_WORDS: readonly string[] = [
   // 黑名单
   '失信', '失信被执行人', '联合惩戒', '黑名单', '信用中国',
 ];
+
+/**
+ * Names residents and agencies write for the same thing: a formal name (公共租赁住房) and its short
+ * forms (公租房). Search indexes a disclosure under every name of a group it mentions, so either
+ * finds it, and a keyword subscription to 公租房 hears of 公共租赁住房 items.
+ */
+export const SYNONYM_GROUPS: readonly (readonly string[])[] = [
+  ['公共租赁住房', '公租房'],
+  ['廉租住房', '廉租房'],
+  ['经济适用住房', '经济适用房', '经适房'],
+  ['共有产权住房', '共有产权房'],
+  ['保障性住房', '保障房'],
+  ['保障性租赁住房', '保租房'],
+  ['限价商品住房', '限价商品房', '限价房'],
+  ['棚户区改造', '棚改'],
+  ['招标投标', '招投标'],
+  ['失信被执行人', '老赖'],
+];

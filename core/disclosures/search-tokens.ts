@@ -1,21 +1,21 @@
 import { Jieba } from '@node-rs/jieba';
 import { dict } from '@node-rs/jieba/dict.js';
-import { DOMAIN_WORDS } from '../catalogue/domain-words.ts';
+import { DOMAIN_WORDS, SYNONYM_GROUPS } from '../catalogue/domain-words.ts';
 
 /**
  * Bump when segmentation changes: stored tokens (disclosures' searchTokens, subscriptions'
  * keywords) then need `npx gongkai search reindex`, or a query may miss what it should find.
  * 2: the six fields' vocabulary (公租房, 摇号 …) is in the dictionary; before it, 共有产权房摇号
- * became 房摇号 and a search for 摇号 missed it.
+ * became 房摇号 and a search for 摇号 missed it. 3: synonyms (公共租赁住房 = 公租房) are indexed.
  */
-export const SEGMENTATION_VERSION = 2;
+export const SEGMENTATION_VERSION = 3;
 
 // Loading the dictionary takes ~0.5 s; do it once, on first use.
 let jieba: Jieba | undefined;
 function segmenter(): Jieba {
   if (jieba) return jieba;
   const instance = Jieba.withDict(dict);
-  const missing = DOMAIN_WORDS.filter((word) => instance.cut(word, false).length > 1);
+  const missing = [...DOMAIN_WORDS, ...SYNONYM_GROUPS.flat()].filter((word) => instance.cut(word, false).length > 1);
   instance.loadDict(Buffer.from(missing.map((word) => `${word} 1000`).join('\n')));
   return (jieba = instance);
 }
@@ -35,12 +35,14 @@ function normalise(tokens: string[]): string[] {
  */
 export function indexTokens(texts: string[]): string[] {
   const tokens = new Set<string>();
-  for (const text of texts) {
+  collect: for (const text of texts) {
     for (const token of normalise(segmenter().cutForSearch(text, true))) {
       tokens.add(token);
-      if (tokens.size >= MAX_TOKENS) return [...tokens];
+      if (tokens.size >= MAX_TOKENS) break collect;
     }
   }
+  // Every name of a group the text mentions, so a search by any of them finds it.
+  for (const group of SYNONYM_GROUPS) if (group.some((name) => tokens.has(name))) for (const name of group) tokens.add(name);
   return [...tokens];
 }
 

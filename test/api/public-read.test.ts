@@ -48,6 +48,15 @@ describe('GET /api/v1/disclosures', () => {
     expect(miss.body.items).toEqual([]);
   });
 
+  it('finds an item by the short name residents type for its formal one, and the other way round', async () => {
+    const byShortName = await http().get(`/api/v1/disclosures?q=${encodeURIComponent('公租房')}`);
+    expect(byShortName.body.items.map((d: { id: string }) => d.id)).toContain(ids.haidianResult); // titled 公共租赁住房
+    expect((await http().get(`/api/v1/disclosures?q=${encodeURIComponent('廉租房')}`)).body.items).toEqual([]);
+    const shortTitled = await publish(allocationResult({ title: '海淀区2026年公租房配租结果' }));
+    const byFormalName = await http().get(`/api/v1/disclosures?q=${encodeURIComponent('公共租赁住房 配租')}`);
+    expect(byFormalName.body.items.map((d: { id: string }) => d.id)).toEqual([shortTitled]);
+  });
+
   it('pages with a cursor in a stable order without repeats', async () => {
     for (let i = 0; i < 5; i++) await publish(allocationResult({ title: `分页测试公示第${i}号` }));
     const seen: string[] = [];

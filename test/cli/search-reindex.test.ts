@@ -5,6 +5,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { newSubscription, subscriptionCollection } from '../../core/models/subscription.model.ts';
 import { disclosureCollection } from '../../core/models/disclosure.model.ts';
 import { listPublic, listQuery } from '../../core/disclosures/list.ts';
+import { SEGMENTATION_VERSION } from '../../core/disclosures/search-tokens.ts';
 import { agencyWithKey, allocationResult, registryApp } from '../helpers/registry.ts';
 
 const BIN = path.resolve('bin/gongkai.js');
@@ -50,7 +51,7 @@ describe('npx gongkai search reindex', () => {
     const first = reindex();
     expect(first.status, first.stderr).toBe(0);
     expect(JSON.parse(first.stdout)).toEqual({
-      segmentationVersion: 2,
+      segmentationVersion: SEGMENTATION_VERSION,
       disclosures: { public: 1, updated: 1, skipped: 0 },
       subscriptions: { withKeywords: 1, updated: 1 },
     });

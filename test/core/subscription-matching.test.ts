@@ -39,6 +39,8 @@ const cases: [string, SubscriptionInput, boolean][] = [
   ['my application number, not listed', { applicationNumber: 'HD2026-0003' }, false],
   ['keywords present', { keywords: '公共租赁 摇号' }, true],
   ['one keyword absent', { keywords: '公共租赁 拍卖' }, false],
+  ['the short name residents type (公租房 for 公共租赁住房)', { keywords: '公租房' }, true],
+  ['a kindred but other housing (廉租房)', { keywords: '廉租房' }, false],
   ['all filters agreeing', { field: 'housing', region: '110100', agency: 'bj-haidian-zjw', applicationNumber: 'HD2026-0001' }, true],
   ['all but one agreeing', { field: 'housing', region: '110100', agency: 'bj-haidian-zjw', applicationNumber: 'HD2026-0009' }, false],
 ];
