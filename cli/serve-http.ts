@@ -9,6 +9,7 @@ import type { Config } from '../core/config.ts';
 import type { Metrics } from '../core/metrics.ts';
 import type { OpinionCollectOptions } from '../core/opinion/collect/wiring.ts';
 import { createSessions } from '../core/residents/session.ts';
+import { reindexIfStale } from '../core/disclosures/reindex-search.ts';
 import { createServices } from '../core/services.ts';
 import { enqueueFanOut } from '../jobs/fan-out.job.ts';
 import type { ProcessRole, Queue } from '../jobs/queue.ts';
@@ -61,6 +62,8 @@ export async function startHttp({ config, role, db, queue, wired, sandbox, metri
     corsOrigins: config.http.corsOrigins,
   });
   const server = await listen(app, config.http.host, config.http.port);
+  // In the background: search works meanwhile, with the old tokens.
+  reindexIfStale(db, logger).catch((error: unknown) => logger.error({ err: error }, 'search re-segmentation failed; run npx gongkai search reindex'));
   logger.info({ host: config.http.host, port: server.port, role, channels: [...wired.channels.keys()] }, 'gongkai listening');
   return server;
 }

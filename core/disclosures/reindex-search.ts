@@ -4,7 +4,8 @@ import { disclosureCollection, type DisclosureRecord } from '../models/disclosur
 import { subscriptionCollection } from '../models/subscription.model.ts';
 import { createPublicCache } from '../public-cache.ts';
 import { PUBLIC_STATUSES } from './list.ts';
-import { queryTokens } from './search-tokens.ts';
+import { queryTokens, SEGMENTATION_VERSION } from './search-tokens.ts';
+import type { Logger } from 'pino';
 import { publicIndex, versionClaims } from './transitions.ts';
 
 export interface ReindexCounts {
@@ -51,5 +52,29 @@ export async function reindexSearch(db: Connection, now = new Date()): Promise<R
     await subscriptions.updateOne({ _id: sub._id }, { $set: { keywords } });
     counts.subscriptions.updated++;
   }
+  await searchMeta(db).updateOne({ _id: 'segmentation' }, { $set: { version: SEGMENTATION_VERSION, at: now } }, { upsert: true });
+  return counts;
+}
+
+function searchMeta(db: Connection) {
+  return db.collection<{ _id: string; version: number; at: Date }>('search_meta');
+}
+
+/**
+ * Run by API processes at start: re-segments stored tokens when they were written by an older
+ * segmentation than this code's, so an upgrade does not leave search and keyword subscriptions
+ * missing items until someone remembers the CLI. Several processes may do it at once: the
+ * writes are versioned and only what differs is written. A database that never had a
+ * disclosure counts as stale once, which costs one empty scan.
+ */
+export async function reindexIfStale(db: Connection, logger: Logger): Promise<ReindexCounts | undefined> {
+  const stored = (await searchMeta(db).findOne({ _id: 'segmentation' }))?.version ?? 0;
+  if (stored >= SEGMENTATION_VERSION) {
+    logger.info({ version: stored }, 'search tokens are current');
+    return undefined;
+  }
+  logger.info({ from: stored, to: SEGMENTATION_VERSION }, 'search tokens were segmented by an older version: re-segmenting');
+  const counts = await reindexSearch(db);
+  logger.info({ ...counts, version: SEGMENTATION_VERSION }, 'search tokens re-segmented');
   return counts;
 }
