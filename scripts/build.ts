@@ -8,7 +8,7 @@
  * `import.meta.url`, which in a bundle would be dist/'s: each project module's `import.meta.url`
  * is rewritten to its source file's URL, relative to the bundle, so the checkout can move.
  */
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,28 +36,52 @@ function sourceUrls(outDir: string): Plugin {
   };
 }
 
+/** Chunks no build has written for this long are no longer loaded by any process started since. */
+const STALE_CHUNK_MS = 10 * 60_000;
+
+/**
+ * Builds into a private folder, then renames each file into place: `npm run start:api` and
+ * `start:worker` may build at the same moment, and a process must never import a chunk that
+ * another build is half-way through writing. Chunk names carry content hashes, so concurrent
+ * builds of the same sources write the same files.
+ */
 export async function buildBundle(entry = path.join(root, 'cli', 'main.ts'), outfile = BUNDLE): Promise<string> {
-  // Chunk names carry content hashes: drop the previous build's so stale ones do not pile up.
   const outDir = path.dirname(outfile);
-  const old = await readdir(outDir).catch(() => [] as string[]);
-  await Promise.all(old.filter((name) => /^chunk-\w+\.mjs(\.map)?$/.test(name)).map((name) => rm(path.join(outDir, name), { force: true })));
-  await build({
-    entryPoints: { [path.basename(outfile, '.mjs')]: entry },
-    outdir: outDir,
-    outExtension: { '.js': '.mjs' },
-    // Chunks sit beside the entry (the import.meta.url rewrite assumes one folder) and load when first
-    // imported, so a worker never loads the HTTP side's packages.
-    splitting: true,
-    chunkNames: 'chunk-[hash]',
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    sourcemap: 'linked',
-    logLevel: 'warning',
-    plugins: [sourceUrls(outDir)],
-  });
+  const staging = path.join(outDir, `.build-${process.pid}-${Date.now()}`);
+  await mkdir(staging, { recursive: true });
+  try {
+    await build({
+      entryPoints: { [path.basename(outfile, '.mjs')]: entry },
+      outdir: staging,
+      outExtension: { '.js': '.mjs' },
+      // Chunks sit beside the entry (the import.meta.url rewrite assumes one folder) and load when
+      // first imported, so a worker never loads the HTTP side's packages.
+      splitting: true,
+      chunkNames: 'chunk-[hash]',
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      packages: 'external',
+      sourcemap: 'linked',
+      logLevel: 'warning',
+      plugins: [sourceUrls(outDir)],
+    });
+    const built = await readdir(staging);
+    // Chunks first: the entry that imports them appears last.
+    const isChunk = (name: string) => name.startsWith('chunk-');
+    for (const name of [...built.filter(isChunk), ...built.filter((name) => !isChunk(name))]) {
+      await rename(path.join(staging, name), path.join(outDir, name));
+    }
+    const now = Date.now();
+    for (const name of await readdir(outDir)) {
+      if (!/^chunk-\w+\.mjs(\.map)?$/.test(name) || built.includes(name)) continue;
+      const file = path.join(outDir, name);
+      if (now - (await stat(file)).mtimeMs > STALE_CHUNK_MS) await rm(file, { force: true });
+    }
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
   return outfile;
 }
 
