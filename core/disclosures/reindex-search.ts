@@ -73,7 +73,7 @@ export async function reindexIfStale(db: Connection, logger: Logger): Promise<Re
     logger.info({ version: stored }, 'search tokens are current');
     return undefined;
   }
-  logger.info({ from: stored, to: SEGMENTATION_VERSION }, 'search tokens were segmented by an older version: re-segmenting');
+  logger.info({ from: stored, to: SEGMENTATION_VERSION }, 'search tokens: re-segmenting what an older or unrecorded segmentation stored');
   const counts = await reindexSearch(db);
   logger.info({ ...counts, version: SEGMENTATION_VERSION }, 'search tokens re-segmented');
   return counts;

@@ -30,7 +30,7 @@ describe('an API process starting on tokens of an older segmentation', () => {
     // A second process finds the tokens current and leaves them alone.
     const second = await startApiProcess(processEnv(db, sandbox.url));
     expect(await second.waitForLog('search tokens are current')).toMatchObject({ version: SEGMENTATION_VERSION });
-    expect(second.logs.some((l) => l.msg === 'search tokens were segmented by an older version: re-segmenting')).toBe(false);
-    expect(api.logs.filter((l) => l.msg === 'search tokens were segmented by an older version: re-segmenting')).toHaveLength(1);
+    expect(second.logs.some((l) => l.msg === 'search tokens: re-segmenting what an older or unrecorded segmentation stored')).toBe(false);
+    expect(api.logs.filter((l) => l.msg === 'search tokens: re-segmenting what an older or unrecorded segmentation stored')).toHaveLength(1);
   });
 });
