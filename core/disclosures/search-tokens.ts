@@ -1,6 +1,6 @@
-import { Jieba } from '@node-rs/jieba';
-import { dict } from '@node-rs/jieba/dict.js';
+import type { Jieba } from '@node-rs/jieba';
 import { DOMAIN_WORDS, SYNONYM_GROUPS } from '../catalogue/domain-words.ts';
+import { jiebaWith } from '../catalogue/segmenter.ts';
 
 /**
  * Bump when segmentation changes: stored tokens (disclosures' searchTokens, subscriptions'
@@ -12,13 +12,7 @@ export const SEGMENTATION_VERSION = 3;
 
 // Loading the dictionary takes ~0.5 s; do it once, on first use.
 let jieba: Jieba | undefined;
-function segmenter(): Jieba {
-  if (jieba) return jieba;
-  const instance = Jieba.withDict(dict);
-  const missing = [...DOMAIN_WORDS, ...SYNONYM_GROUPS.flat()].filter((word) => instance.cut(word, false).length > 1);
-  instance.loadDict(Buffer.from(missing.map((word) => `${word} 1000`).join('\n')));
-  return (jieba = instance);
-}
+const segmenter = () => (jieba ??= jiebaWith([...DOMAIN_WORDS, ...SYNONYM_GROUPS.flat()]));
 
 const STOP_WORDS = new Set(['的', '了', '和', '与', '及', '是', '在', '对', '为', '等', '或', '之', '其', '于', '关于']);
 // Keep tokens with at least one letter or digit (CJK included); drop punctuation and spaces.

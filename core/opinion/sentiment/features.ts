@@ -7,9 +7,9 @@
  * post does not outvote a short one merely by length. The dense part is left as is: its scale
  * carries meaning (three negative words are stronger evidence than one).
  */
-import { Jieba } from '@node-rs/jieba';
-import { dict } from '@node-rs/jieba/dict.js';
+import type { Jieba } from '@node-rs/jieba';
 import { DOMAIN_WORDS } from '../../catalogue/domain-words.ts';
+import { jiebaWith } from '../../catalogue/segmenter.ts';
 import { DENSE_FEATURES, LEXICON_WORDS, scoreLexicon, type LexiconHit, type Token } from './lexicon.ts';
 
 /**
@@ -62,12 +62,7 @@ let sharedJieba: Jieba | null = null;
  * so 暗箱操作, 公开透明 or 公租房 stay one token.
  */
 export function jieba(): Jieba {
-  if (sharedJieba) return sharedJieba;
-  const instance = Jieba.withDict(dict);
-  const missing = [...new Set([...LEXICON_WORDS, ...DOMAIN_WORDS])].filter((word) => instance.cut(word, false).length > 1);
-  instance.loadDict(Buffer.from(missing.map((word) => `${word} 1000`).join('\n')));
-  sharedJieba = instance;
-  return instance;
+  return (sharedJieba ??= jiebaWith([...LEXICON_WORDS, ...DOMAIN_WORDS]));
 }
 
 /**
