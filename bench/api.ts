@@ -15,7 +15,6 @@
  * `list_ratio=<n> detail_ratio=<n> feed_ratio=<n> list_p99_ms=<n>`.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,6 +30,7 @@ import { freePort, startFerretDB } from '../core/embedded/ferretdb-process.ts';
 import { createLogger, logDestination } from '../core/logger.ts';
 import { createServices } from '../core/services.ts';
 import { seedDisclosures } from './api-seed.ts';
+import { procCpuSeconds } from './proc-stats.ts';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 const DB_NAME = 'bench_api';
@@ -86,13 +86,6 @@ interface Target {
   pid: number;
 }
 
-/** CPU time (user + system) of a process from /proc/<pid>/stat, in seconds (USER_HZ 100). */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
 interface Row {
   name: string;
   rps: number;
@@ -139,9 +132,9 @@ async function measure(target: Target, options: { duration: number; warmup: numb
   say(`${target.name}: first response ${firstMs.toFixed(1)} ms; warming up ${options.warmup} s`);
   await cannon(target, options.warmup, options.connections);
   say(`${target.name}: measuring ${options.duration} s with ${options.connections} connections`);
-  const cpuBefore = cpuSeconds(target.pid);
+  const cpuBefore = procCpuSeconds(target.pid);
   const r = await cannon(target, options.duration, options.connections);
-  const cpuUs = ((cpuSeconds(target.pid) - cpuBefore) * 1e6) / r.requests.total;
+  const cpuUs = ((procCpuSeconds(target.pid) - cpuBefore) * 1e6) / r.requests.total;
   return { name: target.name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors, firstMs, kbPerResponse: r.throughput.average / r.requests.average / 1024, cpuUs };
 }
 

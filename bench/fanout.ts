@@ -37,6 +37,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { MongoClient } from 'mongodb';
 import type { CommandTimes } from './command-timer.ts';
+import { procCpuSeconds, procStatusMb } from './proc-stats.ts';
 import type { EngineMessage, EngineRequest } from './fanout-engine.ts';
 import { Types, type Connection } from 'mongoose';
 import { pino, type Logger } from 'pino';
@@ -390,31 +391,10 @@ async function startPgFerret(dataDir: string): Promise<BenchDb> {
 
 // ───────────────────────────── memory ─────────────────────────────
 
-/** A `Vm…:  1234 kB` line of /proc/<pid>/status in MiB, or undefined. */
-function procStatusMb(pid: number | 'self', field: 'VmHWM' | 'VmRSS'): number | undefined {
-  try {
-    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) / 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** CPU time (user + system) of this process. */
 function cpuSeconds(): number {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1e6;
-}
-
-/** CPU time (user + system) of another process from /proc/<pid>/stat (clock ticks of 1/100 s, Linux's USER_HZ). */
-function procCpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return NaN;
-  }
 }
 
 /** Resets the kernel's peak-RSS mark (VmHWM) of a process; false where not allowed. */
