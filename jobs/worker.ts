@@ -34,11 +34,10 @@ export async function startQueue({ db, role, pollMs, logger, groups = JOB_GROUPS
   const fanOutJobs = runs.has('fanout') ? fanOut : undefined;
   if (fanOutJobs) defineFanOutJobs(queue.agenda, fanOutJobs);
   if (runs.has('callbacks')) defineCallbackJobs(queue.agenda, { db, now: () => new Date() });
-  const opinionJobs = runs.has('opinion')
+  const [watch, collect] = runs.has('opinion')
     ? await Promise.all([import('./opinion-watch.job.ts'), import('./opinion-collect.job.ts')])
-    : undefined;
-  if (opinionJobs) {
-    const [watch, collect] = opinionJobs;
+    : [];
+  if (watch && collect) {
     watch.defineOpinionWatchJob(queue.agenda, { db, now: () => new Date(), channels: fanOut ? [...fanOut.channels.keys()] : [], logger });
     collect.defineOpinionCollectJob(queue.agenda, { db, now: () => new Date(), logger, ...opinion });
   }
@@ -46,8 +45,7 @@ export async function startQueue({ db, role, pollMs, logger, groups = JOB_GROUPS
   if (queue.takesJobs) {
     if (fanOutJobs) await scheduleOutboxSweep(queue.agenda);
     if (runs.has('callbacks')) await scheduleCallbackMaintenance(queue.agenda);
-    if (opinionJobs) {
-      const [watch, collect] = opinionJobs;
+    if (watch && collect) {
       await watch.scheduleOpinionWatch(queue.agenda);
       await collect.scheduleOpinionCollect(queue.agenda, opinion?.everyMinutes);
     }

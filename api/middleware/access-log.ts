@@ -19,12 +19,6 @@ export class RequestLog {
   error(obj: object, msg: string): void {
     this.log.error(obj, msg);
   }
-  warn(obj: object, msg: string): void {
-    this.log.warn(obj, msg);
-  }
-  info(obj: object, msg: string): void {
-    this.log.info(obj, msg);
-  }
   child(bindings: Record<string, unknown>): Logger {
     return this.log.child(bindings);
   }
