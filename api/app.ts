@@ -1,5 +1,6 @@
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
+import { IncomingMessage, type ServerResponse } from 'node:http';
 import Koa from 'koa';
 import type { Logger } from 'pino';
 import type { SandboxOutbox } from '../channels/sandbox/outbox.ts';
@@ -7,6 +8,7 @@ import type { Metrics } from '../core/metrics.ts';
 import type { Services } from '../core/services.ts';
 import { metricsRoute, sandboxOutboxRoute } from './routes/ops.routes.ts';
 import { accessLog } from './middleware/access-log.ts';
+import { frontCache, type FrontCache } from './front-cache.ts';
 import { errorHandler } from './middleware/errors.ts';
 import { failedAuthLimit, keyRateLimit, rateLimit } from './middleware/rate-limit.ts';
 import { requestId } from './middleware/request-id.ts';
@@ -60,9 +62,26 @@ export interface AppDeps extends HealthDeps {
   rateLimitClock?: () => number;
 }
 
+/**
+ * Koa with the front cache before it: `callback()` (which `listen`, tests and supertest all use)
+ * lets the front cache answer what it can and hands Koa the rest.
+ */
+class GongkaiApp extends Koa {
+  front: FrontCache | undefined;
+  override callback() {
+    const koa = super.callback();
+    const front = this.front;
+    if (!front) return koa;
+    // HTTP/1 only: the front cache writes through Node's http1 response.
+    const answer: typeof koa = (req, res) => (req instanceof IncomingMessage && front.serve(req, res as ServerResponse) ? ANSWERED : koa(req, res));
+    return answer;
+  }
+}
+const ANSWERED = Promise.resolve();
+
 /** Builds the Koa application without listening, so tests drive `app.callback()` directly. */
-export function createApp(deps: AppDeps): Koa {
-  const app = new Koa();
+export function createApp(deps: AppDeps): GongkaiApp {
+  const app = new GongkaiApp();
   // Behind a reverse proxy the client address is the last X-Forwarded-For hop it added;
   // without one, that header is the client's own word and must not be believed.
   app.proxy = deps.trustProxy ?? false;
@@ -92,12 +111,22 @@ export function createApp(deps: AppDeps): Koa {
   }
 
   const baseUrl = deps.publicBaseUrl ?? 'http://127.0.0.1:3000';
+  const limiter = rateLimit(deps.publicRateLimit ?? 600, { now: deps.rateLimitClock });
+  if (deps.services) {
+    app.front = frontCache({
+      publicCache: deps.services.publicCache,
+      logger: deps.logger,
+      takeToken: limiter.take,
+      trustProxy: app.proxy,
+      cors: Boolean(deps.corsOrigins?.length),
+    });
+  }
   const specs: RouteSpec[] = [...healthRoutes({ ...deps, calendar: deps.services?.calendar })];
   if (deps.services) {
     specs.push(
       ...catalogueRoutes,
-      ...publicRoutes(deps.services),
-      ...feedRoutes(deps.services, baseUrl),
+      ...publicRoutes(deps.services, app.front),
+      ...feedRoutes(deps.services, baseUrl, app.front),
       ...disclosureRoutes(deps.services),
       ...reportRoutes(deps.services),
       ...deliveryRoutes(deps.services),
@@ -126,7 +155,6 @@ export function createApp(deps: AppDeps): Koa {
   const document = openApiDocument(specs, baseUrl);
 
   const router = new Router();
-  const limiter = rateLimit(deps.publicRateLimit ?? 600, { now: deps.rateLimitClock });
   const keyLimiter = keyRateLimit(deps.agencyRateLimit ?? 600, { now: deps.rateLimitClock });
   const resident = deps.residents ? requireResident(deps.db, deps.residents.sessions) : undefined;
   // Wrong keys count against the client's public budget: a scan of key ids gets no further.

@@ -2,24 +2,41 @@ import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import type { Context } from 'koa';
 import { isNotModified } from './conditional-get.ts';
+import type { FrontCache } from './front-cache.ts';
 
-type Coding = 'br' | 'gzip';
+export type Coding = 'br' | 'gzip';
 const brotli = promisify(zlib.brotliCompress);
 const gzip = promisify(zlib.gzip);
 /** Below this a compressed body saves less than its headers and the work cost. */
 const MIN_COMPRESS_BYTES = 1024;
+interface Compressed {
+  made: Promise<Buffer>;
+  /** The bytes once made, for a synchronous read (`compressedNow`). */
+  done?: Buffer;
+}
 /**
  * Compressed bodies per cached rendering, made once on first demand and dropped with it: a cache
  * hit then costs no compression, and a 60 KB feed leaves as about a tenth of that.
  */
-const compressed = new WeakMap<Buffer, Partial<Record<Coding, Promise<Buffer>>>>();
+const compressed = new WeakMap<Buffer, Partial<Record<Coding, Compressed>>>();
 
 function compressOnce(bytes: Buffer, coding: Coding): Promise<Buffer> {
   let codings = compressed.get(bytes);
   if (!codings) compressed.set(bytes, (codings = {}));
-  // Brotli at quality 5: most of quality 11's gain on text for a small fraction of the time.
-  return (codings[coding] ??=
-    coding === 'br' ? brotli(bytes, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: bytes.length } }) : gzip(bytes));
+  let entry = codings[coding];
+  if (!entry) {
+    // Brotli at quality 5: most of quality 11's gain on text for a small fraction of the time.
+    const made =
+      coding === 'br' ? brotli(bytes, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: bytes.length } }) : gzip(bytes);
+    entry = codings[coding] = { made };
+    void made.then((done) => (entry!.done = done), () => undefined);
+  }
+  return entry.made;
+}
+
+/** The coded body if it has been made already; undefined otherwise. */
+export function compressedNow(bytes: Buffer, coding: Coding): Buffer | undefined {
+  return compressed.get(bytes)?.[coding]?.done;
 }
 
 /** Accept-Encoding values seen, few and repeated: browsers and readers each send one constant string. */
@@ -38,20 +55,34 @@ function codingFor(ctx: Context): Coding | undefined {
 }
 
 /**
+ * The coding `sendCached` would choose for this Accept-Encoding and body, or null when that is
+ * not known without negotiating (a header value not seen yet).
+ */
+export function knownCoding(header: string | undefined, bytes: Buffer): Coding | undefined | null {
+  if (bytes.length < MIN_COMPRESS_BYTES || !header) return undefined;
+  return codings.has(header) ? codings.get(header) : null;
+}
+
+/** The ETag of a cached body as sent in a given coding. */
+export const etagFor = (etag: string, coding: Coding | undefined) => (coding ? `W/${etag}` : etag);
+
+/**
  * Sends a cached public rendering with its ETag. Clients and proxies may keep it but must
  * revalidate (no-cache, unless the caller allows more), so a withdrawal or correction is never
  * hidden behind max-age; revalidating costs a 304 from memory. Bodies go out compressed when the
  * client accepts br or gzip; the ETag is then weak, as nginx makes it, since the bytes differ
  * while the content is the same.
  */
+export const PUBLIC_CACHE_CONTROL = 'public, no-cache';
+
 export async function sendCached(
   ctx: Context,
   cached: { bytes: Buffer; etag: string; lastModified?: Date },
   type: string,
-  cacheControl = 'public, no-cache',
+  cacheControl = PUBLIC_CACHE_CONTROL,
 ): Promise<void> {
   const coding = cached.bytes.length >= MIN_COMPRESS_BYTES ? codingFor(ctx) : undefined;
-  const etag = coding ? `W/${cached.etag}` : cached.etag;
+  const etag = etagFor(cached.etag, coding);
   ctx.set('ETag', etag);
   ctx.set('Cache-Control', cacheControl);
   ctx.vary('Accept-Encoding');
@@ -68,4 +99,12 @@ export async function sendCached(
   } else {
     ctx.body = cached.bytes;
   }
+}
+
+/**
+ * Lets the front cache answer this URL from now on, when what was just sent is the whole
+ * cached rendering (a 304 or a HEAD says nothing about the body's headers).
+ */
+export function rememberFront(ctx: Context, front: FrontCache | undefined, key: string, type: string, cacheControl = PUBLIC_CACHE_CONTROL): void {
+  if (front && ctx.method === 'GET' && ctx.status === 200) front.remember(ctx.url, { key, type, cacheControl });
 }

@@ -1,13 +1,15 @@
 /**
  * Public read benchmark: `npm run bench:api` (options: --docs 10000 --duration 10 --warmup 3
- * --connections 100).
+ * --connections 100 --rounds 3).
  *
  * Starts its own FerretDB (SQLite) in a temp folder, seeds --docs published disclosures
  * (bench/api-seed.ts), then forks two servers: the real service (createApp + createServices,
  * JSON request logs written to /dev/null, the public rate limit lifted so that 100 connections
  * from one address are not refused) and a bare Koa hello-world. autocannon runs here, in the
- * parent, so that load and server do not share an event loop. Each target gets a warm-up, then
- * the measured run. Before the warm-up, the first (uncached) response of each target is timed.
+ * parent, so that load and server do not share an event loop. First the first (uncached)
+ * response of each target is timed; then, in each of --rounds rounds, hello-world and every
+ * target get a warm-up and a measured run, and each target's ratio is taken against the
+ * hello-world of its own round (medians over the rounds are reported).
  * Requests carry `Accept-Encoding: gzip, deflate, br` as browsers and feed readers send it, so
  * cached bodies of 1 KB or more go out compressed (KB/resp is what crossed the wire).
  *
@@ -89,6 +91,9 @@ interface Target {
 interface Row {
   name: string;
   rps: number;
+  /** Median over the rounds of req/s ÷ that round's hello-world req/s. */
+  ratio: number;
+  ratios: number[];
   p50: number;
   p99: number;
   non2xx: number;
@@ -111,7 +116,8 @@ async function cannon(target: Target, seconds: number, connections: number) {
   });
 }
 
-async function measure(target: Target, options: { duration: number; warmup: number; connections: number }): Promise<Row> {
+/** The first (uncached) response's time, after every distinct path has been rendered once. */
+async function prepare(target: Target): Promise<{ firstMs: number; ok: boolean }> {
   // The first rendering scans on FerretDB and may outlast the driver's 30 s socket timeout on a
   // loaded machine (a 500); it is tried three times before the target is given up.
   let firstMs = 0;
@@ -122,25 +128,67 @@ async function measure(target: Target, options: { duration: number; warmup: numb
     firstMs = Number(process.hrtime.bigint() - started) / 1e6;
     if (first.ok) break;
     say(`${target.name}: first response ${first.status} after ${firstMs.toFixed(0)} ms`);
-    if (attempt === 3) return { name: `${target.name} (uncached render failed)`, rps: 0, p50: 0, p99: 0, non2xx: 1, errors: 0, firstMs, kbPerResponse: 0, cpuUs: 0 };
+    if (attempt === 3) return { firstMs, ok: false };
   }
   // Every distinct path renders once (uncached) before the load, a few at a time.
   const rest = [...new Set(target.paths.slice(1))];
   await Promise.all(Array.from({ length: 4 }, async () => {
     for (let p = rest.shift(); p; p = rest.shift()) await (await fetch(target.base + p)).arrayBuffer();
   }));
-  say(`${target.name}: first response ${firstMs.toFixed(1)} ms; warming up ${options.warmup} s`);
+  say(`${target.name}: first response ${firstMs.toFixed(1)} ms`);
+  return { firstMs, ok: true };
+}
+
+interface Round {
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+  kbPerResponse: number;
+  cpuUs: number;
+}
+
+async function measure(target: Target, options: { duration: number; warmup: number; connections: number }): Promise<Round> {
+  say(`${target.name}: warming up ${options.warmup} s, then measuring ${options.duration} s with ${options.connections} connections`);
   await cannon(target, options.warmup, options.connections);
-  say(`${target.name}: measuring ${options.duration} s with ${options.connections} connections`);
   const cpuBefore = procCpuSeconds(target.pid);
   const r = await cannon(target, options.duration, options.connections);
   const cpuUs = ((procCpuSeconds(target.pid) - cpuBefore) * 1e6) / r.requests.total;
-  return { name: target.name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors, firstMs, kbPerResponse: r.throughput.average / r.requests.average / 1024, cpuUs };
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors, kbPerResponse: r.throughput.average / r.requests.average / 1024, cpuUs };
 }
 
-function table(rows: Row[], hello: Row): string {
-  const head = ['target', 'req/s', 'p50 ms', 'p99 ms', '× hello', 'KB/resp', 'server CPU µs/req', 'non-2xx', 'errors', 'first ms'];
-  const lines = rows.map((r) => [r.name, r.rps.toFixed(0), r.p50.toFixed(1), r.p99.toFixed(1), (r.rps / hello.rps).toFixed(2), r.kbPerResponse.toFixed(1), r.cpuUs.toFixed(0), String(r.non2xx), String(r.errors), r.firstMs.toFixed(1)]);
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+/**
+ * One row per target over the rounds: medians, except p99 (the worst round's) and the error
+ * counts (summed). × hello is the median of the rounds' ratios, each against the hello-world
+ * measured just before it in the same round, so that the machine's drift between rounds (large
+ * on shared CPUs) does not enter the ratio.
+ */
+function summarise(target: Target, firstMs: number, rounds: Round[], hellos: Round[]): Row {
+  return {
+    name: target.name,
+    rps: median(rounds.map((r) => r.rps)),
+    ratio: median(rounds.map((r, i) => r.rps / hellos[i]!.rps)),
+    ratios: rounds.map((r, i) => r.rps / hellos[i]!.rps),
+    p50: median(rounds.map((r) => r.p50)),
+    p99: Math.max(...rounds.map((r) => r.p99)),
+    non2xx: rounds.reduce((n, r) => n + r.non2xx, 0),
+    errors: rounds.reduce((n, r) => n + r.errors, 0),
+    firstMs,
+    kbPerResponse: median(rounds.map((r) => r.kbPerResponse)),
+    cpuUs: median(rounds.map((r) => r.cpuUs)),
+  };
+}
+
+function table(rows: Row[]): string {
+  const head = ['target', 'req/s', 'p50 ms', 'p99 ms (worst)', '× hello', 'rounds × hello', 'KB/resp', 'server CPU µs/req', 'non-2xx', 'errors', 'first ms'];
+  const lines = rows.map((r) => [r.name, r.rps.toFixed(0), r.p50.toFixed(1), r.p99.toFixed(1), r.ratio.toFixed(2), r.ratios.map((x) => x.toFixed(2)).join(' '), r.kbPerResponse.toFixed(1), r.cpuUs.toFixed(0), String(r.non2xx), String(r.errors), r.firstMs.toFixed(1)]);
   const widths = head.map((h, c) => Math.max(h.length, ...lines.map((l) => l[c]!.length)));
   const fmt = (cells: string[]) => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
   return [fmt(head), ...lines.map(fmt)].join('\n');
@@ -155,6 +203,7 @@ async function main(): Promise<void> {
       duration: { type: 'string', default: '10' },
       warmup: { type: 'string', default: '3' },
       connections: { type: 'string', default: '100' },
+      rounds: { type: 'string', default: '3' },
       child: { type: 'string' },
       uri: { type: 'string', default: '' },
     },
@@ -193,13 +242,26 @@ async function main(): Promise<void> {
       // first, uncached rendering read all documents, which took over 30 s on a loaded machine.
       { name: 'rss feed (agency)', base: app.base, pid: app.child.pid!, paths: ['/feeds/rss.xml?agency=bj-haidian-zjw'] },
     ];
-    const rows: Row[] = [];
-    for (const target of targets) rows.push(await measure(target, options));
-    const [helloRow, list, detail, feed] = rows as [Row, Row, Row, Row];
-    const ratio = (r: Row) => (r.rps / helloRow.rps).toFixed(2);
-    process.stdout.write(`${table(rows, helloRow)}\n`);
-    process.stdout.write(`(${docs} disclosures, ${options.connections} connections, ${options.duration} s each after ${options.warmup} s warm-up; ${os.cpus().length} CPUs, load average ${os.loadavg()[0]!.toFixed(2)})\n`);
-    process.stdout.write(`list_ratio=${ratio(list)} detail_ratio=${ratio(detail)} feed_ratio=${ratio(feed)} list_p99_ms=${list.p99.toFixed(1)}\n`);
+    const rounds = Number(values.rounds);
+    const first = new Map<Target, number>();
+    for (const target of targets) {
+      const prepared = await prepare(target);
+      if (!prepared.ok) throw new Error(`${target.name}: the uncached rendering failed three times`);
+      first.set(target, prepared.firstMs);
+    }
+    const measured = new Map<Target, Round[]>(targets.map((t) => [t, []]));
+    for (let round = 1; round <= rounds; round++) {
+      say(`round ${round} of ${rounds}`);
+      for (const target of targets) measured.get(target)!.push(await measure(target, options));
+    }
+    const hellos = measured.get(targets[0]!)!;
+    const rows = targets.map((t) => summarise(t, first.get(t)!, measured.get(t)!, hellos));
+    const [, list, detail, feed] = rows as [Row, Row, Row, Row];
+    process.stdout.write(`${table(rows)}\n`);
+    process.stdout.write(
+      `(${docs} disclosures, ${options.connections} connections; ${rounds} rounds, each measuring every target ${options.duration} s after ${options.warmup} s warm-up, hello-world first; ${os.cpus().length} CPUs, load average ${os.loadavg()[0]!.toFixed(2)})\n`,
+    );
+    process.stdout.write(`list_ratio=${list.ratio.toFixed(2)} detail_ratio=${detail.ratio.toFixed(2)} feed_ratio=${feed.ratio.toFixed(2)} list_p99_ms=${list.p99.toFixed(1)}\n`);
   } finally {
     for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
   }

@@ -25,6 +25,8 @@ interface Entry {
   stamp: string;
   size: number;
   value: Promise<Cached<Rendered>>;
+  /** The value once rendered, for `peek`. */
+  resolved?: Cached<Rendered>;
 }
 
 const STAMP_ID = 'public';
@@ -117,12 +119,25 @@ export function createPublicCache(db: Connection, options: PublicCacheOptions = 
           chars += entry.size;
           evict();
         }
-        return { ...rendered, bytes, etag: etagOf(rendered.body) };
+        return (entry.resolved = { ...rendered, bytes, etag: etagOf(rendered.body) });
       });
       entry.value = value;
       entries.set(key, entry);
       value.catch(() => drop(key, entry));
       return value;
+    },
+    /**
+     * The rendering `get(key)` would return, when it is rendered and is known to be current
+     * without asking the database (the shared stamp was read within crossProcessMs); otherwise
+     * undefined, and the caller goes the `get` way.
+     */
+    peek(key: string): Cached<Rendered> | undefined {
+      if (!stamp || now() - stamp.checkedAt >= crossProcessMs) return undefined;
+      const hit = entries.get(key);
+      if (!hit?.resolved || hit.generation !== generation || hit.stamp !== stamp.value) return undefined;
+      entries.delete(key);
+      entries.set(key, hit);
+      return hit.resolved;
     },
     /**
      * Called by this process right after it changed something public: its own cache empties

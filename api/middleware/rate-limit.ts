@@ -40,18 +40,22 @@ function tokenBuckets(perMinute: number, { maxClients = 50_000, now = Date.now }
   };
 }
 
-function limitBy(perMinute: number, options: RateLimitOptions, keyOf: (ctx: Context) => string | undefined, message?: string): Middleware {
+/** A limit as middleware, with its buckets' `take` for a caller that has the key without a ctx. */
+export type Limiter = Middleware & { take: (key: string) => number | undefined };
+
+function limitBy(perMinute: number, options: RateLimitOptions, keyOf: (ctx: Context) => string | undefined, message?: string): Limiter {
   const take = tokenBuckets(perMinute, options);
-  return async (ctx, next) => {
+  const middleware: Middleware = async (ctx, next) => {
     const key = keyOf(ctx);
     const wait = key === undefined ? undefined : take(key);
     if (wait !== undefined) throw new RateLimitedError(wait, message);
     await next();
   };
+  return Object.assign(middleware, { take });
 }
 
 /** Public endpoints: per client (IP behind the trusted proxy). */
-export function rateLimit(perMinute: number, options: RateLimitOptions = {}): Middleware {
+export function rateLimit(perMinute: number, options: RateLimitOptions = {}): Limiter {
   return limitBy(perMinute, options, (ctx) => ctx.ip);
 }
 

@@ -28,12 +28,11 @@ const helmetMiddleware = helmet({
 });
 
 /**
- * Security headers (helmet) on every response, errors included. With no CSP nonces, helmet's
- * headers do not depend on the request: they are worked out once by running helmet against a
- * recording response, and each request only copies them (helmet per request cost a promise and
- * a dozen header writes on the hottest paths).
+ * With no CSP nonces, helmet's headers do not depend on the request: they are worked out once,
+ * by running helmet against a recording response, and each response only copies them (helmet per
+ * request cost a promise and a dozen header writes on the hottest paths).
  */
-export function securityHeaders(): Middleware {
+function recordHelmet(): Promise<Record<string, string>> {
   const headers: Record<string, string> = {};
   const res = {
     setHeader: (name: string, value: string | number | readonly string[]) => {
@@ -44,12 +43,20 @@ export function securityHeaders(): Middleware {
     },
     getHeader: (name: string) => headers[name],
   };
-  let recorded: Promise<unknown> | undefined = helmetMiddleware({ req: { headers: {} }, res } as never, async () => undefined);
+  return helmetMiddleware({ req: { headers: {} }, res } as never, async () => undefined).then(() => headers);
+}
+
+const recording = recordHelmet();
+let recorded: Record<string, string> | undefined;
+void recording.then((headers) => (recorded = headers));
+
+/** The security headers every response carries, once worked out (undefined before that). */
+export const securityHeaderValues = (): Readonly<Record<string, string>> | undefined => recorded;
+
+/** Security headers (helmet) on every response, errors included. */
+export function securityHeaders(): Middleware {
   return async (ctx, next) => {
-    if (recorded) {
-      await recorded;
-      recorded = undefined;
-    }
+    const headers = recorded ?? (await recording);
     // Straight to Node's response: Koa's set() re-checks each value on every request.
     for (const name in headers) ctx.res.setHeader(name, headers[name]!);
     await next();

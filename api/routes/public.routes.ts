@@ -6,7 +6,8 @@ import { listPublic, listQuery, PUBLIC_STATUSES } from '../../core/disclosures/l
 import { toPublicSummary, toPublicView } from '../../core/disclosures/views.ts';
 import { disclosureCollection } from '../../core/models/disclosure.model.ts';
 import type { Services } from '../../core/services.ts';
-import { sendCached } from '../cached-response.ts';
+import { rememberFront, sendCached } from '../cached-response.ts';
+import type { FrontCache } from '../front-cache.ts';
 import { route } from '../route-spec.ts';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -15,7 +16,7 @@ const PUBLIC = new Set<string>(PUBLIC_STATUSES);
 const detailQuery = z.object({ revision: z.coerce.number().int().min(1).max(10_000).optional() }).strict();
 
 /** What anyone may read, without a key: published items, withheld values replaced by notices. */
-export function publicRoutes({ disclosures, publicCache }: Services) {
+export function publicRoutes({ disclosures, publicCache }: Services, front?: FrontCache) {
   const { db } = disclosures;
   return [
     route({
@@ -27,11 +28,13 @@ export function publicRoutes({ disclosures, publicCache }: Services) {
       responses: { 200: '{ items, nextCursor }', 304: 'not modified since the ETag given', 400: 'invalid filter' },
       handler: async (ctx, { query }) => {
         // The parsed query is the key: defaults filled in, keys in schema order, q trimmed.
-        const page = await publicCache.get(`list:${JSON.stringify(query)}`, async () => {
+        const key = `list:${JSON.stringify(query)}`;
+        const page = await publicCache.get(key, async () => {
           const { items, nextCursor } = await listPublic(db, query);
           return { body: JSON.stringify({ items: items.map(toPublicSummary), nextCursor }) };
         });
         await sendCached(ctx, page, JSON_TYPE);
+        rememberFront(ctx, front, key, JSON_TYPE);
       },
     }),
     route({
@@ -43,7 +46,8 @@ export function publicRoutes({ disclosures, publicCache }: Services) {
       query: detailQuery,
       responses: { 200: 'the disclosure', 304: 'not modified since the ETag or date given', 404: 'not found or not public' },
       handler: async (ctx, { params, query }) => {
-        const detail = await publicCache.get(`detail:${params.id}:${query.revision ?? ''}`, async () => {
+        const key = `detail:${params.id}:${query.revision ?? ''}`;
+        const detail = await publicCache.get(key, async () => {
           // By _id alone, status checked here: FerretDB pushes an _id equality down, not an $in beside it.
           const doc = await disclosureCollection(db).findOne(
             { _id: new Types.ObjectId(params.id) },
@@ -56,6 +60,7 @@ export function publicRoutes({ disclosures, publicCache }: Services) {
           return { body: JSON.stringify({ ...view, current }), lastModified: doc.publicChangedAt };
         });
         await sendCached(ctx, detail, JSON_TYPE);
+        rememberFront(ctx, front, key, JSON_TYPE);
       },
     }),
   ];

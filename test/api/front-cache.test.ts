@@ -1,0 +1,195 @@
+import { describe, expect, it } from 'vitest';
+import { createApp } from '../../api/app.ts';
+import { listen } from '../../api/server.ts';
+import { createServices } from '../../core/services.ts';
+import { connectTestDb } from '../helpers/db.ts';
+import { captureLogs } from '../helpers/logs.ts';
+import { agencyWithKey, allocationResult, BASE_URL } from '../helpers/registry.ts';
+
+const db = await connectTestDb('front_cache');
+const now = () => new Date('2026-10-09T10:00:00+08:00');
+const hd = await agencyWithKey(db, 'bj-haidian-zjw', 'publisher', '北京市海淀区住房和城乡建设委员会');
+
+/** A real listening server, so that the front cache sees what Node hands it. */
+async function server(options: { publicRateLimit?: number; corsOrigins?: string[]; trustProxy?: boolean; clock?: { ms: number } } = {}) {
+  const { logger, lines } = captureLogs();
+  const services = createServices(db, { logger, now });
+  const app = createApp({
+    logger,
+    db,
+    queue: { processing: true, takesJobs: true },
+    services,
+    bodyLimit: '1mb',
+    publicBaseUrl: BASE_URL,
+    publicRateLimit: options.publicRateLimit ?? 100_000,
+    corsOrigins: options.corsOrigins,
+    trustProxy: options.trustProxy,
+    rateLimitClock: options.clock ? () => options.clock!.ms : undefined,
+  });
+  const http = await listen(app, '127.0.0.1', 0);
+  const base = `http://127.0.0.1:${http.port}`;
+  const get = (path: string, headers: Record<string, string> = {}) => fetch(base + path, { headers });
+  return { app, base, get, lines, close: () => http.close(0), served: () => app.front!.served };
+}
+
+async function publish(base: string, title: string): Promise<string> {
+  const post = async (path: string, body: unknown, status: number) => {
+    const res = await fetch(base + path, { method: 'POST', headers: { ...hd.auth, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    expect(res.status, await res.clone().text()).toBe(status);
+    return res.json() as Promise<{ id: string }>;
+  };
+  const { id } = await post('/api/v1/disclosures', allocationResult({ title }), 201);
+  await post(`/api/v1/disclosures/${id}/publish`, {}, 200);
+  return id;
+}
+
+/** The headers that may differ between two answers to the same request. */
+const PER_REQUEST = new Set(['date', 'x-request-id']);
+const comparable = (res: Response) => Object.fromEntries([...res.headers].filter(([name]) => !PER_REQUEST.has(name)));
+
+const setup = await server();
+const firstId = await publish(setup.base, '海淀区2026年第一批公共租赁住房分配结果公示');
+await setup.close();
+
+describe('front cache', () => {
+  const paths = () => ['/api/v1/disclosures?field=housing&region=110108', `/api/v1/disclosures/${firstId}`, '/feeds/rss.xml?region=110108', '/feeds/feed.json'];
+
+  it.each([
+    ['brotli', { 'Accept-Encoding': 'gzip, deflate, br' }],
+    ['gzip', { 'Accept-Encoding': 'gzip' }],
+    ['no coding', { 'Accept-Encoding': 'identity' }],
+  ])('answers a repeated read (%s) exactly as Koa answered it, with its own request id', async (_label, headers) => {
+    const s = await server();
+    try {
+      for (const path of paths()) {
+        const viaKoa = await s.get(path, headers);
+        const koaBody = Buffer.from(await viaKoa.arrayBuffer());
+        const before = s.served();
+        const viaFront = await s.get(path, headers);
+        const frontBody = Buffer.from(await viaFront.arrayBuffer());
+        expect(s.served(), path).toBe(before + 1);
+        expect(viaFront.status).toBe(200);
+        expect(comparable(viaFront), path).toEqual(comparable(viaKoa));
+        expect(frontBody.equals(koaBody), path).toBe(true);
+        expect(viaFront.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+        expect(viaFront.headers.get('x-request-id')).not.toBe(viaKoa.headers.get('x-request-id'));
+        expect(viaFront.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+      }
+      // The access line is the Koa path's: same fields, path without the query string.
+      const access = s.lines.map((line) => JSON.parse(line)).filter((line) => line.msg === 'request' && line.path === '/feeds/rss.xml');
+      expect(access).toHaveLength(2);
+      expect(Object.keys(access[1]).sort()).toEqual(Object.keys(access[0]).sort());
+      expect(access[1]).toMatchObject({ method: 'GET', status: 200, level: 30 });
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('echoes a safe X-Request-Id and replaces an unsafe one', async () => {
+    const s = await server();
+    try {
+      await s.get('/feeds/feed.json');
+      const echoed = await s.get('/feeds/feed.json', { 'X-Request-Id': 'trace-0123456789' });
+      expect(echoed.headers.get('x-request-id')).toBe('trace-0123456789');
+      const replaced = await s.get('/feeds/feed.json', { 'X-Request-Id': 'no' });
+      expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      expect(s.served()).toBe(2);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('stops answering from a rendering as soon as a publish changes what is public', async () => {
+    const s = await server();
+    try {
+      const list = '/api/v1/disclosures?field=housing&region=110108';
+      const feed = '/feeds/rss.xml?region=110108';
+      await s.get(list);
+      await s.get(feed);
+      const cachedList = await (await s.get(list)).json();
+      expect(s.served()).toBe(1);
+      const title = `海淀区2026年第${cachedList.items.length + 1}批公共租赁住房分配结果公示（前置缓存）`;
+      await publish(s.base, title);
+      const served = s.served();
+      const list2 = await (await s.get(list)).json();
+      const feed2 = await (await s.get(feed)).text();
+      // Both went the Koa way and rendered again.
+      expect(s.served()).toBe(served);
+      expect(list2.items.map((item: { title: string }) => item.title)).toContain(title);
+      expect(feed2).toContain(title);
+      // And the new renderings are the front cache's from now on.
+      await s.get(list);
+      expect(s.served()).toBe(served + 1);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('leaves conditional requests, HEAD, unseen Accept-Encoding values and unknown URLs to Koa', async () => {
+    const s = await server();
+    try {
+      const path = '/feeds/atom.xml?region=110108';
+      const first = await s.get(path);
+      await first.arrayBuffer();
+      const notModified = await s.get(path, { 'If-None-Match': first.headers.get('etag')! });
+      expect(notModified.status).toBe(304);
+      const head = await fetch(s.base + path, { method: 'HEAD' });
+      expect(head.status).toBe(200);
+      const oddCoding = await s.get(path, { 'Accept-Encoding': 'gzip;q=0.5, br;q=0, zstd' });
+      expect(oddCoding.headers.get('content-encoding')).toBe('gzip');
+      await oddCoding.arrayBuffer();
+      const otherQuery = await s.get(`${path}&agency=bj-haidian-zjw`);
+      await otherQuery.arrayBuffer();
+      expect(s.served()).toBe(0);
+      // Now that value has been negotiated once, the front cache answers it with the same choice.
+      const again = await s.get(path, { 'Accept-Encoding': 'gzip;q=0.5, br;q=0, zstd' });
+      expect(again.headers.get('content-encoding')).toBe('gzip');
+      expect(s.served()).toBe(1);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('spends the public rate limit of the client it answers, and Koa refuses with 429 when it is spent', async () => {
+    const clock = { ms: 0 };
+    const s = await server({ publicRateLimit: 3, trustProxy: true, clock });
+    try {
+      const path = '/feeds/feed.json?region=110108';
+      const from = (ip: string) => ({ 'X-Forwarded-For': `10.0.0.9, ${ip}` });
+      for (let i = 0; i < 3; i++) expect((await s.get(path, from('203.0.113.7'))).status).toBe(200);
+      expect(s.served()).toBe(2);
+      const refused = await s.get(path, from('203.0.113.7'));
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('retry-after')).toBe('20');
+      // Another client, by the last hop the proxy added, has its own budget.
+      expect((await s.get(path, from('203.0.113.8'))).status).toBe(200);
+      expect(s.served()).toBe(3);
+      clock.ms += 20_000;
+      expect((await s.get(path, from('203.0.113.7'))).status).toBe(200);
+      expect(s.served()).toBe(4);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('with CORS configured, varies by Origin and leaves cross-origin requests to Koa', async () => {
+    const origin = 'https://www.bjhd.gov.cn';
+    const s = await server({ corsOrigins: [origin] });
+    try {
+      const path = '/feeds/feed.json';
+      const viaKoa = await s.get(path);
+      await viaKoa.arrayBuffer();
+      const viaFront = await s.get(path);
+      await viaFront.arrayBuffer();
+      expect(s.served()).toBe(1);
+      expect(viaFront.headers.get('vary')).toBe(viaKoa.headers.get('vary'));
+      expect(viaFront.headers.get('vary')).toMatch(/Origin/);
+      const cross = await s.get(path, { Origin: origin });
+      await cross.arrayBuffer();
+      expect(cross.headers.get('access-control-allow-origin')).toBe(origin);
+      expect(s.served()).toBe(1);
+    } finally {
+      await s.close();
+    }
+  });
+});
