@@ -43,6 +43,8 @@ async function publish(base: string, title: string): Promise<string> {
   return id;
 }
 
+type ListPage = { items: { title: string }[] };
+
 /** The headers that may differ between two answers to the same request. */
 const PER_REQUEST = new Set(['date', 'x-request-id']);
 const comparable = (res: Response) => Object.fromEntries([...res.headers].filter(([name]) => !PER_REQUEST.has(name)));
@@ -106,16 +108,16 @@ describe('front cache', () => {
       const feed = '/feeds/rss.xml?region=110108';
       await s.get(list);
       await s.get(feed);
-      const cachedList = await (await s.get(list)).json();
+      const cachedList = (await (await s.get(list)).json()) as ListPage;
       expect(s.served()).toBe(1);
       const title = `海淀区2026年第${cachedList.items.length + 1}批公共租赁住房分配结果公示（前置缓存）`;
       await publish(s.base, title);
       const served = s.served();
-      const list2 = await (await s.get(list)).json();
+      const list2 = (await (await s.get(list)).json()) as ListPage;
       const feed2 = await (await s.get(feed)).text();
       // Both went the Koa way and rendered again.
       expect(s.served()).toBe(served);
-      expect(list2.items.map((item: { title: string }) => item.title)).toContain(title);
+      expect(list2.items.map((item) => item.title)).toContain(title);
       expect(feed2).toContain(title);
       // And the new renderings are the front cache's from now on.
       await s.get(list);
