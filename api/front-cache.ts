@@ -29,6 +29,9 @@ export interface FrontCacheOptions {
 
 export type FrontCache = ReturnType<typeof frontCache>;
 
+/** Longer URLs are answered the Koa way every time. */
+const MAX_URL_LENGTH = 2048;
+
 /**
  * Answers repeated public reads (list pages, details, feeds) before Koa sees them. A URL is
  * remembered once the Koa path has answered it 200 from the public cache; later GETs of exactly
@@ -78,7 +81,8 @@ export function frontCache({ publicCache, logger, takeToken, trustProxy, cors, m
   return {
     /** Called by a route that just sent a whole (200) cached rendering for `url`. */
     remember(url: string, route: FrontRoute): void {
-      if (routes.has(url)) return;
+      // The map holds URLs as sent: padding (`&&&…`) must not make each entry kilobytes long.
+      if (url.length > MAX_URL_LENGTH || routes.has(url)) return;
       routes.set(url, route);
       if (routes.size > maxUrls) routes.delete(routes.keys().next().value!);
     },

@@ -142,6 +142,9 @@ describe('front cache', () => {
       await oddCoding.arrayBuffer();
       const otherQuery = await s.get(`${path}&agency=bj-haidian-zjw`);
       await otherQuery.arrayBuffer();
+      // Padded past 2 KB: valid, answered, never remembered.
+      const padded = `${path}${'&'.repeat(2100)}`;
+      for (let i = 0; i < 2; i++) expect((await s.get(padded)).status).toBe(200);
       expect(s.served()).toBe(0);
       // Now that value has been negotiated once, the front cache answers it with the same choice.
       const again = await s.get(path, { 'Accept-Encoding': 'gzip;q=0.5, br;q=0, zstd' });
