@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Cached, PublicCache, Rendered } from '../core/public-cache.ts';
 import { compressedNow, etagFor, knownCoding, type Coding } from './cached-response.ts';
+import { notModified } from './conditional-get.ts';
 import { accessLines, logAccess } from './middleware/access-log.ts';
 import { requestIdOf } from './middleware/request-id.ts';
 import { securityHeaderValues } from './middleware/security.ts';
@@ -35,36 +36,42 @@ const MAX_URL_LENGTH = 2048;
 /**
  * Answers repeated public reads (list pages, details, feeds) before Koa sees them. A URL is
  * remembered once the Koa path has answered it 200 from the public cache; later GETs of exactly
- * that URL are answered here from the same cache entry, with the same headers, the same rate
- * limit and the same access line, while `publicCache.peek` says the entry is current. Anything
- * else — a conditional request, a new Accept-Encoding value, an entry not yet rendered or gone
- * stale, an empty rate-limit bucket, a cross-origin request — goes the Koa way, which renders,
- * negotiates and refuses as usual. On a cached read Koa's context, router, query parsing and
- * middleware chain were three quarters of the CPU time.
+ * that URL are answered here from the same cache entry while `publicCache.peek` says the entry is
+ * current: a 200 with the same headers and body, or the same 304 to a matching If-None-Match /
+ * If-Modified-Since (feed readers poll that way), with the same rate limit and access line.
+ * Anything else — HEAD, a new Accept-Encoding value, an entry not yet rendered or gone stale, an
+ * empty rate-limit bucket, a cross-origin request — goes the Koa way, which renders, negotiates
+ * and refuses as usual. On a cached read Koa's context, router, query parsing and middleware
+ * chain were three quarters of the CPU time.
  */
 export function frontCache({ publicCache, logger, takeToken, trustProxy, cors, maxUrls = 4096 }: FrontCacheOptions) {
   const routes = new Map<string, FrontRoute>();
   const lines = accessLines(logger);
   const vary = cors ? 'Origin, Accept-Encoding' : 'Accept-Encoding';
   let served = 0;
-  /** Response headers per rendering, route and coding, made on first use and dropped with the rendering. */
-  const headerArrays = new WeakMap<Buffer, Map<string, string[]>>();
+  /**
+   * Response headers per rendering, coding and route, made on first use and dropped with the
+   * rendering: a 200's, and a 304's (the same up to Last-Modified, without the body's headers).
+   */
+  const headerArrays = new WeakMap<Buffer, Map<string, { ok?: string[]; notModified: string[] }>>();
 
-  function headersFor(route: FrontRoute, cached: Cached<Rendered>, coding: Coding | undefined, body: Buffer, security: Readonly<Record<string, string>>): string[] {
-    let arrays = headerArrays.get(body);
-    if (!arrays) headerArrays.set(body, (arrays = new Map()));
-    const key = `${route.type}\n${route.cacheControl}`;
-    let out = arrays.get(key);
-    if (out) return out;
-    out = ['X-Request-Id', ''];
-    for (const name in security) out.push(name, security[name]!);
-    out.push('ETag', etagFor(cached.etag, coding), 'Cache-Control', route.cacheControl, 'Vary', vary);
+  function headersFor(route: FrontRoute, cached: Cached<Rendered>, coding: Coding | undefined, body: Buffer | undefined, security: Readonly<Record<string, string>>) {
+    let arrays = headerArrays.get(cached.bytes);
+    if (!arrays) headerArrays.set(cached.bytes, (arrays = new Map()));
+    const key = `${coding ?? ''}\n${route.type}\n${route.cacheControl}`;
+    let made = arrays.get(key);
+    if (made) return made;
+    const notModified = ['X-Request-Id', ''];
+    for (const name in security) notModified.push(name, security[name]!);
+    notModified.push('ETag', etagFor(cached.etag, coding), 'Cache-Control', route.cacheControl, 'Vary', vary);
     const { lastModified } = cached as { lastModified?: Date };
-    if (lastModified) out.push('Last-Modified', lastModified.toUTCString());
-    out.push('Content-Type', route.type, 'Content-Length', String(body.length));
-    if (coding) out.push('Content-Encoding', coding);
-    arrays.set(key, out);
-    return out;
+    if (lastModified) notModified.push('Last-Modified', lastModified.toUTCString());
+    // A 304 can be answered before the coded body exists; the 200's headers wait for it.
+    if (!body) return { notModified };
+    const ok = [...notModified, 'Content-Type', route.type, 'Content-Length', String(body.length)];
+    if (coding) ok.push('Content-Encoding', coding);
+    arrays.set(key, (made = { ok, notModified }));
+    return made;
   }
 
   function clientOf(req: IncomingMessage): string {
@@ -94,25 +101,32 @@ export function frontCache({ publicCache, logger, takeToken, trustProxy, cors, m
       if (!route) return false;
       const started = process.hrtime.bigint();
       const headers = req.headers;
-      if (headers['if-none-match'] || headers['if-modified-since'] || (cors && headers.origin)) return false;
+      if (cors && headers.origin) return false;
       const security = securityHeaderValues();
       const cached = publicCache.peek(route.key);
       if (!security || !cached) return false;
       const coding = knownCoding(headers['accept-encoding'], cached.bytes);
       if (coding === null) return false;
+      // Conditional as sendCached decides it: If-None-Match, or If-Modified-Since when dated.
+      const { lastModified } = cached as { lastModified?: Date };
+      const inm = headers['if-none-match'];
+      const ims = lastModified ? headers['if-modified-since'] : undefined;
+      const unchanged = Boolean(inm || ims) && notModified(inm, ims, etagFor(cached.etag, coding), lastModified ?? new Date(0));
       const body = coding ? compressedNow(cached.bytes, coding) : cached.bytes;
-      if (!body) return false;
+      if (!unchanged && !body) return false;
       if (takeToken(clientOf(req)) !== undefined) return false;
 
-      const out = headersFor(route, cached, coding, body, security);
+      const arrays = headersFor(route, cached, coding, body, security);
+      const out = unchanged ? arrays.notModified : arrays.ok!;
       // writeHead reads the array before returning, so the one slot that differs per request is
       // written into the shared array.
       const reqId = (out[1] = requestIdOf(headers['x-request-id'] as string | undefined));
-      res.writeHead(200, out);
-      res.end(body);
+      const status = unchanged ? 304 : 200;
+      res.writeHead(status, out);
+      res.end(unchanged ? undefined : body);
       served++;
       const query = req.url!.indexOf('?');
-      logAccess(lines, reqId, 'GET', query < 0 ? req.url! : req.url!.slice(0, query), 200, started);
+      logAccess(lines, reqId, 'GET', query < 0 ? req.url! : req.url!.slice(0, query), status, started);
       return true;
     },
 
