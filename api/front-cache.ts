@@ -96,38 +96,16 @@ export function frontCache({ publicCache, logger, takeToken, trustProxy, cors, m
 
     /** Answers the request and returns true, or returns false having written nothing. */
     serve(req: IncomingMessage, res: ServerResponse): boolean {
-      if (req.method !== 'GET') return false;
-      const route = routes.get(req.url!);
-      if (!route) return false;
-      const started = process.hrtime.bigint();
-      const headers = req.headers;
-      if (cors && headers.origin) return false;
-      const security = securityHeaderValues();
-      const cached = publicCache.peek(route.key);
-      if (!security || !cached) return false;
-      const coding = knownCoding(headers['accept-encoding'], cached.bytes);
-      if (coding === null) return false;
-      // Conditional as sendCached decides it: If-None-Match, or If-Modified-Since when dated.
-      const { lastModified } = cached as { lastModified?: Date };
-      const inm = headers['if-none-match'];
-      const ims = lastModified ? headers['if-modified-since'] : undefined;
-      const unchanged = Boolean(inm || ims) && notModified(inm, ims, etagFor(cached.etag, coding), lastModified ?? new Date(0));
-      const body = coding ? compressedNow(cached.bytes, coding) : cached.bytes;
-      if (!unchanged && !body) return false;
-      if (takeToken(clientOf(req)) !== undefined) return false;
-
-      const arrays = headersFor(route, cached, coding, body, security);
-      const out = unchanged ? arrays.notModified : arrays.ok!;
-      // writeHead reads the array before returning, so the one slot that differs per request is
-      // written into the shared array.
-      const reqId = (out[1] = requestIdOf(headers['x-request-id'] as string | undefined));
-      const status = unchanged ? 304 : 200;
-      res.writeHead(status, out);
-      res.end(unchanged ? undefined : body);
-      served++;
-      const query = req.url!.indexOf('?');
-      logAccess(lines, reqId, 'GET', query < 0 ? req.url! : req.url!.slice(0, query), status, started);
-      return true;
+      try {
+        return answer(req, res);
+      } catch (error) {
+        // Koa catches what its handlers throw; this runs outside it, where a throw would reach
+        // the process. Nothing sent yet: Koa answers instead.
+        logger.error({ err: error, path: req.url?.split('?')[0] }, 'front cache failed; the request goes the Koa way');
+        if (!res.headersSent) return false;
+        res.destroy();
+        return true;
+      }
     },
 
     /** Requests answered here since start. */
@@ -135,4 +113,39 @@ export function frontCache({ publicCache, logger, takeToken, trustProxy, cors, m
       return served;
     },
   };
+
+  function answer(req: IncomingMessage, res: ServerResponse): boolean {
+    if (req.method !== 'GET') return false;
+    const route = routes.get(req.url!);
+    if (!route) return false;
+    const started = process.hrtime.bigint();
+    const headers = req.headers;
+    if (cors && headers.origin) return false;
+    const security = securityHeaderValues();
+    const cached = publicCache.peek(route.key);
+    if (!security || !cached) return false;
+    const coding = knownCoding(headers['accept-encoding'], cached.bytes);
+    if (coding === null) return false;
+    // Conditional as sendCached decides it: If-None-Match, or If-Modified-Since when dated.
+    const { lastModified } = cached as { lastModified?: Date };
+    const inm = headers['if-none-match'];
+    const ims = lastModified ? headers['if-modified-since'] : undefined;
+    const unchanged = Boolean(inm || ims) && notModified(inm, ims, etagFor(cached.etag, coding), lastModified ?? new Date(0));
+    const body = coding ? compressedNow(cached.bytes, coding) : cached.bytes;
+    if (!unchanged && !body) return false;
+    if (takeToken(clientOf(req)) !== undefined) return false;
+
+    const arrays = headersFor(route, cached, coding, body, security);
+    const out = unchanged ? arrays.notModified : arrays.ok!;
+    // writeHead reads the array before returning, so the one slot that differs per request is
+    // written into the shared array.
+    const reqId = (out[1] = requestIdOf(headers['x-request-id'] as string | undefined));
+    const status = unchanged ? 304 : 200;
+    res.writeHead(status, out);
+    res.end(unchanged ? undefined : body);
+    served++;
+    const query = req.url!.indexOf('?');
+    logAccess(lines, reqId, 'GET', query < 0 ? req.url! : req.url!.slice(0, query), status, started);
+    return true;
+  }
 }

@@ -1,4 +1,7 @@
+import http from 'node:http';
 import { describe, expect, it } from 'vitest';
+import { frontCache } from '../../api/front-cache.ts';
+import type { PublicCache } from '../../core/public-cache.ts';
 import { createApp } from '../../api/app.ts';
 import { listen } from '../../api/server.ts';
 import { createServices } from '../../core/services.ts';
@@ -234,6 +237,32 @@ describe('front cache', () => {
       expect(s.served()).toBe(1);
     } finally {
       await s.close();
+    }
+  });
+
+  it('hands the request to Koa, and logs why, when answering from the cache throws', async () => {
+    const { logger, lines } = captureLogs();
+    const broken = { peek: () => { throw new Error('cache entry unreadable'); } } as unknown as PublicCache;
+    const front = frontCache({ publicCache: broken, logger, takeToken: () => undefined, trustProxy: false, cors: false });
+    front.remember('/feeds/rss.xml', { key: 'feed:rss', type: 'application/rss+xml; charset=utf-8', cacheControl: 'public, max-age=60' });
+    const server = http.createServer((req, res) => {
+      if (!front.serve(req, res)) res.writeHead(200, { 'Content-Type': 'text/plain' }).end('from koa');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const res = await fetch(`http://127.0.0.1:${(server.address() as { port: number }).port}/feeds/rss.xml?x=1`);
+      expect(res.status).toBe(200);
+      // Not remembered with that query: straight to the fallback, nothing logged.
+      expect(await res.text()).toBe('from koa');
+      expect(lines.filter((line) => line.includes('front cache failed'))).toHaveLength(0);
+      const broken2 = await fetch(`http://127.0.0.1:${(server.address() as { port: number }).port}/feeds/rss.xml`);
+      expect(await broken2.text()).toBe('from koa');
+      const logged = lines.map((line) => JSON.parse(line)).filter((line) => line.msg === 'front cache failed; the request goes the Koa way');
+      expect(logged).toHaveLength(1);
+      expect(logged[0]).toMatchObject({ level: 50, path: '/feeds/rss.xml', err: { message: 'cache entry unreadable' } });
+      expect(front.served).toBe(0);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 });
