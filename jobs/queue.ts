@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { MongoBackend } from '@agendajs/mongo-backend';
-import { Agenda, InMemoryNotificationChannel, type JobRepository } from 'agenda';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Agenda, InMemoryNotificationChannel, type Job, type JobRepository } from 'agenda';
 import { ObjectId, type Db } from 'mongodb';
 import type { Logger } from 'pino';
 
@@ -56,14 +57,6 @@ export function createQueue({ db, role, pollMs, logger }: QueueOptions): Queue {
   agenda.on('error', (error) => logger.error({ err: error }, 'job queue error'));
   agenda.on('fail', (error, job) => logger.warn({ err: error, job: job.attrs.name }, 'job failed'));
 
-  // Jobs whose handler is running here; stop() waits for these and no others.
-  const running = new Set<string>();
-  let idle: (() => void) | undefined;
-  agenda.on('start', (job) => running.add(String(job.attrs._id)));
-  agenda.on('complete', (job) => {
-    running.delete(String(job.attrs._id));
-    if (!running.size) idle?.();
-  });
   const locks = guardLocks(agenda.db);
 
   let processing = false;
@@ -77,34 +70,45 @@ export function createQueue({ db, role, pollMs, logger }: QueueOptions): Queue {
       await agenda.ready;
       if (!takesJobs) return;
       await agenda.start();
+      // stop() waits on agenda's own list of running jobs: an upgrade that moves it fails here.
+      if (!Array.isArray((agenda as unknown as { jobProcessor?: { runningJobs?: unknown } }).jobProcessor?.runningJobs)) {
+        throw new Error('agenda keeps no runningJobs list on its job processor: check graceful stop against this agenda version');
+      }
       processing = true;
     },
     async stop(graceMs) {
       if (!processing) return;
       processing = false;
       await locks.close();
+      const running = runningJobs(agenda);
       // stop(), unlike drain(), starts nothing more and leaves the running jobs to finish.
       await agenda.stop(false);
-      if (running.size) {
-        const finished = await new Promise<boolean>((resolve) => {
-          const timer = setTimeout(() => resolve(false), graceMs);
-          idle = () => {
-            clearTimeout(timer);
-            resolve(true);
-          };
-        });
-        if (!finished) logger.warn({ running: running.size }, 'jobs still running at shutdown; their locks expire');
-      }
+      const deadline = Date.now() + graceMs;
+      while (running().length && Date.now() < deadline) await sleep(STOP_POLL_MS);
+      if (running().length) logger.warn({ running: running().length }, 'jobs still running at shutdown; their locks expire');
       // Jobs locked here but not run go back now, rather than when their lock lifetime ends.
       await db
         .collection('jobs')
         .updateMany(
-          { lastModifiedBy: agenda.attrs.name, lockedAt: { $ne: null }, _id: { $nin: [...running].map((id) => new ObjectId(id)) } },
+          { lastModifiedBy: agenda.attrs.name, lockedAt: { $ne: null }, _id: { $nin: running().map((job) => new ObjectId(String(job.attrs._id))) } },
           { $unset: { lockedAt: '' } },
         )
         .catch((error: unknown) => logger.warn({ err: error }, 'could not hand back job locks at shutdown; they expire'));
     },
   };
+}
+
+const STOP_POLL_MS = 50;
+
+/**
+ * The jobs agenda's processor is running, read before stop() drops the processor. A job is in
+ * this list from the moment it is taken off the local queue; its 'start' event comes only after a
+ * database write, so a stop in between would not wait for a job that then runs, and takes a
+ * fan-out lease, while the process closes its database and exits.
+ */
+function runningJobs(agenda: Agenda): () => readonly Job[] {
+  const processor = (agenda as unknown as { jobProcessor?: { runningJobs: Job[] } }).jobProcessor;
+  return () => processor?.runningJobs ?? [];
 }
 
 /**

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startQueue } from '../../jobs/worker.ts';
 import { connectTestDb } from '../helpers/db.ts';
@@ -37,5 +38,37 @@ describe('the job queue on FerretDB', () => {
     const doc = await waitFor(() => echoes().findOne({ n: 2 }), Boolean);
     expect(doc?.ranBy).toBe('worker');
     expect(await echoes().countDocuments({ n: 2 })).toBe(1);
+  });
+
+  it('at stop, waits for a job taken off the queue whose start is still being written, and leaves it unlocked', async () => {
+    const queue = await startQueue({ db, role: 'worker', pollMs: 200, logger });
+    afterAll(() => queue.stop(1000));
+    const ran: string[] = [];
+    queue.agenda.define('test-slow-start', async () => {
+      ran.push('started');
+      await sleep(300);
+      ran.push('finished');
+    });
+    // agenda records a job's start (lastRunAt) before its 'start' event: slow that write down.
+    const repository = queue.agenda.db;
+    const saveJobState = repository.saveJobState.bind(repository);
+    let delayed = false;
+    let inWindow!: () => void;
+    const reached = new Promise<void>((resolve) => (inWindow = resolve));
+    repository.saveJobState = async (job, options) => {
+      if (job.name === 'test-slow-start' && !delayed) {
+        delayed = true;
+        inWindow();
+        await sleep(500);
+      }
+      return saveJobState(job, options);
+    };
+    await queue.agenda.now('test-slow-start', {});
+    await reached;
+    await queue.stop(10_000);
+    expect(ran).toEqual(['started', 'finished']);
+    const job = await db.collection('jobs').findOne({ name: 'test-slow-start' });
+    expect(job?.lastFinishedAt).toBeInstanceOf(Date);
+    expect(job?.lockedAt ?? null).toBeNull();
   });
 });
