@@ -27,6 +27,12 @@ export function defineFanOutJobs(agenda: Agenda, deps: FanOutDeps): void {
     FAN_OUT_JOB,
     async (job) => {
       const { disclosureId, outboxKey } = job.attrs.data;
+      // A run that agenda began while this worker was stopping sends nothing: it goes back on the
+      // queue for the next worker, instead of starting a batch the shutdown then waits for.
+      if (deps.stopping?.aborted) {
+        await agenda.now(FAN_OUT_JOB, { disclosureId, outboxKey });
+        return;
+      }
       const result = await runFanOut(deps, disclosureId, outboxKey);
       if (result.state === 'scheduled' && result.runAt) {
         await agenda.schedule(result.runAt, FAN_OUT_JOB, { disclosureId, outboxKey });
