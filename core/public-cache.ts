@@ -75,6 +75,15 @@ export function createPublicCache(db: Connection, options: PublicCacheOptions = 
     chars -= entry.size;
   }
 
+  /** The entry of `key` if nothing public changed since it was rendered, moved to most recently used. */
+  function currentEntry(key: string, currentStampValue: string): Entry | undefined {
+    const hit = entries.get(key);
+    if (!hit || hit.generation !== generation || hit.stamp !== currentStampValue) return undefined;
+    entries.delete(key);
+    entries.set(key, hit);
+    return hit;
+  }
+
   function evict(): void {
     // Map order is least recently used first: hits re-insert their entry.
     for (const [key, entry] of entries) {
@@ -104,12 +113,9 @@ export function createPublicCache(db: Connection, options: PublicCacheOptions = 
     async get<T extends Rendered>(key: string, render: () => Promise<T>): Promise<Cached<T>> {
       const seen = currentStamp();
       const current = typeof seen === 'string' ? seen : await seen;
+      const fresh = currentEntry(key, current);
+      if (fresh) return fresh.value as Promise<Cached<T>>;
       const hit = entries.get(key);
-      if (hit && hit.generation === generation && hit.stamp === current) {
-        entries.delete(key);
-        entries.set(key, hit);
-        return hit.value as Promise<Cached<T>>;
-      }
       if (hit) drop(key, hit);
       const entry: Entry = { generation, stamp: current, size: 0, value: undefined as never };
       const value = render().then((rendered) => {
@@ -133,11 +139,7 @@ export function createPublicCache(db: Connection, options: PublicCacheOptions = 
      */
     peek(key: string): Cached<Rendered> | undefined {
       if (!stamp || now() - stamp.checkedAt >= crossProcessMs) return undefined;
-      const hit = entries.get(key);
-      if (!hit?.resolved || hit.generation !== generation || hit.stamp !== stamp.value) return undefined;
-      entries.delete(key);
-      entries.set(key, hit);
-      return hit.resolved;
+      return currentEntry(key, stamp.value)?.resolved;
     },
     /**
      * Called by this process right after it changed something public: its own cache empties
