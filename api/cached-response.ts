@@ -66,6 +66,15 @@ export function knownCoding(header: string | undefined, bytes: Buffer): Coding |
 /** The ETag of a cached body as sent in a given coding. */
 export const etagFor = (etag: string, coding: Coding | undefined) => (coding ? `W/${etag}` : etag);
 
+const PUBLIC_CACHE_CONTROL = 'public, no-cache';
+
+export interface SendCachedOptions {
+  /** The public cache's key of the rendering: with `front`, the front cache answers this URL from then on. */
+  key: string;
+  front?: FrontCache;
+  cacheControl?: string;
+}
+
 /**
  * Sends a cached public rendering with its ETag. Clients and proxies may keep it but must
  * revalidate (no-cache, unless the caller allows more), so a withdrawal or correction is never
@@ -73,13 +82,11 @@ export const etagFor = (etag: string, coding: Coding | undefined) => (coding ? `
  * client accepts br or gzip; the ETag is then weak, as nginx makes it, since the bytes differ
  * while the content is the same.
  */
-export const PUBLIC_CACHE_CONTROL = 'public, no-cache';
-
 export async function sendCached(
   ctx: Context,
   cached: { bytes: Buffer; etag: string; lastModified?: Date },
   type: string,
-  cacheControl = PUBLIC_CACHE_CONTROL,
+  { key, front, cacheControl = PUBLIC_CACHE_CONTROL }: SendCachedOptions,
 ): Promise<void> {
   const coding = cached.bytes.length >= MIN_COMPRESS_BYTES ? codingFor(ctx) : undefined;
   const etag = etagFor(cached.etag, coding);
@@ -99,12 +106,7 @@ export async function sendCached(
   } else {
     ctx.body = cached.bytes;
   }
-}
-
-/**
- * Lets the front cache answer this URL from now on, when what was just sent is the whole
- * cached rendering (a 304 or a HEAD says nothing about the body's headers).
- */
-export function rememberFront(ctx: Context, front: FrontCache | undefined, key: string, type: string, cacheControl = PUBLIC_CACHE_CONTROL): void {
-  if (front && ctx.method === 'GET' && ctx.status === 200) front.remember(ctx.url, { key, type, cacheControl });
+  // The whole rendering went out (a 304 or a HEAD says nothing about the body's headers): the
+  // front cache may answer this URL from now on.
+  if (front && ctx.method === 'GET') front.remember(ctx.url, { key, type, cacheControl });
 }

@@ -3,7 +3,7 @@ import { buildFeed, FEED_FORMATS, type FeedFormat } from '../../core/feeds/build
 import { listQuery, publicFilter } from '../../core/disclosures/list.ts';
 import type { Services } from '../../core/services.ts';
 import { route } from '../route-spec.ts';
-import { rememberFront, sendCached } from '../cached-response.ts';
+import { sendCached } from '../cached-response.ts';
 import type { FrontCache } from '../front-cache.ts';
 
 const feedQuery = listQuery.omit({ cursor: true, limit: true });
@@ -34,8 +34,7 @@ export function feedRoutes({ disclosures, publicCache }: Services, baseUrl: stri
             .toArray();
           return buildFeed(docs, format, { baseUrl, selfQuery });
         });
-        await sendCached(ctx, feed, FEED_FORMATS[format].type, FEED_CACHE_CONTROL);
-        rememberFront(ctx, front, key, FEED_FORMATS[format].type, FEED_CACHE_CONTROL);
+        await sendCached(ctx, feed, FEED_FORMATS[format].type, { key, front, cacheControl: FEED_CACHE_CONTROL });
       },
     }),
   );

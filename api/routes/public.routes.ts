@@ -6,7 +6,7 @@ import { listPublic, listQuery, PUBLIC_STATUSES } from '../../core/disclosures/l
 import { toPublicSummary, toPublicView } from '../../core/disclosures/views.ts';
 import { disclosureCollection } from '../../core/models/disclosure.model.ts';
 import type { Services } from '../../core/services.ts';
-import { rememberFront, sendCached } from '../cached-response.ts';
+import { sendCached } from '../cached-response.ts';
 import type { FrontCache } from '../front-cache.ts';
 import { route } from '../route-spec.ts';
 
@@ -33,8 +33,7 @@ export function publicRoutes({ disclosures, publicCache }: Services, front?: Fro
           const { items, nextCursor } = await listPublic(db, query);
           return { body: JSON.stringify({ items: items.map(toPublicSummary), nextCursor }) };
         });
-        await sendCached(ctx, page, JSON_TYPE);
-        rememberFront(ctx, front, key, JSON_TYPE);
+        await sendCached(ctx, page, JSON_TYPE, { key, front });
       },
     }),
     route({
@@ -59,8 +58,7 @@ export function publicRoutes({ disclosures, publicCache }: Services, front?: Fro
           if (!current) throw new NotFoundError(`disclosure ${params.id} has no revision ${query.revision}`);
           return { body: JSON.stringify({ ...view, current }), lastModified: doc.publicChangedAt };
         });
-        await sendCached(ctx, detail, JSON_TYPE);
-        rememberFront(ctx, front, key, JSON_TYPE);
+        await sendCached(ctx, detail, JSON_TYPE, { key, front });
       },
     }),
   ];
