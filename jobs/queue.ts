@@ -71,7 +71,7 @@ export function createQueue({ db, role, pollMs, logger }: QueueOptions): Queue {
       if (!takesJobs) return;
       await agenda.start();
       // stop() waits on agenda's own list of running jobs: an upgrade that moves it fails here.
-      if (!Array.isArray((agenda as unknown as { jobProcessor?: { runningJobs?: unknown } }).jobProcessor?.runningJobs)) {
+      if (!Array.isArray(jobProcessor(agenda)?.runningJobs)) {
         throw new Error('agenda keeps no runningJobs list on its job processor: check graceful stop against this agenda version');
       }
       processing = true;
@@ -107,9 +107,12 @@ const STOP_POLL_MS = 50;
  * fan-out lease, while the process closes its database and exits.
  */
 function runningJobs(agenda: Agenda): () => readonly Job[] {
-  const processor = (agenda as unknown as { jobProcessor?: { runningJobs: Job[] } }).jobProcessor;
+  const processor = jobProcessor(agenda);
   return () => processor?.runningJobs ?? [];
 }
+
+/** agenda's processor, private in its types; start() checks that it still has `runningJobs`. */
+const jobProcessor = (agenda: Agenda) => (agenda as unknown as { jobProcessor?: { runningJobs?: Job[] } }).jobProcessor;
 
 /**
  * agenda goes on locking jobs after stop() while a queue fill is under way (the fill recurses
