@@ -35,6 +35,18 @@ async function server(options: { publicRateLimit?: number; corsOrigins?: string[
   return { app, base, get, lines, close: () => http.close(0), served: () => app.front!.served };
 }
 
+type Server = Awaited<ReturnType<typeof server>>;
+
+/** Runs `use` against a fresh server and closes it afterwards, whatever happens. */
+async function withServer(options: Parameters<typeof server>[0], use: (s: Server) => Promise<void>): Promise<void> {
+  const s = await server(options);
+  try {
+    await use(s);
+  } finally {
+    await s.close();
+  }
+}
+
 async function publish(base: string, title: string): Promise<string> {
   const post = async (path: string, body: unknown, status: number) => {
     const res = await fetch(base + path, { method: 'POST', headers: { ...hd.auth, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
@@ -64,8 +76,7 @@ describe('front cache', () => {
     ['gzip', { 'Accept-Encoding': 'gzip' }],
     ['no coding', { 'Accept-Encoding': 'identity' }],
   ])('answers a repeated read (%s) exactly as Koa answered it, with its own request id', async (_label, headers) => {
-    const s = await server();
-    try {
+    await withServer({}, async (s) => {
       for (const path of paths()) {
         const viaKoa = await s.get(path, headers);
         const koaBody = Buffer.from(await viaKoa.arrayBuffer());
@@ -85,28 +96,22 @@ describe('front cache', () => {
       expect(access).toHaveLength(2);
       expect(Object.keys(access[1]).sort()).toEqual(Object.keys(access[0]).sort());
       expect(access[1]).toMatchObject({ method: 'GET', status: 200, level: 30 });
-    } finally {
-      await s.close();
-    }
+    });
   });
 
   it('echoes a safe X-Request-Id and replaces an unsafe one', async () => {
-    const s = await server();
-    try {
+    await withServer({}, async (s) => {
       await s.get('/feeds/feed.json');
       const echoed = await s.get('/feeds/feed.json', { 'X-Request-Id': 'trace-0123456789' });
       expect(echoed.headers.get('x-request-id')).toBe('trace-0123456789');
       const replaced = await s.get('/feeds/feed.json', { 'X-Request-Id': 'no' });
       expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
       expect(s.served()).toBe(2);
-    } finally {
-      await s.close();
-    }
+    });
   });
 
   it('stops answering from a rendering as soon as a publish changes what is public', async () => {
-    const s = await server();
-    try {
+    await withServer({}, async (s) => {
       const list = '/api/v1/disclosures?field=housing&region=110108';
       const feed = '/feeds/rss.xml?region=110108';
       await s.get(list);
@@ -125,14 +130,11 @@ describe('front cache', () => {
       // And the new renderings are the front cache's from now on.
       await s.get(list);
       expect(s.served()).toBe(served + 1);
-    } finally {
-      await s.close();
-    }
+    });
   });
 
   it('answers a matching conditional request with the 304 Koa gives, and a stale one with the whole body', async () => {
-    const s = await server();
-    try {
+    await withServer({}, async (s) => {
       for (const path of ['/feeds/atom.xml?region=110108', `/api/v1/disclosures/${firstId}`]) {
         const plain = await fetch(s.base + path, { headers: { 'Accept-Encoding': 'br' } });
         const etag = plain.headers.get('etag')!;
@@ -143,15 +145,12 @@ describe('front cache', () => {
         expect(before).toBe(served + 1);
         expect(viaFront.status).toBe(304);
         // A fresh server has not remembered the URL: this 304 is Koa's.
-        const other = await server();
-        try {
+        await withServer({}, async (other) => {
           const viaKoa = await other.get(path, { 'Accept-Encoding': 'br', 'If-None-Match': etag });
           expect(other.served()).toBe(0);
           expect(viaKoa.status).toBe(304);
           expect(comparable(viaFront), path).toEqual(comparable(viaKoa));
-        } finally {
-          await other.close();
-        }
+        });
         const stale = await s.get(path, { 'Accept-Encoding': 'br', 'If-None-Match': '"something-older"' });
         expect(stale.status).toBe(200);
         expect(Buffer.from(await stale.arrayBuffer()).length).toBeGreaterThan(0);
@@ -166,14 +165,11 @@ describe('front cache', () => {
       expect(s.served()).toBe(served + 1);
       const access = s.lines.map((line) => JSON.parse(line)).filter((line) => line.msg === 'request' && line.status === 304);
       expect(access.length).toBeGreaterThanOrEqual(3);
-    } finally {
-      await s.close();
-    }
+    });
   });
 
   it('leaves HEAD, unseen Accept-Encoding values, padded and unknown URLs to Koa', async () => {
-    const s = await server();
-    try {
+    await withServer({}, async (s) => {
       const path = '/feeds/atom.xml?region=110108';
       const first = await s.get(path);
       await first.arrayBuffer();
@@ -192,15 +188,12 @@ describe('front cache', () => {
       const again = await s.get(path, { 'Accept-Encoding': 'gzip;q=0.5, br;q=0, zstd' });
       expect(again.headers.get('content-encoding')).toBe('gzip');
       expect(s.served()).toBe(1);
-    } finally {
-      await s.close();
-    }
+    });
   });
 
   it('spends the public rate limit of the client it answers, and Koa refuses with 429 when it is spent', async () => {
     const clock = { ms: 0 };
-    const s = await server({ publicRateLimit: 3, trustProxy: true, clock });
-    try {
+    await withServer({ publicRateLimit: 3, trustProxy: true, clock }, async (s) => {
       const path = '/feeds/feed.json?region=110108';
       const from = (ip: string) => ({ 'X-Forwarded-For': `10.0.0.9, ${ip}` });
       for (let i = 0; i < 3; i++) expect((await s.get(path, from('203.0.113.7'))).status).toBe(200);
@@ -214,15 +207,12 @@ describe('front cache', () => {
       clock.ms += 20_000;
       expect((await s.get(path, from('203.0.113.7'))).status).toBe(200);
       expect(s.served()).toBe(4);
-    } finally {
-      await s.close();
-    }
+    });
   });
 
   it('with CORS configured, varies by Origin and leaves cross-origin requests to Koa', async () => {
     const origin = 'https://www.bjhd.gov.cn';
-    const s = await server({ corsOrigins: [origin] });
-    try {
+    await withServer({ corsOrigins: [origin] }, async (s) => {
       const path = '/feeds/feed.json';
       const viaKoa = await s.get(path);
       await viaKoa.arrayBuffer();
@@ -235,9 +225,7 @@ describe('front cache', () => {
       await cross.arrayBuffer();
       expect(cross.headers.get('access-control-allow-origin')).toBe(origin);
       expect(s.served()).toBe(1);
-    } finally {
-      await s.close();
-    }
+    });
   });
 
   it('hands the request to Koa, and logs why, when answering from the cache throws', async () => {
