@@ -7,6 +7,7 @@ import { AppError, AuthenticationError } from '../../core/errors.ts';
 import { agencyModel } from '../../core/models/agency.model.ts';
 import type { Role } from '../../core/models/api-key.model.ts';
 import { transitionTask } from '../../core/opinion/tasks.ts';
+import { pageSecurityHeaders } from '../middleware/security.ts';
 import { readForm } from './form-body.ts';
 import { clearSession, pressPrincipal, PRESS_ROLES, requireCsrf, setSession, type PressPrincipal } from './press-auth.ts';
 import { agencyDashboard, disclosureDrillDown } from './press-data.ts';
@@ -134,7 +135,7 @@ export function pressPages(deps: PressPageDeps): Middleware {
     }
   };
 
-  const chain = [htmlErrors, fallback, router.routes(), router.allowedMethods({ throw: true })] as Middleware[];
+  const chain = [pageSecurityHeaders(PRESS_CSP), htmlErrors, fallback, router.routes(), router.allowedMethods({ throw: true })] as Middleware[];
   return (ctx, next) => {
     if (!isPressPath(ctx.path)) return next();
     const step = (i: number): Promise<unknown> => (i < chain.length ? Promise.resolve(chain[i]!(ctx, () => step(i + 1))) : next());
@@ -144,10 +145,6 @@ export function pressPages(deps: PressPageDeps): Middleware {
 
 /** Pages get HTML errors and a strict CSP; the JSON error mapper only sees what is not ours to explain. */
 async function htmlErrors(ctx: Context, next: Next): Promise<void> {
-  ctx.set('Content-Security-Policy', PRESS_CSP);
-  ctx.set('X-Content-Type-Options', 'nosniff');
-  ctx.set('Referrer-Policy', 'no-referrer');
-  ctx.set('X-Frame-Options', 'DENY');
   ctx.set('Cache-Control', 'no-store');
   try {
     await next();
