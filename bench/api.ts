@@ -9,7 +9,8 @@
  * parent, so that load and server do not share an event loop. First the first (uncached)
  * response of each target is timed; then, in each of --rounds rounds, hello-world and every
  * target get a warm-up and a measured run, and each target's ratio is taken against the
- * hello-world of its own round (medians over the rounds are reported).
+ * hello-world of its own round (medians over the rounds are reported). A floor row replays the
+ * feed's exact response from a bare node:http server: what writing and reading those bytes costs.
  * Requests carry `Accept-Encoding: gzip, deflate, br` as browsers and feed readers send it, so
  * cached bodies of 1 KB or more go out compressed (KB/resp is what crossed the wire).
  *
@@ -17,6 +18,7 @@
  * `list_ratio=<n> detail_ratio=<n> feed_ratio=<n> list_p99_ms=<n>`.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -42,7 +44,20 @@ const say = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
 // ───────────────────────────── the servers, each in a child process ─────────────────────────────
 
+/** `uri` is the database's, or for `replay` the response to replay (base64 JSON). */
 async function serveChild(kind: string, uri: string): Promise<void> {
+  if (kind === 'replay') {
+    // The floor: Node's http answering with the feed's exact response and doing nothing else.
+    const { headers, body } = JSON.parse(Buffer.from(uri, 'base64').toString()) as { headers: string[]; body: string };
+    const bytes = Buffer.from(body, 'base64');
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, headers);
+      res.end(bytes);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    process.send!({ port: (server.address() as { port: number }).port });
+    return;
+  }
   if (kind === 'hello') {
     const app = new Koa();
     app.use((ctx) => {
@@ -69,7 +84,7 @@ async function serveChild(kind: string, uri: string): Promise<void> {
   process.send!({ port: server.port });
 }
 
-function startChild(kind: 'app' | 'hello', uri: string): Promise<{ child: ChildProcess; base: string }> {
+function startChild(kind: 'app' | 'hello' | 'replay', uri: string): Promise<{ child: ChildProcess; base: string }> {
   // BENCH_API_PROFILE=<dir> writes a V8 CPU profile of the service there, to see where a request's time goes.
   const profile = kind === 'app' && process.env.BENCH_API_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_API_PROFILE}`] : [];
   const child = fork(THIS_FILE, ['--child', kind, '--uri', uri], { execArgv: ['--import', 'tsx', ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -140,6 +155,29 @@ async function prepare(target: Target): Promise<{ firstMs: number; ok: boolean }
   }));
   say(`${target.name}: first response ${firstMs.toFixed(1)} ms`);
   return { firstMs, ok: true };
+}
+
+/**
+ * The feed's response as the service sends it (br-coded body, every header but the per-connection
+ * ones), for the floor row: what any server pays to write these bytes, and autocannon to read them.
+ */
+function rawResponse(url: string): Promise<{ headers: string[]; body: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers: { 'accept-encoding': ACCEPT_ENCODING } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const headers: string[] = [];
+          for (let i = 0; i < res.rawHeaders.length; i += 2) {
+            const name = res.rawHeaders[i]!;
+            if (!['date', 'connection', 'keep-alive', 'content-length'].includes(name.toLowerCase())) headers.push(name, res.rawHeaders[i + 1]!);
+          }
+          resolve({ headers, body: Buffer.concat(chunks).toString('base64') });
+        });
+      })
+      .on('error', reject);
+  });
 }
 
 interface Round {
@@ -257,6 +295,12 @@ async function main(): Promise<void> {
     const polling: Target = { name: 'rss feed, If-None-Match (304)', base: app.base, pid: app.child.pid!, paths: [FEED], headers: { 'if-none-match': feedTag } };
     targets.push(polling);
     first.set(polling, 0);
+    const replay = await startChild('replay', Buffer.from(JSON.stringify(await rawResponse(app.base + FEED))).toString('base64'));
+    cleanups.push(() => replay.child.kill('SIGTERM'));
+    const floor: Target = { name: 'floor: feed bytes, bare node:http', base: replay.base, pid: replay.child.pid!, paths: [FEED] };
+    // Measured right after hello-world in each round, so that it shares hello-world's minute.
+    targets.splice(1, 0, floor);
+    first.set(floor, 0);
     const measured = new Map<Target, Round[]>(targets.map((t) => [t, []]));
     for (let round = 1; round <= rounds; round++) {
       say(`round ${round} of ${rounds}`);
@@ -264,7 +308,8 @@ async function main(): Promise<void> {
     }
     const hellos = measured.get(targets[0]!)!;
     const rows = targets.map((t) => summarise(t, first.get(t)!, measured.get(t)!, hellos));
-    const [, list, detail, feed] = rows as [Row, Row, Row, Row];
+    const rowOf = (name: string) => rows.find((r) => r.name.startsWith(name))!;
+    const [list, detail, feed] = [rowOf('list'), rowOf('detail'), rowOf('rss feed (agency)')];
     process.stdout.write(`${table(rows)}\n`);
     process.stdout.write(
       `(${docs} disclosures, ${options.connections} connections; ${rounds} rounds, each measuring every target ${options.duration} s after ${options.warmup} s warm-up, hello-world first; ${os.cpus().length} CPUs, load average ${os.loadavg()[0]!.toFixed(2)})\n`,

@@ -18,6 +18,7 @@
  *     memory is its own and not the seeding's; its RSS is sampled every 100 ms, and its VmHWM read.
  *  3. raw: the OA channel's send() called directly min(N, --raw-cap) times through the same
  *     throttle settings and concurrency, with an in-memory token store: no database.
+ *  4. floor: the same subscriptions read, sent and recorded with nothing else (floorPhase).
  *
  * Progress goes to stderr, the results table to stdout; the LAST stdout line is
  * `ratio=<pipeline/raw> first_send_p50_ms=<n> peak_rss_mb=<n>`.
@@ -60,7 +61,7 @@ import { fanOutDeps } from '../core/fanout/wiring.ts';
 import { createLogger } from '../core/logger.ts';
 import { createMetrics } from '../core/metrics.ts';
 import { agencyModel } from '../core/models/agency.model.ts';
-import { deliveryModel } from '../core/models/delivery.model.ts';
+import { deliveryId, deliveryModel } from '../core/models/delivery.model.ts';
 import { disclosureModel } from '../core/models/disclosure.model.ts';
 import { fanOutCollection, fanOutId, fanOutLeases } from '../core/models/fanout.model.ts';
 import { newSubscription, subscriptionCollection, subscriptionModel, type SubscriptionFilters, type SubscriptionRecord } from '../core/models/subscription.model.ts';
@@ -884,6 +885,11 @@ function stallMessage(k: number, n: number, options: Options, bench: BenchDb): s
   return text;
 }
 
+const cpuSince = (before: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1e6;
+};
+
 /** Phase 3: the OA channel's send() in a loop at the engine's concurrency, no database. */
 async function rawPhase(config: Config, sandbox: BenchSandbox, message: OutgoingMessage, count: number, deadline: number) {
   const wired = createChannels({ config: config.channels, tokenStore: memoryTokenStore() });
@@ -896,6 +902,7 @@ async function rawPhase(config: Config, sandbox: BenchSandbox, message: Outgoing
   let ok = 0;
   let failed = 0;
   const started = process.hrtime.bigint();
+  const cpuBefore = process.cpuUsage();
   const worker = async () => {
     while (next < count) {
       checkDeadline(deadline, 'the raw send loop');
@@ -912,8 +919,86 @@ async function rawPhase(config: Config, sandbox: BenchSandbox, message: Outgoing
   };
   await Promise.all(Array.from({ length: config.channels.throttle.concurrency }, worker));
   const seconds = elapsedMs(started) / 1000;
+  const cpuSeconds = cpuSince(cpuBefore);
   const after = await sandbox.stats();
-  return { ok, failed, seconds, recorded: after.templateSends - before.templateSends };
+  return { ok, failed, seconds, cpuSeconds, recorded: after.templateSends - before.templateSends };
+}
+
+/**
+ * Phase 4, the floor: the least any engine must do besides sending, with none of this one's
+ * bookkeeping (claims, checkpoints, lease, retries, consent, metrics). It reads the same
+ * subscriptions in batches with a cursor, sends each through the channel as the raw loop does
+ * (same throttle, same concurrency, at most three batches in flight as the engine has), and
+ * inserts one delivery record per send into a collection with the delivery records' indexes.
+ * Runs in the bench process, as the raw loop does. pipeline/floor is what the engine's own work
+ * costs; floor/raw is what the issue's required reads and records cost on this machine.
+ */
+async function floorPhase(db: Connection, config: Config, message: OutgoingMessage, count: number, deadline: number) {
+  const wired = createChannels({ config: config.channels, tokenStore: memoryTokenStore() });
+  const channel: Channel = wired.channels.get('wechat-oa')!;
+  const throttle = createThrottle(config.channels.throttle);
+  const batchSize = config.channels.fanOut.batchSize;
+  const floor: OutgoingMessage = { ...message, key: `${message.key}#floor` };
+  const records = db.collection('bench_floor_deliveries');
+  await records.createIndexes([
+    { key: { disclosureId: 1, channel: 1, state: 1 } },
+    { key: { messageKey: 1, channel: 1, state: 1 } },
+    { key: { externalId: 1 } },
+  ]);
+  let ok = 0;
+  let failed = 0;
+  const deliver = async (subscriptions: { _id: Types.ObjectId; address?: string }[]) => {
+    const states = await Promise.all(
+      subscriptions.map(async (s) => {
+        try {
+          await throttle.run(() => channel.send(floor, { id: s._id.toHexString(), address: s.address! }));
+          ok++;
+          return 'sent';
+        } catch {
+          failed++;
+          return 'failed';
+        }
+      }),
+    );
+    const at = new Date();
+    await records.insertMany(
+      subscriptions.map((s, i) => ({
+        _id: deliveryId(floor.key, 'wechat-oa', s._id.toHexString()) as never,
+        messageKey: floor.key,
+        disclosureId: floor.disclosureId,
+        channel: 'wechat-oa',
+        recipientId: s._id.toHexString(),
+        address: s.address,
+        state: states[i],
+        attempts: 1,
+        createdAt: at,
+        updatedAt: at,
+      })),
+      { ordered: false },
+    );
+  };
+  const started = process.hrtime.bigint();
+  const cpuBefore = process.cpuUsage();
+  const inFlight = new Set<Promise<void>>();
+  const launch = async (batch: { _id: Types.ObjectId; address?: string }[]) => {
+    const job: Promise<void> = deliver(batch).finally(() => inFlight.delete(job));
+    inFlight.add(job);
+    while (inFlight.size >= 3) await Promise.race(inFlight);
+  };
+  let batch: { _id: Types.ObjectId; address?: string }[] = [];
+  const rows = subscriptionCollection(db).find({ channel: 'wechat-oa' }, { projection: { address: 1 }, batchSize }).hint({ $natural: 1 }).limit(count);
+  for await (const row of rows) {
+    batch.push(row as { _id: Types.ObjectId; address?: string });
+    if (batch.length === batchSize) {
+      checkDeadline(deadline, 'the floor loop');
+      await launch(batch);
+      batch = [];
+      if ((ok + failed) % 20_000 < batchSize) say(`floor ${ok + failed}/${count}`);
+    }
+  }
+  if (batch.length) await launch(batch);
+  await Promise.all(inFlight);
+  return { ok, failed, seconds: elapsedMs(started) / 1000, cpuSeconds: cpuSince(cpuBefore) };
 }
 
 // ───────────────────────────── main ─────────────────────────────
@@ -969,11 +1054,14 @@ async function main(): Promise<number> {
     const rawCount = Math.min(n, options.rawCap);
     say(`raw: ${rawCount} sends straight through the OA channel`);
     const raw = await rawPhase(config, sandbox, pipeline.message, rawCount, deadline);
+    say(`floor: ${rawCount} subscriptions read, sent and recorded, no engine`);
+    const floor = await floorPhase(db, config, pipeline.message, rawCount, deadline);
     const sandboxStats = await sandbox.stats();
 
     const pipelineRate = pipeline.sent / pipeline.seconds;
     const rawRate = raw.ok / raw.seconds;
     const ratio = pipelineRate / rawRate;
+    const floorRate = floor.ok / floor.seconds;
     const sorted = [...latency.samples].sort((a, b) => a - b);
     const p50 = percentile(sorted, 50);
     const p99 = percentile(sorted, 99);
@@ -1003,8 +1091,9 @@ async function main(): Promise<number> {
       ],
       ['pipeline runFanOut → first send', `${pipeline.firstSendMs.toFixed(1)} ms`],
       ['raw send loop', `${raw.ok} ok / ${raw.failed} failed of ${rawCount} in ${raw.seconds.toFixed(2)} s (sandbox recorded ${raw.recorded})`],
-      ['raw throughput', `${rawRate.toFixed(0)} sends/s`],
+      ['raw throughput', `${rawRate.toFixed(0)} sends/s (${((raw.cpuSeconds / Math.max(raw.ok, 1)) * 1e3).toFixed(3)} ms of the loop's CPU a send)`],
       ['ratio pipeline/raw', `${ratio.toFixed(3)}${pipeline.partial ? ' (from the partial run)' : ''}  (target ≥ 0.8: ${ratio >= 0.8 ? 'met' : 'NOT met'})`],
+      ['floor (read, send, record)', `${floor.ok} ok / ${floor.failed} failed in ${floor.seconds.toFixed(2)} s: ${floorRate.toFixed(0)} sends/s (${((floor.cpuSeconds / Math.max(floor.ok, 1)) * 1e3).toFixed(3)} ms of its CPU a send); floor/raw ${(floorRate / rawRate).toFixed(3)}, pipeline/floor ${(pipelineRate / floorRate).toFixed(3)}`],
       [
         'publish → first send',
         `p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, min ${sorted[0]!.toFixed(1)}, max ${sorted[sorted.length - 1]!.toFixed(1)} over ${sorted.length} publishes (warm-up ${latency.warmupMs.toFixed(1)} ms not counted; JOBS_POLL_MS ${config.jobs.pollMs}; matching subscriptions at ${latency.matchingBuckets.join(',')} in scan order)  (target p50 < 500: ${p50 < 500 ? 'met' : 'NOT met'})`,
