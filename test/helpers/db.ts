@@ -23,12 +23,19 @@ export async function connectTestDb(label: string): Promise<Connection> {
   return connection;
 }
 
-/** A FerretDB of the test's own, for tests that stop and restart the server. */
+const ownServers: (() => Promise<void>)[] = [];
+// Registered while the test file is collected, not per call: a hook registered from inside a
+// running test never runs, and servers started in tests outlived every test run.
+afterAll(async () => {
+  for (const stop of ownServers.splice(0)) await stop();
+});
+
+/** A FerretDB of the test's own, for tests that stop and restart the server; stopped after the file. */
 export async function startOwnFerretDB(): Promise<FerretDBHandle & { dataDir: string; restart(): Promise<FerretDBHandle> }> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'gongkai-own-db-'));
   const port = await freePort();
   let current = await startFerretDB({ binary: FERRETDB_BINARY, port, dataDir });
-  afterAll(async () => {
+  ownServers.push(async () => {
     await current.stop();
     await fs.rm(dataDir, { recursive: true, force: true });
   });

@@ -27,7 +27,11 @@ export interface GongkaiProcess {
 }
 
 const started: ChildProcess[] = [];
-let cleanupRegistered = false;
+// Registered while the test file is collected: a hook registered from inside a running test
+// never runs, and the processes of search-reindex-at-start outlived every test run.
+afterAll(() => {
+  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
 
 /**
  * Spawns `node bin/gongkai.js serve [--api|--worker]` (or another entry, such as the built bundle)
@@ -35,12 +39,6 @@ let cleanupRegistered = false;
  * left running are killed after the file.
  */
 export function spawnGongkai(role: 'all' | 'api' | 'worker', env: Record<string, string>, entry = 'bin/gongkai.js'): GongkaiProcess {
-  if (!cleanupRegistered) {
-    cleanupRegistered = true;
-    afterAll(() => {
-      for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    });
-  }
   const args = [path.resolve(entry), 'serve', ...(role === 'all' ? [] : [`--${role}`])];
   const child = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', ...env },
