@@ -23,10 +23,33 @@ const REDACT = [
  * at exit. Written line by line, the access log's write calls cost a cached read a quarter of its
  * CPU time; a line now shows up to 200 ms late, and a process killed with SIGKILL loses at most
  * that much.
+ *
+ * sonic-boom is given each line as bytes: its string mode measures the whole pending chunk
+ * (`Buffer.byteLength`) on every write, 2.1 µs a line against 0.75 µs with the encoding included.
  */
-export function logDestination(dest: string | number = 1): pino.DestinationStream {
-  return pino.destination({ dest, sync: false, minLength: 8192, periodicFlush: 200 });
+export function logDestination(dest: string | number = 1): pino.DestinationStream & { flush(cb?: (err?: Error) => void): void; flushSync(): void } {
+  const boom = pino.destination({ dest, sync: false, minLength: 8192, periodicFlush: 200, contentMode: 'buffer' });
+  return {
+    write: (line: string) => boom.write(Buffer.from(line) as never),
+    flush: (cb) => boom.flush(cb),
+    flushSync: () => boom.flushSync(),
+  };
 }
+
+let lastMs = -1;
+let lastTime = '';
+/**
+ * pino's isoTime, formatted once per millisecond: a busy API process writes dozens of lines in the
+ * same millisecond, and `toISOString` was a tenth of each access line's cost.
+ */
+export const isoTime = (): string => {
+  const now = Date.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastTime = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return lastTime;
+};
 
 export function createLogger(level: string, destination: pino.DestinationStream = logDestination()): Logger {
   return pino(
@@ -34,7 +57,7 @@ export function createLogger(level: string, destination: pino.DestinationStream 
       level,
       base: { service: 'gongkai' },
       redact: { paths: REDACT, censor: '[redacted]' },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: isoTime,
     },
     destination,
   );
