@@ -22,7 +22,7 @@ export interface FeedSite {
  * One entry per published revision (a correction is news of its own) and one per withdrawal.
  * GUIDs name the disclosure and revision, so they never change once issued.
  */
-export function buildFeed(docs: DisclosureRecord[], format: FeedFormat, site: FeedSite): { body: string; lastModified: Date } {
+export function buildFeed(docs: DisclosureRecord[], format: FeedFormat, site: FeedSite): { body: string; lastModified?: Date } {
   // The `feed` package puts titles and summaries in CDATA as they are (Atom even marks them
   // type="html") and escapes only & in attributes: escape for XML formats ourselves.
   const text = format === 'json' ? clean : (s: string) => escapeHtml(clean(s));
@@ -92,7 +92,8 @@ export function buildFeed(docs: DisclosureRecord[], format: FeedFormat, site: Fe
   });
   for (const item of items.slice(0, MAX_ITEMS)) feed.addItem(item);
   const body = format === 'rss' ? feed.rss2() : format === 'atom' ? fixAtomEnclosures(feed.atom1()) : jsonFeed11(feed.json1(), attachmentsById);
-  return { body, lastModified };
+  // An empty feed was never modified: no Last-Modified (it said 1 January 1970), only its ETag.
+  return items.length ? { body, lastModified } : { body };
 }
 
 const FULL_WIDTH: Record<string, string> = { '&': '＆', '<': '＜', '>': '＞', '"': '＂' };

@@ -207,6 +207,15 @@ describe.each(FORMATS)('$path', ({ format, path, type }) => {
     expect((await get(path, { ...identity, 'If-None-Match': '"stale"', 'If-Modified-Since': lastModified! })).status).toBe(200);
   });
 
+  it('an empty feed has an ETag to revalidate by, and no Last-Modified to claim a date it never had', async () => {
+    const empty = await get(`${path}?field=land`, { 'Accept-Encoding': 'identity' });
+    expect(empty.status).toBe(200);
+    expect(empty.headers['last-modified']).toBeUndefined();
+    expect((await get(`${path}?field=land`, { 'Accept-Encoding': 'identity', 'If-None-Match': empty.headers.etag! })).status).toBe(304);
+    // A date alone cannot vouch for a feed without one.
+    expect((await get(`${path}?field=land`, { 'Accept-Encoding': 'identity', 'If-Modified-Since': new Date().toUTCString() })).status).toBe(200);
+  });
+
   it('goes out compressed to readers that accept it, the same feed under a weak ETag', async () => {
     const plain = await get(path, { 'Accept-Encoding': 'identity' });
     expect(plain.headers['content-encoding']).toBeUndefined();
