@@ -2,12 +2,11 @@ import http from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { frontCache } from '../../api/front-cache.ts';
 import type { PublicCache } from '../../core/public-cache.ts';
-import { createApp } from '../../api/app.ts';
 import { listen } from '../../api/server.ts';
 import { createServices } from '../../core/services.ts';
 import { connectTestDb } from '../helpers/db.ts';
 import { captureLogs } from '../helpers/logs.ts';
-import { agencyWithKey, allocationResult, BASE_URL } from '../helpers/registry.ts';
+import { agencyWithKey, allocationResult, testApp } from '../helpers/registry.ts';
 
 const db = await connectTestDb('front_cache');
 const now = () => new Date('2026-10-09T10:00:00+08:00');
@@ -17,18 +16,15 @@ const hd = await agencyWithKey(db, 'bj-haidian-zjw', 'publisher', '北京市海�
 async function server(options: { publicRateLimit?: number; corsOrigins?: string[]; trustProxy?: boolean; clock?: { ms: number } } = {}) {
   const { logger, lines } = captureLogs();
   const services = createServices(db, { logger, now });
-  const app = createApp({
-    logger,
-    db,
-    queue: { processing: true, takesJobs: true },
-    services,
-    bodyLimit: '1mb',
-    publicBaseUrl: BASE_URL,
-    publicRateLimit: options.publicRateLimit ?? 100_000,
-    corsOrigins: options.corsOrigins,
-    trustProxy: options.trustProxy,
-    rateLimitClock: options.clock ? () => options.clock!.ms : undefined,
-  });
+  const app = testApp(
+    { logger, db, services },
+    {
+      publicRateLimit: options.publicRateLimit ?? 100_000,
+      corsOrigins: options.corsOrigins,
+      trustProxy: options.trustProxy,
+      rateLimitClock: options.clock ? () => options.clock!.ms : undefined,
+    },
+  );
   const http = await listen(app, '127.0.0.1', 0);
   const base = `http://127.0.0.1:${http.port}`;
   const get = (path: string, headers: Record<string, string> = {}) => fetch(base + path, { headers });

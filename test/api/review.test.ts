@@ -1,13 +1,12 @@
 import { ObjectId } from 'mongodb';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../../api/app.ts';
 import { updateAgency } from '../../core/agencies/agencies.ts';
 import type { Role } from '../../core/models/api-key.model.ts';
 import { createServices } from '../../core/services.ts';
 import { connectTestDb } from '../helpers/db.ts';
 import { captureLogs } from '../helpers/logs.ts';
-import { agencyWithKey, allocationResult, BASE_URL } from '../helpers/registry.ts';
+import { agencyWithKey, allocationResult, testApp } from '../helpers/registry.ts';
 
 // The registry app, with channels configured so that each public change writes an outbox and
 // asks for a fan-out: what "fanned out exactly as a direct publish" means at the API's edge.
@@ -23,16 +22,7 @@ const services = createServices(db, {
     fanOuts.push({ id, keys });
   },
 });
-const app = createApp({
-  logger,
-  db,
-  queue: { processing: true, takesJobs: true },
-  services,
-  bodyLimit: '1mb',
-  publicBaseUrl: BASE_URL,
-  publicRateLimit: 100_000,
-  trustProxy: true,
-}).callback();
+const app = testApp({ logger, db, services }, { trustProxy: true }).callback();
 const http = () => request(app);
 
 const AGENCY = 'bj-haidian-review';

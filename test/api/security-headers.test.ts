@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import request from 'supertest';
-import { createApp } from '../../api/app.ts';
 import { loadConfig } from '../../core/config.ts';
 import { createServices } from '../../core/services.ts';
 import { connectTestDb } from '../helpers/db.ts';
 import { captureLogs } from '../helpers/logs.ts';
-import { BASE_URL } from '../helpers/registry.ts';
+import { testApp } from '../helpers/registry.ts';
 
 const db = await connectTestDb('security_headers');
 const ALLOWED = 'https://www.bjhd.gov.cn';
@@ -13,16 +12,7 @@ const OTHER = 'https://evil.example.com';
 
 function app(corsOrigins?: string[]) {
   const { logger } = captureLogs();
-  const callback = createApp({
-    logger,
-    db,
-    queue: { processing: true, takesJobs: true },
-    services: createServices(db, { logger }),
-    bodyLimit: '1mb',
-    publicBaseUrl: BASE_URL,
-    publicRateLimit: 100_000,
-    corsOrigins,
-  }).callback();
+  const callback = testApp({ logger, db, services: createServices(db, { logger }) }, { corsOrigins }).callback();
   return () => request(callback);
 }
 const http = app([ALLOWED, 'http://localhost:5173']);

@@ -1,14 +1,29 @@
 import type { Connection } from 'mongoose';
 import request from 'supertest';
-import { createApp } from '../../api/app.ts';
+import { createApp, type AppDeps } from '../../api/app.ts';
 import { createAgency } from '../../core/agencies/agencies.ts';
 import { createApiKey } from '../../core/agencies/api-keys.ts';
 import type { Role } from '../../core/models/api-key.model.ts';
-import { createServices } from '../../core/services.ts';
+import { createServices, type Services } from '../../core/services.ts';
 import { connectTestDb } from './db.ts';
 import { captureLogs } from './logs.ts';
 
 export const BASE_URL = 'https://gongkai.test.gov.cn';
+
+/**
+ * createApp as the tests build it: in-process queue, 1 MB bodies, BASE_URL and a public rate limit
+ * no test reaches, unless `overrides` says otherwise.
+ */
+export function testApp(deps: Pick<AppDeps, 'logger' | 'db'> & { services: Services }, overrides: Partial<AppDeps> = {}) {
+  return createApp({
+    queue: { processing: true, takesJobs: true },
+    bodyLimit: '1mb',
+    publicBaseUrl: BASE_URL,
+    publicRateLimit: 100_000,
+    ...deps,
+    ...overrides,
+  });
+}
 
 /**
  * The real app on a database of the test file's own, with a settable clock so that due dates
@@ -19,16 +34,7 @@ export async function registryApp(label: string, options: { now?: Date; publicRa
   const clock = { now: options.now ?? new Date('2026-10-09T10:00:00+08:00') };
   const { logger, lines } = captureLogs();
   const services = createServices(db, { logger, now: () => clock.now });
-  const app = createApp({
-    logger,
-    db,
-    queue: { processing: true, takesJobs: true },
-    services,
-    bodyLimit: '1mb',
-    publicBaseUrl: BASE_URL,
-    publicRateLimit: options.publicRateLimit ?? 100_000,
-    trustProxy: true,
-  }).callback();
+  const app = testApp({ logger, db, services }, { publicRateLimit: options.publicRateLimit ?? 100_000, trustProxy: true }).callback();
   return { db, app, clock, services, logs: lines, http: () => request(app) };
 }
 

@@ -1,13 +1,12 @@
 import type { Connection } from 'mongoose';
 import request from 'supertest';
-import { createApp } from '../../api/app.ts';
 import { reactionCollection, type ReactionRecord, type ReactionSource, type SentimentLabel } from '../../core/models/reaction.model.ts';
 import { opinionAlertCollection } from '../../core/models/opinion-alert.model.ts';
 import { responseTaskCollection, type ResponseTaskRecord } from '../../core/models/response-task.model.ts';
 import { createServices } from '../../core/services.ts';
 import { connectTestDb } from '../helpers/db.ts';
 import { captureLogs } from '../helpers/logs.ts';
-import { agencyWithKey, allocationResult } from '../helpers/registry.ts';
+import { agencyWithKey, allocationResult, testApp } from '../helpers/registry.ts';
 
 export const NOW = new Date('2026-11-20T10:00:00+08:00');
 export const SESSION_SECRET = 'press-pages-test-secret-0123456789abcdef';
@@ -23,16 +22,7 @@ export async function pressWorld(label: string, options: { publicBaseUrl?: strin
   const now = () => clock.now;
   const { logger, lines } = captureLogs();
   const services = createServices(db, { logger, now });
-  const app = createApp({
-    logger,
-    db,
-    queue: { processing: true, takesJobs: true },
-    services,
-    bodyLimit: '1mb',
-    publicBaseUrl: options.publicBaseUrl ?? 'https://gongkai.test.gov.cn',
-    publicRateLimit: 100_000,
-    press: { sessionSecret: SESSION_SECRET, now },
-  });
+  const app = testApp({ logger, db, services }, { publicBaseUrl: options.publicBaseUrl ?? 'https://gongkai.test.gov.cn', press: { sessionSecret: SESSION_SECRET, now } });
   const http = () => request(app.callback());
   const haidian = await agencyWithKey(db, 'bj-haidian-zjw', 'publisher', '北京市海淀区住房和城乡建设委员会');
   const haidianPress = await agencyWithKey(db, 'bj-haidian-zjw', 'press');
