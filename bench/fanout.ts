@@ -890,11 +890,15 @@ const cpuSince = (before: NodeJS.CpuUsage) => {
   return (used.user + used.system) / 1e6;
 };
 
+/** The OA channel and a throttle with the engine's settings, without a database: the raw and floor loops'. */
+function directSender(config: Config): { channel: Channel; throttle: ReturnType<typeof createThrottle> } {
+  const wired = createChannels({ config: config.channels, tokenStore: memoryTokenStore() });
+  return { channel: wired.channels.get('wechat-oa')!, throttle: createThrottle(config.channels.throttle) };
+}
+
 /** Phase 3: the OA channel's send() in a loop at the engine's concurrency, no database. */
 async function rawPhase(config: Config, sandbox: BenchSandbox, message: OutgoingMessage, count: number, deadline: number) {
-  const wired = createChannels({ config: config.channels, tokenStore: memoryTokenStore() });
-  const channel: Channel = wired.channels.get('wechat-oa')!;
-  const throttle = createThrottle(config.channels.throttle);
+  const { channel, throttle } = directSender(config);
   // Another message key: the sandbox's 10-minute client_msg_id dedupe must not short-cut these sends.
   const raw: OutgoingMessage = { ...message, key: `${message.key}#raw` };
   const before = await sandbox.stats();
@@ -934,9 +938,7 @@ async function rawPhase(config: Config, sandbox: BenchSandbox, message: Outgoing
  * costs; floor/raw is what the issue's required reads and records cost on this machine.
  */
 async function floorPhase(db: Connection, config: Config, message: OutgoingMessage, count: number, deadline: number) {
-  const wired = createChannels({ config: config.channels, tokenStore: memoryTokenStore() });
-  const channel: Channel = wired.channels.get('wechat-oa')!;
-  const throttle = createThrottle(config.channels.throttle);
+  const { channel, throttle } = directSender(config);
   const batchSize = config.channels.fanOut.batchSize;
   const floor: OutgoingMessage = { ...message, key: `${message.key}#floor` };
   const records = db.collection('bench_floor_deliveries');
