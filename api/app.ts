@@ -121,7 +121,7 @@ export function createApp(deps: AppDeps): GongkaiApp {
       cors: Boolean(deps.corsOrigins?.length),
     });
   }
-  const specs: RouteSpec[] = [...healthRoutes({ ...deps, calendar: deps.services?.calendar })];
+  const specs: RouteSpec[] = [...healthRoutes({ ...deps, calendar: deps.services?.calendar, readModel: deps.services?.sync })];
   if (deps.services) {
     specs.push(
       ...catalogueRoutes,

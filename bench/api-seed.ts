@@ -16,6 +16,7 @@ import { publishDisclosure } from '../core/disclosures/transitions.ts';
 import { publicStrings } from '../core/disclosures/withholding.ts';
 import { disclosureCollection, disclosureModel, type DisclosureRecord } from '../core/models/disclosure.model.ts';
 import { createServices } from '../core/services.ts';
+import { benchReadModel } from './bench-read-model.ts';
 
 const AGENCIES = [
   { code: 'bj-haidian-zjw', name: '北京市海淀区住房和城乡建设委员会', region: '110108' },
@@ -89,7 +90,7 @@ const MINUTE = 60_000;
 export async function seedDisclosures(db: Connection, count: number, sample = 200): Promise<{ ids: string[]; realPath: number }> {
   await disclosureModel(db).init();
   const formed = new Date('2026-09-30T10:00:00+08:00');
-  const services = createServices(db, { now: () => formed, fanOutChannels: CHANNEL_IDS });
+  const services = createServices(db, { readModel: benchReadModel('seed'), now: () => formed, fanOutChannels: CHANNEL_IDS });
   const prototypes: DisclosureRecord[] = [];
   for (const agency of AGENCIES) {
     await createAgency(db, { code: agency.code, name: agency.name, region: agency.region });

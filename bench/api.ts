@@ -35,6 +35,9 @@ import { createLogger, logDestination } from '../core/logger.ts';
 import { createServices } from '../core/services.ts';
 import { seedDisclosures } from './api-seed.ts';
 import { procCpuSeconds } from './proc-stats.ts';
+import { benchReadModel } from './bench-read-model.ts';
+import { rebuildReadModel } from '../core/read-model/rebuild.ts';
+import { disclosureStore } from '../core/store/disclosure-store.ts';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 const DB_NAME = 'bench_api';
@@ -70,7 +73,10 @@ async function serveChild(kind: string, uri: string): Promise<void> {
   const db = await connectDb({ uri, dbName: DB_NAME });
   // The real request log, serialised as in production, but not printed over the results.
   const logger = createLogger('info', logDestination(process.env.BENCH_API_LOG ?? '/dev/null'));
-  const services = createServices(db, { logger });
+  // Seeded in bulk straight into MongoDB: the read model is built from it before serving.
+  const readModel = benchReadModel('api');
+  await rebuildReadModel(disclosureStore(db), readModel);
+  const services = createServices(db, { readModel, logger });
   const app = createApp({
     logger,
     db,

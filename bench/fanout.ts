@@ -69,6 +69,7 @@ import { createServices } from '../core/services.ts';
 import { createMongoTokenStore } from '../core/wechat-state/mongo-token-store.ts';
 import { enqueueFanOut } from '../jobs/fan-out.job.ts';
 import { startQueue } from '../jobs/worker.ts';
+import { benchReadModel } from './bench-read-model.ts';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 const OA = SANDBOX_APPS.oa;
@@ -623,7 +624,7 @@ async function latencyPhase(dbUri: string, config: Config, sandbox: BenchSandbox
     const deps = fanOutDeps(db, config.channels, wired, site, logger, createMetrics());
     const queue = await startQueue({ db, role: 'all', pollMs: config.jobs.pollMs, logger, fanOut: deps });
     try {
-      const services = createServices(db, { logger, fanOutChannels: ['wechat-oa'], enqueueFanOut: enqueueFanOut(queue.agenda) });
+      const services = createServices(db, { readModel: benchReadModel('fanout'), logger, fanOutChannels: ['wechat-oa'], enqueueFanOut: enqueueFanOut(queue.agenda) });
       const formedAt = todayInChina(new Date(Date.now() - 3 * 86_400_000));
       const once = async (n: number): Promise<number> => {
         checkDeadline(deadline, 'the latency phase');
@@ -762,7 +763,7 @@ async function pipelinePhase(db: Connection, bench: BenchDb, config: Config, eng
 
   await createAgency(db, { code: 'bench-pipeline', name: '基准测试市住房和城乡建设委员会' });
   const principal: Principal = { keyId: 'bench', agencyCode: 'bench-pipeline', role: 'publisher' };
-  const services = createServices(db, { logger, fanOutChannels: ['wechat-oa'] });
+  const services = createServices(db, { readModel: benchReadModel('fanout'), logger, fanOutChannels: ['wechat-oa'] });
   const formedAt = todayInChina(new Date(Date.now() - 3 * 86_400_000));
   const { disclosure } = await createDisclosure(services.disclosures, principal, allocationResultInput('基准测试公共租赁住房分配结果公示', ['BENCH-0001', 'BENCH-0002'], formedAt));
   const id = disclosure._id.toHexString();

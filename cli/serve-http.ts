@@ -10,7 +10,8 @@ import type { Metrics } from '../core/metrics.ts';
 import type { OpinionCollectOptions } from '../core/opinion/collect/wiring.ts';
 import { createSessions } from '../core/residents/session.ts';
 import { reindexIfStale } from '../core/disclosures/reindex-search.ts';
-import { createServices } from '../core/services.ts';
+import { createServices, type Services } from '../core/services.ts';
+import type { ReadModel } from '../core/read-model/types.ts';
 import { enqueueFanOut } from '../jobs/fan-out.job.ts';
 import type { ProcessRole, Queue } from '../jobs/queue.ts';
 
@@ -23,12 +24,14 @@ export interface HttpWiring {
   sandbox: LocalSandbox | undefined;
   metrics: Metrics;
   opinion: OpinionCollectOptions;
+  readModel: ReadModel;
   logger: Logger;
 }
 
 /** The HTTP side of `serve` (roles `all` and `api`): services, the Koa app, the listener. */
-export async function startHttp({ config, role, db, queue, wired, sandbox, metrics, opinion, logger }: HttpWiring): Promise<HttpServer> {
+export async function startHttp({ config, role, db, queue, wired, sandbox, metrics, opinion, readModel, logger }: HttpWiring): Promise<{ server: HttpServer; services: Services }> {
   const services = createServices(db, {
+    readModel,
     logger,
     fanOutChannels: [...wired.channels.keys()],
     enqueueFanOut: enqueueFanOut(queue.agenda),
@@ -62,8 +65,10 @@ export async function startHttp({ config, role, db, queue, wired, sandbox, metri
     corsOrigins: config.http.corsOrigins,
   });
   const server = await listen(app, config.http.host, config.http.port);
+  // The journal's consumer: catches the read model up at start (rebuilding it when missing), then follows.
+  services.sync.start();
   // In the background: search works meanwhile, with the old tokens.
-  reindexIfStale(db, logger).catch((error: unknown) => logger.error({ err: error }, 'search re-segmentation failed; run npx gongkai search reindex'));
-  logger.info({ host: config.http.host, port: server.port, role, channels: [...wired.channels.keys()] }, 'gongkai listening');
-  return server;
+  reindexIfStale(db, services.disclosures.written, logger).catch((error: unknown) => logger.error({ err: error }, 'search re-segmentation failed; run npx gongkai search reindex'));
+  logger.info({ host: config.http.host, port: server.port, role, channels: [...wired.channels.keys()], readModel: readModel.kind }, 'gongkai listening');
+  return { server, services };
 }

@@ -14,6 +14,9 @@ import { createMassBudget } from '../core/wechat-state/mass-budget.ts';
 import { createMongoTokenStore } from '../core/wechat-state/mongo-token-store.ts';
 import { queueDepth, type ProcessRole, type Queue } from '../jobs/queue.ts';
 import { startQueue } from '../jobs/worker.ts';
+import { openReadModel } from '../core/read-model/open.ts';
+import type { ReadModel } from '../core/read-model/types.ts';
+import type { Services } from '../core/services.ts';
 
 export interface Service {
   readonly port: number | undefined;
@@ -41,11 +44,15 @@ export async function serve(config: Config, role: ProcessRole): Promise<Service>
   let queue: Queue | undefined;
   let server: HttpServer | undefined;
   let sandbox: LocalSandbox | undefined;
+  let readModel: ReadModel | undefined;
+  let services: Services | undefined;
   const stopping = new AbortController();
   const stop = async () => {
     stopping.abort();
     // Requests and jobs wind down side by side, so the grace period is spent once, not twice.
     await Promise.all([server?.close(config.shutdownGraceMs), queue?.stop(config.shutdownGraceMs)]);
+    await services?.sync.stop();
+    await readModel?.close();
     await sandbox?.close();
     await db?.close();
     await embedded?.stop();
@@ -54,6 +61,8 @@ export async function serve(config: Config, role: ProcessRole): Promise<Service>
   try {
     db = await connectDb(config.database);
     logger.info({ uri: redactUri(config.database.uri), db: config.database.dbName }, 'database connected');
+    readModel = await openReadModel(config.readModel, db);
+    logger.info({ kind: readModel.kind, ...(config.readModel.kind === 'sqlite' ? { file: config.readModel.file } : {}) }, 'read model open');
     if (needsSandbox(config.channels)) {
       sandbox = await startLocalSandbox(config.channels.sandbox.port);
       logger.info({ url: sandbox.url, forced: config.channels.sandbox.forced }, 'channels without credentials use the local sandbox');
@@ -70,12 +79,12 @@ export async function serve(config: Config, role: ProcessRole): Promise<Service>
     }
     const site = { baseUrl: config.http.publicBaseUrl, miniProgramPage: config.channels.mpPage };
     const fanOut = { ...fanOutDeps(db, config.channels, wired, site, logger, metrics), stopping: stopping.signal };
-    const opinion = opinionCollectOptions(config.channels, sandbox);
-    queue = await startQueue({ db, role, pollMs: config.jobs.pollMs, groups: config.jobs.groups, logger, fanOut, opinion });
+    const opinion = { ...opinionCollectOptions(config.channels, sandbox), readModel };
+    queue = await startQueue({ db, role, pollMs: config.jobs.pollMs, groups: config.jobs.groups, logger, fanOut, opinion, readModel });
     if (role !== 'worker') {
       // Imported here so a worker process never loads the HTTP side (koa, feeds, jieba for search).
       const { startHttp } = await import('./serve-http.ts');
-      server = await startHttp({ config, role, db, queue, wired, sandbox, metrics, opinion, logger });
+      ({ server, services } = await startHttp({ config, role, db, queue, wired, sandbox, metrics, opinion, readModel, logger }));
     } else {
       logger.info({ role, jobs: config.jobs.groups, channels: [...wired.channels.keys()] }, 'gongkai worker running');
     }

@@ -2,6 +2,8 @@ import type { Connection } from 'mongoose';
 import { loadConfig } from '../core/config.ts';
 import { connectDb } from '../core/db.ts';
 import { ensureEmbeddedDb } from '../core/embedded/embedded-db.ts';
+import { openReadModel } from '../core/read-model/open.ts';
+import type { ReadModel } from '../core/read-model/types.ts';
 
 /**
  * Runs a CLI action against the configured database, starting the embedded FerretDB for the
@@ -28,4 +30,20 @@ export async function withDb<T>(action: (db: Connection) => Promise<T>): Promise
 /** Commands print exactly one JSON object on stdout, for scripts to read. */
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+/**
+ * As withDb, with the configured read model open (READ_MODEL): the CLI reads and writes the same
+ * SQLite file (or MongoDB collection) as the service, which may be running meanwhile.
+ */
+export async function withReadModel<T>(action: (db: Connection, readModel: ReadModel) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  return withDb(async (db) => {
+    const readModel = await openReadModel(config.readModel, db);
+    try {
+      return await action(db, readModel);
+    } finally {
+      await readModel.close();
+    }
+  });
 }

@@ -79,6 +79,11 @@ const envSchema = z.object({
   ),
   EMBEDDED_DB_PORT: z.preprocess(emptyToUndefined, port(27117)),
   EMBEDDED_DB_DIR: z.preprocess(emptyToUndefined, z.string().min(1).default('data/ferretdb')),
+  READ_MODEL: z.preprocess(
+    emptyToUndefined,
+    z.enum(['sqlite', 'mongodb'], { error: 'must be sqlite (one machine) or mongodb (several machines on one database)' }).default('sqlite'),
+  ),
+  READ_MODEL_FILE: z.preprocess(emptyToUndefined, z.string().min(1).default('data/read-model.sqlite')),
   JOBS_POLL_MS: z.preprocess(emptyToUndefined, positiveMs(1000)),
   SHUTDOWN_GRACE_MS: z.preprocess(emptyToUndefined, positiveMs(10000)),
   WORKER_JOBS: z.preprocess(
@@ -128,6 +133,8 @@ export interface Config {
   };
   readonly shutdownGraceMs: number;
   readonly channels: ChannelsConfig;
+  /** Where lists, search and reports are answered: a SQLite file on this machine, or MongoDB. */
+  readonly readModel: { readonly kind: 'sqlite'; readonly file: string } | { readonly kind: 'mongodb' };
 }
 
 /** Raised for a bad environment; its message names the variable and is safe to print. */
@@ -176,6 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     jobs: { pollMs: e.JOBS_POLL_MS, groups: e.WORKER_JOBS },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     channels,
+    readModel: e.READ_MODEL === 'mongodb' ? { kind: 'mongodb' } : { kind: 'sqlite', file: path.resolve(cwd, e.READ_MODEL_FILE) },
   });
 }
 

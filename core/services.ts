@@ -4,8 +4,13 @@ import type { ChannelId } from '../channels/types.ts';
 import { createCalendarStore } from './calendar/calendar-store.ts';
 import { createDisclosureDeps } from './disclosures/deps.ts';
 import { createPublicCache, type PublicCacheOptions } from './public-cache.ts';
+import { createReadModelSync } from './read-model/sync.ts';
+import type { ReadModel } from './read-model/types.ts';
+import { disclosureStore } from './store/disclosure-store.ts';
 
 export interface ServiceOptions {
+  /** Where lists, search and reports are answered (core/read-model/). */
+  readModel: ReadModel;
   logger?: Logger;
   now?: () => Date;
   /** Channels each public change is queued for. */
@@ -17,25 +22,38 @@ export interface ServiceOptions {
 }
 
 /** The shared business services of one process, wired on its database connection. */
-export function createServices(db: Connection, options: ServiceOptions = {}) {
+export function createServices(db: Connection, options: ServiceOptions) {
   const calendar = createCalendarStore(db);
   const publicCache = createPublicCache(db, { logger: options.logger, ...options.publicCache });
+  const store = disclosureStore(db);
   const enqueue = async (disclosureId: string, keys: string[]) => {
-    // The outbox is already written; if this fails, the sweeper job enqueues it later.
-    if (keys.length && options.enqueueFanOut) {
-      await options.enqueueFanOut(disclosureId, keys).catch((error: unknown) => options.logger?.warn({ err: error, disclosureId }, 'fan-out enqueue failed; the sweeper will retry'));
-    }
+    // The journal entry stays until this succeeds, so a failure here is retried by the sync.
+    if (keys.length && options.enqueueFanOut) await options.enqueueFanOut(disclosureId, keys);
   };
+  const sync = createReadModelSync({
+    store,
+    readModel: options.readModel,
+    enqueueFanOut: enqueue,
+    invalidatePublic: () => publicCache.invalidate(),
+    logger: options.logger,
+    now: options.now,
+  });
   const disclosures = createDisclosureDeps(db, calendar, {
+    store,
+    readModel: options.readModel,
     logger: options.logger,
     now: options.now,
     fanOutChannels: options.fanOutChannels,
-    onPublicChange: (doc, keys) => {
-      void publicCache.invalidate();
-      void enqueue(doc._id.toHexString(), keys);
+    written: async (doc, claim) => {
+      try {
+        await sync.written(doc, claim);
+      } catch (error) {
+        // The write itself is done: its journal entry stays, and the sync finishes this later.
+        options.logger?.warn({ err: error, disclosureId: doc._id.toHexString() }, 'after-write effects failed; the read model sync retries them');
+      }
     },
   });
-  return { calendar, publicCache, disclosures, enqueue };
+  return { calendar, publicCache, disclosures, store, readModel: options.readModel, sync, enqueue };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -1,5 +1,6 @@
 import type { Agenda } from 'agenda';
 import type { Connection } from 'mongoose';
+import type { ReadModel } from '../core/read-model/types.ts';
 import type { Logger } from 'pino';
 import type { ChannelId } from '../channels/types.ts';
 import { agencyModel } from '../core/models/agency.model.ts';
@@ -14,6 +15,8 @@ const WATCH_EVERY = '5 minutes';
 
 export interface OpinionWatchDeps {
   db: Connection;
+  /** The channels' silence check lists recent disclosures; without a read model it is skipped. */
+  readModel?: ReadModel;
   now: () => Date;
   /** The channels this deployment delivers to (the watchdog flags silent ones). */
   channels: readonly ChannelId[];
@@ -38,8 +41,8 @@ export async function runOpinionWatch(deps: OpinionWatchDeps): Promise<OpinionWa
   const escalated = await escalateOverdueTasks(deps.db, now);
   const agencies = (await agencyModel(deps.db).find({}, { code: 1 }).lean()).map((a) => a.code);
   const checks: OpinionWatchResult['watchdog'] = [];
-  for (const agencyCode of agencies) {
-    const report = await watchdog(deps.db, agencyCode, deps.channels, now);
+  for (const agencyCode of deps.readModel ? agencies : []) {
+    const report = await watchdog(deps.db, deps.readModel!, agencyCode, deps.channels, now);
     const silentChannels = report.channels.filter((c) => c.flagged).map((c) => c.channel);
     if (silentChannels.length || report.unansweredCount) checks.push({ agencyCode, silentChannels, unanswered: report.unansweredCount });
   }

@@ -1,7 +1,8 @@
 import type { Middleware } from 'koa';
 import type { Connection } from 'mongoose';
 import { AuthenticationError } from '../../core/errors.ts';
-import { subscriberCollection, type SubscriberRecord } from '../../core/models/subscriber.model.ts';
+import type { SubscriberRecord } from '../../core/models/subscriber.model.ts';
+import { residentOfSession } from '../../core/residents/login.ts';
 import type { Sessions } from '../../core/residents/session.ts';
 
 /** Mini-program endpoints: `Authorization: Bearer <session>` from POST /api/v1/mp/login. */
@@ -9,7 +10,7 @@ export function requireResident(db: Connection, sessions: Sessions): Middleware 
   return async (ctx, next) => {
     const match = /^Bearer\s+(\S+)$/i.exec(ctx.get('Authorization'));
     if (!match) throw new AuthenticationError('log in first (POST /api/v1/mp/login)');
-    const subscriber = await subscriberCollection(db).findOne({ _id: sessions.verify(match[1]!) });
+    const subscriber = await residentOfSession(db, sessions, match[1]!);
     if (!subscriber) throw new AuthenticationError('no such resident; log in again');
     ctx.state.resident = subscriber;
     await next();

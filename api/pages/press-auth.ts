@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import type { Connection } from 'mongoose';
-import { apiKeyModel, type Role } from '../../core/models/api-key.model.ts';
+import { activeKey } from '../../core/agencies/api-keys.ts';
+import type { Role } from '../../core/models/api-key.model.ts';
 import { ForbiddenError } from '../../core/errors.ts';
 import { PRESS_COOKIE, PRESS_SESSION_TTL_SECONDS, sessionCookie, type PressSessions } from './press-session.ts';
 
@@ -23,9 +24,9 @@ export async function pressPrincipal(ctx: Context, db: Connection, sessions: Pre
   const token = ctx.cookies.get(PRESS_COOKIE);
   const keyId = sessions.verify(token);
   if (!token || !keyId) return undefined;
-  const key = await apiKeyModel(db).findOne({ keyId }, { agencyCode: 1, role: 1, revokedAt: 1, expiresAt: 1 }).lean();
-  if (!key || key.revokedAt || (key.expiresAt && key.expiresAt <= now) || !PRESS_ROLES.includes(key.role as Role)) return undefined;
-  return { keyId, agencyCode: key.agencyCode, role: key.role as Role, token, csrf: sessions.csrfToken(token) };
+  const key = await activeKey(db, keyId, now);
+  if (!key || !PRESS_ROLES.includes(key.role)) return undefined;
+  return { keyId, agencyCode: key.agencyCode, role: key.role, token, csrf: sessions.csrfToken(token) };
 }
 
 export function requireCsrf(principal: PressPrincipal, sessions: PressSessions, submitted: string | undefined): void {

@@ -10,7 +10,7 @@ import { transitionTask } from '../../core/opinion/tasks.ts';
 import { pageSecurityHeaders } from '../middleware/security.ts';
 import { readForm } from './form-body.ts';
 import { clearSession, pressPrincipal, PRESS_ROLES, requireCsrf, setSession, type PressPrincipal } from './press-auth.ts';
-import { agencyDashboard, disclosureDrillDown } from './press-data.ts';
+import { agencyDashboard, disclosureDrillDown } from '../../core/opinion/dashboard.ts';
 import { createPressSessions } from './press-session.ts';
 import { errorPage, loginPage, PRESS_CSP, PRESS_CSS_PATH, type SignedIn } from './render/layout.ts';
 import { dashboardPage, drillDownPage } from './render/press-pages.ts';

@@ -37,7 +37,7 @@ const WRITERS = ['publisher', 'admin'] as const;
 const READERS = ['publisher', 'admin', 'press', 'reviewer'] as const;
 
 /** The responsible agency's endpoints (谁公开): every change is scoped to the key's agency. */
-export function disclosureRoutes({ disclosures }: Services) {
+export function disclosureRoutes({ disclosures, readModel, store }: Services) {
   return [
     route({
       method: 'post',
@@ -117,13 +117,13 @@ export function disclosureRoutes({ disclosures }: Services) {
     route({
       method: 'get',
       path: '/api/v1/agency/disclosures',
-      summary: 'The key’s agency’s own disclosures, drafts included',
+      summary: 'The key’s agency’s own disclosures, drafts included, last changed first (one line each; the detail has the content)',
       tag: 'agency',
       auth: [...READERS],
       query: agencyListQuery,
-      responses: { 200: 'a page of disclosures' },
+      responses: { 200: '{ items, nextCursor }', 400: 'invalid filter or cursor (the field is named)' },
       handler: async (ctx, { query, principal }) => {
-        ctx.body = await listAgencyDisclosures(disclosures.db, principalOf({ principal }).agencyCode, query);
+        ctx.body = await listAgencyDisclosures(readModel, principalOf({ principal }).agencyCode, query);
       },
     }),
     route({
@@ -135,7 +135,7 @@ export function disclosureRoutes({ disclosures }: Services) {
       params: idParam,
       responses: { 200: 'the disclosure', 403: 'another agency’s disclosure', 404: 'no such disclosure' },
       handler: async (ctx, { params, principal }) => {
-        ctx.body = toReviewedAgencyView(await getAgencyDisclosure(disclosures.db, principalOf({ principal }).agencyCode, params.id));
+        ctx.body = toReviewedAgencyView(await getAgencyDisclosure(store, principalOf({ principal }).agencyCode, params.id));
       },
     }),
   ];

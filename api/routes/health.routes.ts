@@ -8,14 +8,17 @@ export interface HealthDeps {
   db: Connection;
   queue: { readonly processing: boolean; readonly takesJobs: boolean };
   calendar?: CalendarStore;
+  /** The read model's state (building, catching up, current) and size, shown in /readyz details. */
+  readModel?: { status(): Promise<Record<string, unknown>> };
 }
 
 /**
  * /healthz answers while the process can serve HTTP at all (for restarts by the supervisor);
  * /readyz answers 200 only when requests can succeed (for the load balancer). A missing
  * holiday calendar is reported but does not make the service unready: due dates fall back to Mon–Fri.
+ * Nor does a read model that is being rebuilt or caught up: lists answer from what it has.
  */
-export function healthRoutes({ db, queue, calendar }: HealthDeps) {
+export function healthRoutes({ db, queue, calendar, readModel }: HealthDeps) {
   return [
     route({
       method: 'get',
@@ -43,7 +46,14 @@ export function healthRoutes({ db, queue, calendar }: HealthDeps) {
         ctx.body = {
           status: ready ? 'ready' : 'unavailable',
           checks: { database, jobs },
-          ...(calendar && database === 'ok' ? { details: { calendar: await calendarDetails(calendar) } } : {}),
+          ...(database === 'ok' && (calendar || readModel)
+            ? {
+                details: {
+                  ...(calendar ? { calendar: await calendarDetails(calendar) } : {}),
+                  ...(readModel ? { readModel: await readModel.status().catch((error: Error) => ({ error: error.message })) } : {}),
+                },
+              }
+            : {}),
         };
       },
     }),

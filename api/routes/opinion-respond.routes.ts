@@ -8,7 +8,8 @@ import { principalOf } from '../middleware/auth.ts';
 import { route } from '../route-spec.ts';
 
 /** A press officer answers public opinion; the public reads the answers under the original. */
-export function opinionRespondRoutes({ disclosures }: Services, weibo?: WeiboReplier) {
+export function opinionRespondRoutes(services: Services, weibo?: WeiboReplier) {
+  const { disclosures } = services;
   return [
     route({
       method: 'post',
@@ -39,7 +40,7 @@ export function opinionRespondRoutes({ disclosures }: Services, weibo?: WeiboRep
       params: idParam,
       responses: { 200: '{ id, title, items }', 404: 'not found or not public' },
       handler: async (ctx, { params }) => {
-        ctx.body = await publicResponsesOf(disclosures.db, params.id);
+        ctx.body = await publicResponsesOf(services, params.id);
       },
     }),
   ];

@@ -21,7 +21,7 @@ const taskBody = z
   .strict();
 
 /** The public-opinion desk: alerts, response tasks and their clocks, escalations, the watchdog. */
-export function opinionRoutes({ disclosures }: Services) {
+export function opinionRoutes({ disclosures, readModel }: Services) {
   const { db } = disclosures;
   const now = () => disclosures.now();
   return [
@@ -152,7 +152,7 @@ export function opinionRoutes({ disclosures }: Services) {
       auth: ['press', 'admin'],
       responses: { 200: 'the watchdog report' },
       handler: async (ctx, { principal }) => {
-        ctx.body = await watchdog(db, principalOf({ principal }).agencyCode, disclosures.fanOutChannels, now());
+        ctx.body = await watchdog(db, readModel, principalOf({ principal }).agencyCode, disclosures.fanOutChannels, now());
       },
     }),
     route({

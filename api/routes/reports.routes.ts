@@ -15,7 +15,7 @@ const annualQuery = z
   })
   .strict();
 
-export function reportRoutes({ disclosures }: Services) {
+export function reportRoutes({ disclosures, readModel }: Services) {
   const { db } = disclosures;
   return [
     route({
@@ -33,7 +33,7 @@ export function reportRoutes({ disclosures }: Services) {
           throw new ForbiddenError('only an admin may read another agency’s report');
         }
         const agency = who.role === 'admin' ? query.agency : who.agencyCode;
-        const rows = await annualReport(db, query.year, agency);
+        const rows = await annualReport(readModel, query.year, agency);
         if (query.format === 'csv') {
           ctx.type = 'text/csv; charset=utf-8';
           ctx.attachment(`gongkai-annual-${query.year}.csv`);
@@ -54,7 +54,7 @@ export function reportRoutes({ disclosures }: Services) {
       query: pendingQuery,
       responses: { 200: '{ items }' },
       handler: async (ctx, { query, principal }) => {
-        const items = await pendingCompliance(db, principalOf({ principal }).agencyCode, query.withinDays, disclosures.now());
+        const items = await pendingCompliance(readModel, principalOf({ principal }).agencyCode, query.withinDays, disclosures.now());
         ctx.body = { items };
       },
     }),

@@ -18,7 +18,7 @@ export function reviewRoutes({ disclosures }: Services) {
       auth: [...REVIEWERS, 'publisher'],
       responses: { 200: '{ items }: each with its review (requestedBy, contentHash, contentChanged)' },
       handler: async (ctx, { principal }) => {
-        ctx.body = await listPendingReviews(disclosures.db, principalOf({ principal }).agencyCode);
+        ctx.body = await listPendingReviews(disclosures, principalOf({ principal }).agencyCode);
       },
     }),
     route({

@@ -52,3 +52,10 @@ export async function revokeApiKey(db: Connection, keyId: string, now = new Date
   if (!key) throw new NotFoundError(`no active key ${keyId}`);
   return { agencyCode: key.agencyCode, role: key.role as Role };
 }
+
+/** A key by id, when it is neither revoked nor expired (sessions that hold a key id, not the key). */
+export async function activeKey(db: Connection, keyId: string, now = new Date()): Promise<Principal | undefined> {
+  const key = await apiKeyModel(db).findOne({ keyId }, { agencyCode: 1, role: 1, revokedAt: 1, expiresAt: 1 }).lean();
+  if (!key || key.revokedAt || (key.expiresAt && key.expiresAt <= now)) return undefined;
+  return { keyId, agencyCode: key.agencyCode, role: key.role as Role };
+}

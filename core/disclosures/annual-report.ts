@@ -1,6 +1,6 @@
 import type { Connection } from 'mongoose';
 import { catalogue } from '../catalogue/index.ts';
-import { disclosureCollection } from '../models/disclosure.model.ts';
+import type { ReadModel } from '../read-model/types.ts';
 import { responseTaskCollection } from '../models/response-task.model.ts';
 
 export interface AnnualReportRow {
@@ -16,59 +16,21 @@ export interface AnnualReportRow {
   medianDaysToPublish: number | null;
 }
 
-const DAY_MS = 86_400_000;
-
 /**
  * The figures an agency reports in its 政府信息公开年度报告, per agency and field, for a year
  * in China time: items first published that year (on time or late), corrections and
  * withdrawals made that year, and the median calendar days from 形成 to publication.
  */
-export async function annualReport(db: Connection, year: number, agencyCode?: string): Promise<AnnualReportRow[]> {
+export async function annualReport(readModel: ReadModel, year: number, agencyCode?: string): Promise<AnnualReportRow[]> {
   const start = new Date(`${year}-01-01T00:00:00+08:00`);
   const end = new Date(`${year + 1}-01-01T00:00:00+08:00`);
-  const inYear = { $gte: start, $lt: end };
-  const docs = await disclosureCollection(db)
-    .find(
-      {
-        ...(agencyCode ? { agencyCode } : {}),
-        // A dotted path, not $elemMatch: FerretDB 1.x does not support $elemMatch on documents.
-        $or: [{ publishedAt: inYear }, { 'revisions.publishedAt': inYear }, { withdrawnAt: inYear }],
-      },
-      { projection: { agencyCode: 1, agencyName: 1, field: 1, formedAt: 1, publishedAt: 1, onTime: 1, withdrawnAt: 1, revisions: 1 } },
-    )
-    .toArray();
-
-  const rows = new Map<string, AnnualReportRow & { days: number[] }>();
-  for (const doc of docs) {
-    const key = `${doc.agencyCode}\u0000${doc.field}`;
-    const row = rows.get(key) ?? {
-      agencyCode: doc.agencyCode,
-      agencyName: doc.agencyName,
-      field: doc.field,
-      fieldName: catalogue.find((f) => f.code === doc.field)?.name ?? doc.field,
-      published: 0,
-      onTime: 0,
-      late: 0,
-      corrected: 0,
-      withdrawn: 0,
-      medianDaysToPublish: null,
-      days: [],
-    };
-    rows.set(key, row);
-    if (doc.publishedAt && doc.publishedAt >= start && doc.publishedAt < end) {
-      row.published++;
-      if (doc.onTime) row.onTime++;
-      else row.late++;
-      row.days.push(Math.floor((doc.publishedAt.getTime() - new Date(`${doc.formedAt}T00:00:00+08:00`).getTime()) / DAY_MS));
-    }
-    // Each correction published in the year counts once.
-    row.corrected += doc.revisions.filter((r) => r.n > 1 && r.publishedAt && r.publishedAt >= start && r.publishedAt < end).length;
-    if (doc.withdrawnAt && doc.withdrawnAt >= start && doc.withdrawnAt < end) row.withdrawn++;
-  }
-  return [...rows.values()]
-    // A document can match on a revision date outside the year (arrays match any element).
-    .filter((row) => row.published + row.corrected + row.withdrawn > 0)
-    .map(({ days, ...row }) => ({ ...row, medianDaysToPublish: median(days) }))
+  const rows = await readModel.annualReport(start, end, agencyCode);
+  return rows
+    .map(({ days, ...row }) => ({
+      ...row,
+      fieldName: catalogue.find((f) => f.code === row.field)?.name ?? row.field,
+      medianDaysToPublish: median(days),
+    }))
     .sort((a, b) => a.agencyCode.localeCompare(b.agencyCode) || a.field.localeCompare(b.field));
 }
 

@@ -5,7 +5,7 @@ import { dueDate, todayInChina } from '../calendar/due-date.ts';
 import { isDuplicateKeyError } from '../db.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { agencyModel } from '../models/agency.model.ts';
-import { disclosureCollection, type DisclosureRecord, type Revision } from '../models/disclosure.model.ts';
+import type { DisclosureRecord, Revision } from '../models/disclosure.model.ts';
 import { canonicalJson, sha256 } from './canonical.ts';
 import { requireItemType, validateContent } from './content.ts';
 import type { DisclosureDeps } from './deps.ts';
@@ -89,11 +89,13 @@ export async function createDisclosure(
     createdAt: now,
     updatedAt: now,
   };
+  let claim;
   try {
-    await disclosureCollection(deps.db).insertOne(record);
+    claim = await deps.store.insert(record, principal.keyId, now);
   } catch (error) {
     if (!isDuplicateKeyError(error) || !idempotencyKey) throw error;
-    const first = await disclosureCollection(deps.db).findOne({ idempotencyKey: key });
+    // Only a retried request gets here; the scan of a lookup by a field other than _id is paid once.
+    const first = await deps.store.docs.findOne({ idempotencyKey: key });
     if (!first) throw error;
     if (first.requestHash !== requestHash) {
       throw new ConflictError('this Idempotency-Key was used for a different request', [
@@ -103,5 +105,6 @@ export async function createDisclosure(
     return { disclosure: first, replayed: true };
   }
   await deps.audit(record, record.events[0]!);
+  await deps.written(record, claim);
   return { disclosure: record, replayed: false };
 }

@@ -4,10 +4,15 @@ import { recordAudit } from '../audit.ts';
 import type { ChannelId } from '../../channels/types.ts';
 import type { CalendarStore } from '../calendar/calendar-store.ts';
 import type { DisclosureEvent, DisclosureRecord } from '../models/disclosure.model.ts';
+import type { ReadModel } from '../read-model/types.ts';
+import { disclosureStore, type DisclosureClaim, type DisclosureStore } from '../store/disclosure-store.ts';
 
-/** What the disclosure use cases need; wired once in api/ and jobs/, replaced in tests. */
+/** What the disclosure use cases need; wired once in core/services.ts, replaced in tests. */
 export interface DisclosureDeps {
   db: Connection;
+  store: DisclosureStore;
+  /** Every list, search, count and report (core/read-model/). */
+  readModel: ReadModel;
   calendar: CalendarStore;
   now: () => Date;
   logger?: Logger;
@@ -15,27 +20,34 @@ export interface DisclosureDeps {
   audit: (disclosure: DisclosureRecord, event: DisclosureEvent) => Promise<void>;
   /** Channels every public change is queued for (in the same write as the change). */
   fanOutChannels: readonly ChannelId[];
-  /** Called after anything the public sees changed: feeds drop their cache, fan-out starts. */
-  onPublicChange: (disclosure: DisclosureRecord, outboxKeys: string[]) => void;
+  /**
+   * After a write: its effects (read model row, caches, fan-outs), then its journal entry is let
+   * go (core/read-model/sync.ts). Awaited, so the answer to the request already shows the change.
+   */
+  written: (disclosure: DisclosureRecord, claim: DisclosureClaim) => Promise<void>;
 }
 
 export function createDisclosureDeps(
   db: Connection,
   calendar: CalendarStore,
   options: {
+    readModel: ReadModel;
+    written: DisclosureDeps['written'];
+    store?: DisclosureStore;
     logger?: Logger;
     now?: () => Date;
     fanOutChannels?: readonly ChannelId[];
-    onPublicChange?: (d: DisclosureRecord, outboxKeys: string[]) => void;
-  } = {},
+  },
 ): DisclosureDeps {
   return {
     db,
+    store: options.store ?? disclosureStore(db),
+    readModel: options.readModel,
     calendar,
     now: options.now ?? (() => new Date()),
     logger: options.logger,
     fanOutChannels: options.fanOutChannels ?? [],
-    onPublicChange: options.onPublicChange ?? (() => undefined),
+    written: options.written,
     audit: (disclosure, event) =>
       recordAudit(db, {
         id: `disclosure:${disclosure._id.toHexString()}:${event.seq}`,

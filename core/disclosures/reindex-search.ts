@@ -1,12 +1,16 @@
 import type { Connection } from 'mongoose';
-import { claimId } from '../claims.ts';
-import { disclosureCollection, type DisclosureRecord } from '../models/disclosure.model.ts';
+import type { DisclosureRecord } from '../models/disclosure.model.ts';
 import { subscriptionCollection } from '../models/subscription.model.ts';
-import { createPublicCache } from '../public-cache.ts';
-import { PUBLIC_STATUSES } from './list.ts';
+import { disclosureStore, type DisclosureClaim } from '../store/disclosure-store.ts';
+import { naturalScan } from '../store/scan.ts';
+import { VersionConflict } from '../store/versioned.ts';
+import { PUBLIC_STATUSES } from './public-statuses.ts';
 import { queryTokens, SEGMENTATION_VERSION } from './search-tokens.ts';
 import type { Logger } from 'pino';
-import { publicIndex, versionClaims } from './transitions.ts';
+import { publicIndex } from './transitions.ts';
+
+/** The write's effects (read model, caches), as DisclosureDeps.written. */
+export type AfterWrite = (doc: DisclosureRecord, claim: DisclosureClaim) => Promise<void>;
 
 export interface ReindexCounts {
   disclosures: { public: number; updated: number; skipped: number };
@@ -22,29 +26,32 @@ const PUBLIC = new Set<string>(PUBLIC_STATUSES);
  * them, and the keywords of every subscription, from the text the resident typed. Only what
  * changed is written. A disclosure is written like any state change, by claiming its next
  * version, so a publish or correction racing with this wins and is not overwritten; one that
- * moved on meanwhile is counted as skipped (it was indexed by the new code anyway).
+ * moved on meanwhile is counted as skipped (it was indexed by the new code anyway). Each write
+ * goes through the journal like any other, so the read model and the public caches follow it.
  */
-export async function reindexSearch(db: Connection, now = new Date()): Promise<ReindexCounts> {
+export async function reindexSearch(db: Connection, after: AfterWrite, now = new Date()): Promise<ReindexCounts> {
   const counts: ReindexCounts = { disclosures: { public: 0, updated: 0, skipped: 0 }, subscriptions: { withKeywords: 0, updated: 0 } };
-  const disclosures = disclosureCollection(db);
-  // Filtered here, not in the query: FerretDB 1.x reads every document either way.
-  for await (const doc of disclosures.find({}, { projection: { events: 0 } }).hint({ $natural: 1 })) {
+  const store = disclosureStore(db);
+  for await (const doc of store.scan({ events: 0 })) {
     if (!PUBLIC.has(doc.status)) continue;
     const revision = [...doc.revisions].reverse().find((r) => r.publishedAt);
     if (!revision) continue;
     counts.disclosures.public++;
     const { searchTokens } = publicIndex(doc as DisclosureRecord, revision);
     if (sameTokens(searchTokens, doc.searchTokens)) continue;
-    const id = doc._id.toHexString();
-    const claimed = await claimId(versionClaims(db), { _id: `${id}:${doc.version + 1}`, at: now, keyId: 'search-reindex' });
-    const written = claimed && (await disclosures.updateOne({ _id: doc._id, version: doc.version }, { $set: { searchTokens, version: doc.version + 1 } })).modifiedCount === 1;
-    if (written) counts.disclosures.updated++;
-    else counts.disclosures.skipped++;
+    const written = await store.write(doc._id.toHexString(), 'search-reindex', () => now, (fresh) =>
+      fresh.version === doc.version ? { set: { searchTokens }, intent: { outboxKeys: [], publicChange: true } } : null,
+    ).catch((error: unknown) => {
+      if (error instanceof VersionConflict) return undefined;
+      throw error;
+    });
+    if (written?.changed) {
+      counts.disclosures.updated++;
+      await after(written.doc, written.claim);
+    } else counts.disclosures.skipped++;
   }
-  // Search results changed: API processes drop their cached lists within their stamp interval.
-  if (counts.disclosures.updated) await createPublicCache(db).invalidate();
   const subscriptions = subscriptionCollection(db);
-  for await (const sub of subscriptions.find({}, { projection: { keywords: 1, keywordText: 1 } }).hint({ $natural: 1 })) {
+  for await (const sub of naturalScan(subscriptions, { keywords: 1, keywordText: 1 })) {
     if (!sub.keywordText) continue;
     counts.subscriptions.withKeywords++;
     const keywords = queryTokens(sub.keywordText);
@@ -67,14 +74,14 @@ function searchMeta(db: Connection) {
  * writes are versioned and only what differs is written. A database that never had a
  * disclosure counts as stale once, which costs one empty scan.
  */
-export async function reindexIfStale(db: Connection, logger: Logger): Promise<ReindexCounts | undefined> {
+export async function reindexIfStale(db: Connection, after: AfterWrite, logger: Logger): Promise<ReindexCounts | undefined> {
   const stored = (await searchMeta(db).findOne({ _id: 'segmentation' }))?.version ?? 0;
   if (stored >= SEGMENTATION_VERSION) {
     logger.info({ version: stored }, 'search tokens are current');
     return undefined;
   }
   logger.info({ from: stored, to: SEGMENTATION_VERSION }, 'search tokens: re-segmenting what an older or unrecorded segmentation stored');
-  const counts = await reindexSearch(db);
+  const counts = await reindexSearch(db, after);
   logger.info({ ...counts, version: SEGMENTATION_VERSION }, 'search tokens re-segmented');
   return counts;
 }

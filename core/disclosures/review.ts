@@ -142,13 +142,11 @@ export function publishUrgently(deps: DisclosureDeps, principal: Principal, id: 
 }
 
 /** The agency's items waiting for a reviewer, oldest request first. */
-export async function listPendingReviews(db: Connection, agencyCode: string) {
-  const docs = await disclosureCollection(db)
-    .find({ agencyCode, 'review.state': 'pending' }, { projection: { searchTokens: 0 } })
-    .limit(500)
-    .toArray();
-  docs.sort((a, b) => a.review!.requestedAt.getTime() - b.review!.requestedAt.getTime());
-  return { items: docs.map(toReviewedAgencyView) };
+export async function listPendingReviews(deps: Pick<DisclosureDeps, 'readModel' | 'store'>, agencyCode: string) {
+  const ids = await deps.readModel.pendingReviews(agencyCode, 500);
+  // Read back from MongoDB by id: the reviewer sees the content (and withheld values) as stored.
+  const docs = await deps.store.getMany(ids, { projection: { searchTokens: 0 } });
+  return { items: docs.filter((d) => d.agencyCode === agencyCode && d.review?.state === 'pending').map(toReviewedAgencyView) };
 }
 
 /** The agency's view plus the review state, so a publisher sees why an item was sent back. */

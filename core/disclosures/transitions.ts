@@ -1,11 +1,8 @@
-import type { Collection } from 'mongodb';
-import { Types } from 'mongoose';
-import { claimId } from '../claims.ts';
+import { VersionConflict } from '../store/versioned.ts';
 import type { Principal } from '../agencies/api-keys.ts';
 import { findItemType } from '../catalogue/index.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
 import {
-  disclosureCollection,
   type DisclosureEvent,
   type DisclosureRecord,
   type Revision,
@@ -33,15 +30,11 @@ export type Plan =
 
 export type ChangePlan = Extract<Plan, { set: unknown }>;
 
-const MAX_ATTEMPTS = 5;
-
-export const versionClaims = (db: DisclosureDeps['db']) =>
-  db.collection<{ _id: string; at: Date; keyId: string }>('disclosure_versions') as unknown as Collection<{ _id: string; at: Date; keyId: string }>;
-
 /**
- * Every state change is one conditional single-document write: read, plan, claim the next
- * version by inserting its unique key, then update; a request that loses the claim plans
- * again on the fresh copy.
+ * Every state change is one versioned single-document write (core/store/versioned.ts): read,
+ * plan, claim the next version, update conditionally; a request that loses the claim plans
+ * again on the fresh copy. The claim stays in the journal until the write's effects (read
+ * model, caches, fan-outs) are done, so a crash in between loses none of them.
  */
 export async function transition(
   deps: DisclosureDeps,
@@ -49,44 +42,33 @@ export async function transition(
   id: string,
   plan: (doc: DisclosureRecord, now: Date) => Plan,
 ): Promise<DisclosureRecord> {
-  const collection = disclosureCollection(deps.db);
-  const _id = new Types.ObjectId(id);
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const doc = await collection.findOne({ _id });
-    if (!doc) throw new NotFoundError(`no disclosure ${id}`);
-    if (doc.agencyCode !== principal.agencyCode) {
-      throw new ForbiddenError('this disclosure belongs to another agency (谁公开: only the responsible agency may change it)');
-    }
-    const now = deps.now();
-    const planned = plan(doc, now);
-    if ('unchanged' in planned) return doc;
-    const events: DisclosureEvent[] = [planned.event].flat().map((e, i) => ({
-      ...e,
-      seq: doc.events.length + 1 + i,
-      at: now,
-      keyId: principal.keyId,
-      role: principal.role,
-    }));
-    const outbox = planned.change ? outboxFields(doc, planned.change, deps.fanOutChannels, now) : undefined;
-    // Only the request that inserts this version's key may write it (see core/claims.ts).
-    const claimed = await claimId(versionClaims(deps.db), { _id: `${id}:${doc.version + 1}`, at: now, keyId: principal.keyId });
-    if (!claimed) continue;
-    const updated = await collection.findOneAndUpdate(
-      { _id, version: doc.version },
-      {
-        $set: { ...planned.set, ...outbox?.fields, version: doc.version + 1, updatedAt: now },
-        $push: { events: events.length === 1 ? events[0]! : { $each: events } },
-        ...(planned.unset?.length ? { $unset: Object.fromEntries(planned.unset.map((k) => [k, ''])) } : {}),
-      },
-      { returnDocument: 'after' },
-    );
-    if (!updated) continue;
-    for (const event of events) await deps.audit(updated, event);
-    // A review request or rejection changes nothing the public sees.
-    if (planned.change) deps.onPublicChange(updated, outbox?.keys ?? []);
-    return updated;
-  }
-  throw new ConflictError('the disclosure is being changed by another request; try again');
+  let events: DisclosureEvent[] = [];
+  const result = await deps.store
+    .write(id, principal.keyId, deps.now, (doc, now) => {
+      if (doc.agencyCode !== principal.agencyCode) {
+        throw new ForbiddenError('this disclosure belongs to another agency (谁公开: only the responsible agency may change it)');
+      }
+      const planned = plan(doc, now);
+      if ('unchanged' in planned) return null;
+      events = [planned.event].flat().map((e, i) => ({ ...e, seq: doc.events.length + 1 + i, at: now, keyId: principal.keyId, role: principal.role }));
+      const outbox = planned.change ? outboxFields(doc, planned.change, deps.fanOutChannels, now) : undefined;
+      return {
+        set: { ...planned.set, ...outbox?.fields, updatedAt: now },
+        push: { events: events.length === 1 ? events[0]! : { $each: events } },
+        unset: planned.unset,
+        // A review request or rejection changes nothing the public sees.
+        intent: { outboxKeys: outbox?.keys ?? [], publicChange: Boolean(planned.change) },
+      };
+    })
+    .catch((error: unknown) => {
+      if (error instanceof VersionConflict) throw new ConflictError('the disclosure is being changed by another request; try again');
+      throw error;
+    });
+  if (!result) throw new NotFoundError(`no disclosure ${id}`);
+  if (!result.changed) return result.doc;
+  for (const event of events) await deps.audit(result.doc, event);
+  await deps.written(result.doc, result.claim);
+  return result.doc;
 }
 
 /** What search and subscriptions may see of a revision: never withheld values. */

@@ -1,5 +1,6 @@
 import type { AnyBulkWriteOperation } from 'mongodb';
-import { claimIds } from '../claims.ts';
+import { claimIds } from '../store/claims.ts';
+import { chunkedBulkWrite } from '../store/scan.ts';
 import { ChannelError, type Channel, type OutgoingMessage, type Recipient } from '../../channels/types.ts';
 import { deliveryCollection, type DeliveryRecord } from '../models/delivery.model.ts';
 import { backoffMs, MAX_ATTEMPTS } from './backoff.ts';
@@ -127,12 +128,8 @@ async function recordOutcomes(
   const ops: AnyBulkWriteOperation<DeliveryRecord>[] = updates.map((o) => ({
     updateOne: { filter: { _id: o[0]._id }, update: { $set: fields(o) } },
   }));
-  // FerretDB 1.24 holds a pooled connection per statement until an update command ends, and
-  // hangs at 100 statements on SQLite (50 on PostgreSQL): keep each command well below that.
-  for (let i = 0; i < ops.length; i += BULK_CHUNK) await collection.bulkWrite(ops.slice(i, i + BULK_CHUNK), { ordered: false });
+  await chunkedBulkWrite(collection, ops);
 }
-
-const BULK_CHUNK = 40;
 
 function classify(error: ChannelError, attempt: number): Result {
   const message = `${error.code}: ${error.message}`;

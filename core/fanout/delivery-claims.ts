@@ -1,7 +1,7 @@
 import type { Collection } from 'mongodb';
 import { Schema, type Model } from 'mongoose';
 import type { Channel, OutgoingMessage, Recipient } from '../../channels/types.ts';
-import { claimIds } from '../claims.ts';
+import { claimIds } from '../store/claims.ts';
 import { deliveryCollection, deliveryId, type DeliveryRecord } from '../models/delivery.model.ts';
 import type { FanOutDeps } from './deps.ts';
 

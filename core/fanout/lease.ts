@@ -1,4 +1,4 @@
-import { claimId } from '../claims.ts';
+import { claimId } from '../store/claims.ts';
 import { fanOutCollection, fanOutLeases, type FanOutRecord } from '../models/fanout.model.ts';
 import type { FanOutDeps } from './deps.ts';
 

@@ -1,5 +1,5 @@
 import type { Connection } from 'mongoose';
-import { claimIds } from '../claims.ts';
+import { claimIds } from '../store/claims.ts';
 import { reactionCollection, type ReactionRecord, type ReactionSource, type SentimentLabel } from '../models/reaction.model.ts';
 import { createSentiment, type Sentiment } from './sentiment/index.ts';
 

@@ -1,6 +1,6 @@
 import type { Connection } from 'mongoose';
 import { recordAudit } from '../audit.ts';
-import { claimIds } from '../claims.ts';
+import { claimIds } from '../store/claims.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { agencyModel } from '../models/agency.model.ts';
 import { opinionAlertCollection, type AlertStatus, type OpinionAlertRecord } from '../models/opinion-alert.model.ts';

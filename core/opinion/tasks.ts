@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Collection } from 'mongodb';
 import { Types, type Connection } from 'mongoose';
 import { recordAudit, type AuditActor } from '../audit.ts';
-import { claimId } from '../claims.ts';
+import { claimId } from '../store/claims.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.ts';
 import { disclosureCollection } from '../models/disclosure.model.ts';
 import { opinionAlertCollection } from '../models/opinion-alert.model.ts';

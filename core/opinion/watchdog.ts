@@ -2,10 +2,10 @@ import type { Collection } from 'mongodb';
 import type { Connection } from 'mongoose';
 import type { ChannelId } from '../../channels/types.ts';
 import { recordAudit } from '../audit.ts';
-import { claimId } from '../claims.ts';
+import { claimId } from '../store/claims.ts';
+import type { ReadModel } from '../read-model/types.ts';
 import { NotFoundError } from '../errors.ts';
 import { deliveryCollection } from '../models/delivery.model.ts';
-import { disclosureCollection } from '../models/disclosure.model.ts';
 import { reactionCollection } from '../models/reaction.model.ts';
 import { responseTaskCollection } from '../models/response-task.model.ts';
 import { opinionSettings } from './settings.ts';
@@ -61,10 +61,10 @@ const answers = (db: Connection) => db.collection('reaction_answers') as unknown
  * not watched) with no post for `channelSilentDays`, and each official-account follower message
  * older than `replyHours` that no one answered.
  */
-export async function watchdog(db: Connection, agencyCode: string, channels: readonly ChannelId[], now: Date): Promise<WatchdogReport> {
+export async function watchdog(db: Connection, readModel: ReadModel, agencyCode: string, channels: readonly ChannelId[], now: Date): Promise<WatchdogReport> {
   const settings = await opinionSettings(db, agencyCode);
   const silentSince = new Date(now.getTime() - settings.channelSilentDays * DAY_MS);
-  const lastPosts = await lastPostPerChannel(db, agencyCode, channels.filter((c) => c !== 'rss'));
+  const lastPosts = await lastPostPerChannel(db, readModel, agencyCode, channels.filter((c) => c !== 'rss'));
   const watched: ChannelWatch[] = [...lastPosts].map(([channel, lastPostAt]) => {
     if (lastPostAt && lastPostAt >= silentSince) return { channel, lastPostAt, flagged: false };
     const reason = lastPostAt
@@ -113,14 +113,10 @@ export async function markAnswered(
  * disclosure, because deliveries are indexed by disclosure and an agency's official-account
  * deliveries (one per follower) are far too many to scan.
  */
-async function lastPostPerChannel(db: Connection, agencyCode: string, channels: ChannelId[]): Promise<Map<ChannelId, Date | null>> {
+async function lastPostPerChannel(db: Connection, readModel: ReadModel, agencyCode: string, channels: ChannelId[]): Promise<Map<ChannelId, Date | null>> {
   const found = new Map<ChannelId, Date | null>(channels.map((c) => [c, null]));
   if (!channels.length) return found;
-  const items = await disclosureCollection(db)
-    .find({ agencyCode, publicChangedAt: { $exists: true } }, { projection: { _id: 1, publicChangedAt: 1 } })
-    .sort({ publicChangedAt: -1 })
-    .limit(RECENT_ITEMS)
-    .toArray();
+  const items = (await readModel.recentlyChanged({ agency: agencyCode }, RECENT_ITEMS)).map((id) => ({ _id: { toHexString: () => id } }));
   for (const item of items) {
     const missing = channels.filter((c) => !found.get(c));
     if (!missing.length) break;

@@ -3,6 +3,7 @@ import { ChannelError } from '../../channels/types.ts';
 import { AppError, ValidationError } from '../errors.ts';
 import { upsertSubscriber } from '../subscriptions/subscribers.ts';
 import type { Sessions } from './session.ts';
+import { subscriberCollection, type SubscriberRecord } from '../models/subscriber.model.ts';
 
 export interface Code2Session {
   readonly appId: string;
@@ -34,4 +35,9 @@ function loginError(error: unknown): Error {
   if (String(code) === '45011') return new AppError(429, 'rate_limited', 'too many logins; try again in a minute');
   if (String(code) === '40226') return new AppError(403, 'forbidden', 'WeChat refused this user (high-risk account)');
   return new AppError(503, 'unavailable', 'WeChat login is unavailable; try again later', { cause: error, expose: true });
+}
+
+/** The resident a session names, by id alone (the lookup FerretDB answers from SQL). */
+export function residentOfSession(db: Connection, sessions: Sessions, token: string): Promise<SubscriberRecord | null> {
+  return subscriberCollection(db).findOne({ _id: sessions.verify(token) });
 }

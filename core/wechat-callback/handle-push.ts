@@ -1,6 +1,6 @@
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
-import { claimId } from '../claims.ts';
+import { claimId } from '../store/claims.ts';
 import { isDuplicateKeyError } from '../db.ts';
 import { regionPrefix } from '../disclosures/create.ts';
 import { ValidationError } from '../errors.ts';

@@ -6,6 +6,7 @@ import { createServices } from '../../core/services.ts';
 import { connectTestDb } from '../helpers/db.ts';
 import { captureLogs } from '../helpers/logs.ts';
 import { agencyWithKey } from '../helpers/registry.ts';
+import { testReadModel } from '../helpers/read-model.ts';
 
 const db = await connectTestDb('agency_rate_limit');
 const clock = { ms: Date.parse('2026-10-09T10:00:00+08:00') };
@@ -14,7 +15,7 @@ const app = createApp({
   logger,
   db,
   queue: { processing: true, takesJobs: true },
-  services: createServices(db, { logger }),
+  services: createServices(db, { readModel: testReadModel(), logger }),
   bodyLimit: '1mb',
   agencyRateLimit: 3,
   publicRateLimit: 100_000,
@@ -81,7 +82,7 @@ describe('failed authentications per client', () => {
     logger,
     db,
     queue: { processing: true, takesJobs: true },
-    services: createServices(db, { logger }),
+    services: createServices(db, { readModel: testReadModel(), logger }),
     bodyLimit: '1mb',
     agencyRateLimit: 100,
     publicRateLimit: 3,

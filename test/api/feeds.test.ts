@@ -176,11 +176,24 @@ describe.each(FORMATS)('$path', ({ format, path, type }) => {
     expect(ids(format, (await get(`${path}?q=${encodeURIComponent('人才公寓')}`)).text)).toEqual([urn(B, 1)]);
   });
 
+  it('ignores parameters it does not know (tracking tags readers and WeChat append), in answer and self link', async () => {
+    const plain = await get(`${path}?region=110000`);
+    for (const extra of ['utm_source=wechat&from=timeline', 'limit=5', 'cursor=x', 'colour=red']) {
+      const res = await get(`${path}?${extra}&region=110000`);
+      expect(res.status).toBe(200);
+      expect(ids(format, res.text)).toEqual(ids(format, plain.text));
+      expect(res.text).not.toContain('utm_source');
+      expect(res.text).not.toContain('colour');
+    }
+  });
+
+  it('tells caches a feed is fresh for a minute', async () => {
+    expect((await get(path)).headers['cache-control']).toBe('public, max-age=60');
+  });
+
   it.each([
     ['region=abc', 'region'],
-    ['limit=5', 'limit'],
-    ['cursor=x', 'cursor'],
-    ['colour=red', 'colour'],
+    ['field=mines', 'field'],
     ['field=housing&from=2026-02-30', 'from'],
   ])('answers 400 naming the field for ?%s', async (query, name) => {
     const res = await http().get(`${path}?${query}`);

@@ -7,6 +7,7 @@ import { createServices } from '../../core/services.ts';
 import { connectTestDb } from '../helpers/db.ts';
 import { captureLogs } from '../helpers/logs.ts';
 import { agencyWithKey, allocationResult, testApp } from '../helpers/registry.ts';
+import { testReadModel } from '../helpers/read-model.ts';
 
 const db = await connectTestDb('front_cache');
 const now = () => new Date('2026-10-09T10:00:00+08:00');
@@ -15,7 +16,7 @@ const hd = await agencyWithKey(db, 'bj-haidian-zjw', 'publisher', '北京市海�
 /** A real listening server, so that the front cache sees what Node hands it. */
 async function server(options: { publicRateLimit?: number; corsOrigins?: string[]; trustProxy?: boolean; clock?: { ms: number } } = {}) {
   const { logger, lines } = captureLogs();
-  const services = createServices(db, { logger, now });
+  const services = createServices(db, { readModel: testReadModel(), logger, now });
   const app = testApp(
     { logger, db, services },
     {

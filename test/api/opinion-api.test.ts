@@ -11,11 +11,12 @@ import { connectTestDb } from '../helpers/db.ts';
 import { captureLogs } from '../helpers/logs.ts';
 import { agencyWithKey, allocationResult, BASE_URL } from '../helpers/registry.ts';
 import { cst, hoursAfter, quietThenBurst, reaction } from '../opinion/opinion-fixtures.ts';
+import { testReadModel } from '../helpers/read-model.ts';
 
 const db = await connectTestDb('opinion-api');
 const clock = { now: cst('2026-11-20T10:05') };
 const { logger } = captureLogs();
-const services = createServices(db, { logger, now: () => clock.now, fanOutChannels: ['wechat-oa', 'weibo', 'webhook', 'rss'] });
+const services = createServices(db, { readModel: testReadModel(), logger, now: () => clock.now, fanOutChannels: ['wechat-oa', 'weibo', 'webhook', 'rss'] });
 const app = createApp({ logger, db, queue: { processing: true, takesJobs: true }, services, bodyLimit: '1mb', publicBaseUrl: BASE_URL }).callback();
 const http = () => request(app);
 
@@ -33,7 +34,7 @@ const cyDraft = await http().post('/api/v1/disclosures').set((await agencyWithKe
 
 const get = (key: Key | undefined, path: string) => (key ? http().get(path).set(key.auth) : http().get(path));
 const post = (key: Key, path: string, body: Record<string, unknown> = {}) => http().post(path).set(key.auth).send(body);
-const watch = () => runOpinionWatch({ db, now: () => clock.now, channels: services.disclosures.fanOutChannels });
+const watch = () => runOpinionWatch({ db, readModel: services.readModel, now: () => clock.now, channels: services.disclosures.fanOutChannels });
 const enc = encodeURIComponent;
 
 describe('who may call', () => {

@@ -8,6 +8,7 @@ import { createServices } from '../../core/services.ts';
 import { connectTestDb } from '../helpers/db.ts';
 import { captureLogs } from '../helpers/logs.ts';
 import { agencyWithKey, allocationContent, allocationResult, BASE_URL } from '../helpers/registry.ts';
+import { testReadModel } from '../helpers/read-model.ts';
 
 const CROSS_PROCESS_MS = 1000;
 const db = await connectTestDb('public_cache');
@@ -17,7 +18,7 @@ const now = () => new Date('2026-10-09T10:00:00+08:00');
 function apiProcess(database: Connection) {
   const clock = { ms: 0 };
   const { logger } = captureLogs();
-  const services = createServices(database, { logger, now, publicCache: { crossProcessMs: CROSS_PROCESS_MS, now: () => clock.ms } });
+  const services = createServices(database, { readModel: testReadModel(), logger, now, publicCache: { crossProcessMs: CROSS_PROCESS_MS, now: () => clock.ms } });
   const app = createApp({
     logger,
     db: database,

@@ -4,6 +4,7 @@ import { createApp } from '../../api/app.ts';
 import { createServices } from '../../core/services.ts';
 import { captureLogs } from '../helpers/logs.ts';
 import { agencyWithKey, registryApp } from '../helpers/registry.ts';
+import { testReadModel } from '../helpers/read-model.ts';
 
 const { db, http } = await registryApp('rate_limit', { publicRateLimit: 3 });
 
@@ -27,7 +28,7 @@ describe('public rate limit', () => {
 describe('without a trusted proxy', () => {
   it('ignores X-Forwarded-For, so a client cannot dodge the limit by inventing addresses', async () => {
     const { logger } = captureLogs();
-    const deps = { logger, db, queue: { processing: true, takesJobs: true }, services: createServices(db), bodyLimit: '1mb' };
+    const deps = { logger, db, queue: { processing: true, takesJobs: true }, services: createServices(db, { readModel: testReadModel() }), bodyLimit: '1mb' };
     const app = createApp({ ...deps, publicRateLimit: 2 }).callback();
     const statuses: number[] = [];
     for (let i = 0; i < 3; i++) statuses.push((await request(app).get('/api/v1/catalogue').set('X-Forwarded-For', `198.51.100.${i}`)).status);

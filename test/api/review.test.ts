@@ -7,6 +7,7 @@ import { createServices } from '../../core/services.ts';
 import { connectTestDb } from '../helpers/db.ts';
 import { captureLogs } from '../helpers/logs.ts';
 import { agencyWithKey, allocationResult, testApp } from '../helpers/registry.ts';
+import { testReadModel } from '../helpers/read-model.ts';
 
 // The registry app, with channels configured so that each public change writes an outbox and
 // asks for a fan-out: what "fanned out exactly as a direct publish" means at the API's edge.
@@ -14,7 +15,7 @@ const db = await connectTestDb('review');
 const clock = { now: new Date('2026-10-09T10:00:00+08:00') };
 const fanOuts: { id: string; keys: string[] }[] = [];
 const { logger } = captureLogs();
-const services = createServices(db, {
+const services = createServices(db, { readModel: testReadModel(),
   logger,
   now: () => clock.now,
   fanOutChannels: ['wechat-oa', 'webhook'],

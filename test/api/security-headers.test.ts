@@ -5,6 +5,7 @@ import { createServices } from '../../core/services.ts';
 import { connectTestDb } from '../helpers/db.ts';
 import { captureLogs } from '../helpers/logs.ts';
 import { testApp } from '../helpers/registry.ts';
+import { testReadModel } from '../helpers/read-model.ts';
 
 const db = await connectTestDb('security_headers');
 const ALLOWED = 'https://www.bjhd.gov.cn';
@@ -12,7 +13,7 @@ const OTHER = 'https://evil.example.com';
 
 function app(corsOrigins?: string[]) {
   const { logger } = captureLogs();
-  const callback = testApp({ logger, db, services: createServices(db, { logger }) }, { corsOrigins }).callback();
+  const callback = testApp({ logger, db, services: createServices(db, { readModel: testReadModel(), logger }) }, { corsOrigins }).callback();
   return () => request(callback);
 }
 const http = app([ALLOWED, 'http://localhost:5173']);

@@ -22,6 +22,7 @@ import { startQueue } from '../../jobs/worker.ts';
 import { connectTestDb } from './db.ts';
 import { captureLogs } from './logs.ts';
 import { BASE_URL } from './registry.ts';
+import { testReadModel } from './read-model.ts';
 
 export const OA_CALLBACK_TOKEN = 'fanoutworldtoken';
 
@@ -60,7 +61,7 @@ export async function fanOutWorld(label: string, env: Record<string, string> = {
   const metrics = createMetrics(() => queueDepth(db.db!));
   const deps: FanOutDeps = { ...fanOutDeps(db, config.channels, wired, { baseUrl: BASE_URL, miniProgramPage: 'pages/detail/detail' }, logger, metrics), random: () => 0 };
   const queue = await startQueue({ db, role: 'all', pollMs: 200, logger, fanOut: deps });
-  const services = createServices(db, { logger, fanOutChannels: [...wired.channels.keys()], enqueueFanOut: enqueueFanOut(queue.agenda) });
+  const services = createServices(db, { readModel: testReadModel(), logger, fanOutChannels: [...wired.channels.keys()], enqueueFanOut: enqueueFanOut(queue.agenda) });
   const residents = {
     db,
     sessions: createSessions('test-session-secret-0123456789abcdef'),

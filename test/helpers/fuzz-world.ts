@@ -18,6 +18,7 @@ import { watchWrites } from './fuzz-invariants.ts';
 import { OA_CALLBACK_TOKEN, sandboxEnv } from './fanout.ts';
 import { captureLogs } from './logs.ts';
 import { allocationResult, BASE_URL } from './registry.ts';
+import { testReadModel } from './read-model.ts';
 
 /** Small, so bodies "beyond the limit" stay cheap to generate and send. */
 export const FUZZ_BODY_LIMIT_BYTES = 64 * 1024;
@@ -40,7 +41,7 @@ export async function fuzzWorld(label: string) {
   const config = loadConfig(sandboxEnv(sandbox.url));
   const { logger, lines } = captureLogs('error');
   const wired = createChannels({ config: config.channels, tokenStore: createMongoTokenStore(db) });
-  const services = createServices(db, { logger, now: () => new Date('2026-10-09T10:00:00+08:00') });
+  const services = createServices(db, { readModel: testReadModel(), logger, now: () => new Date('2026-10-09T10:00:00+08:00') });
   const sessions = createSessions('fuzz-session-secret-0123456789abcdef');
   const oaCallback = { appId: SANDBOX_APPS.oa.appId, token: OA_CALLBACK_TOKEN };
   const app = createApp({

@@ -7,6 +7,7 @@ import type { Role } from '../../core/models/api-key.model.ts';
 import { createServices, type Services } from '../../core/services.ts';
 import { connectTestDb } from './db.ts';
 import { captureLogs } from './logs.ts';
+import { testReadModel } from './read-model.ts';
 
 export const BASE_URL = 'https://gongkai.test.gov.cn';
 
@@ -33,7 +34,7 @@ export async function registryApp(label: string, options: { now?: Date; publicRa
   const db = await connectTestDb(label);
   const clock = { now: options.now ?? new Date('2026-10-09T10:00:00+08:00') };
   const { logger, lines } = captureLogs();
-  const services = createServices(db, { logger, now: () => clock.now });
+  const services = createServices(db, { readModel: testReadModel(), logger, now: () => clock.now });
   const app = testApp({ logger, db, services }, { publicRateLimit: options.publicRateLimit ?? 100_000, trustProxy: true }).callback();
   return { db, app, clock, services, logs: lines, http: () => request(app) };
 }

@@ -29,6 +29,7 @@ import {
 } from '../helpers/processes.ts';
 import { agencyWithKey, allocationContent, allocationResult, BASE_URL } from '../helpers/registry.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { testReadModel } from '../helpers/read-model.ts';
 
 const db = await connectTestDb('graceful_shutdown');
 const sandbox = await processSandbox();
@@ -36,7 +37,7 @@ const sandbox = await processSandbox();
 const { logger } = captureLogs('warn');
 const queue = await startQueue({ db, role: 'api', pollMs: 200, logger });
 afterAll(() => queue.stop(1_000));
-const services = createServices(db, { logger, fanOutChannels: ['wechat-oa', 'webhook'], enqueueFanOut: enqueueFanOut(queue.agenda) });
+const services = createServices(db, { readModel: testReadModel(), logger, fanOutChannels: ['wechat-oa', 'webhook'], enqueueFanOut: enqueueFanOut(queue.agenda) });
 const api = () => request(createApp({ logger, db, queue, services, bodyLimit: '1mb', publicBaseUrl: BASE_URL }).callback());
 const { auth } = await agencyWithKey(db, 'bj-haidian-zjw');
 

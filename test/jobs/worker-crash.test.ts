@@ -15,6 +15,7 @@ import { sandboxEnv, subscribe } from '../helpers/fanout.ts';
 import { captureLogs } from '../helpers/logs.ts';
 import { agencyWithKey, allocationContent, allocationResult, BASE_URL } from '../helpers/registry.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { testReadModel } from '../helpers/read-model.ts';
 
 const BATCH = 20;
 const AUDIENCE = 300;
@@ -28,7 +29,7 @@ sandbox.wechat.registerTemplate(SANDBOX_APPS.mp.appId, SANDBOX_APPS.mp.templateI
 const { logger } = captureLogs('warn');
 const queue = await startQueue({ db, role: 'api', pollMs: 200, logger });
 const channels = ['wechat-oa', 'wechat-mp', 'weibo', 'webhook'] as const;
-const services = createServices(db, { logger, fanOutChannels: channels, enqueueFanOut: enqueueFanOut(queue.agenda) });
+const services = createServices(db, { readModel: testReadModel(), logger, fanOutChannels: channels, enqueueFanOut: enqueueFanOut(queue.agenda) });
 const http = () => request(createApp({ logger, db, queue, services, bodyLimit: '1mb', publicBaseUrl: BASE_URL }).callback());
 const children: ChildProcess[] = [];
 afterAll(async () => {

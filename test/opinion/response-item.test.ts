@@ -14,15 +14,17 @@ import { createServices } from '../../core/services.ts';
 import { connectTestDb } from '../helpers/db.ts';
 import { thrown } from '../channels/weibo-helpers.ts';
 import { allocationResult } from '../helpers/registry.ts';
+import { testReadModel } from '../helpers/read-model.ts';
 
 const db = await connectTestDb('response-item');
 const clock = { now: new Date('2026-10-09T10:00:00+08:00') };
 const changes: { id: string; keys: string[] }[] = [];
-const { disclosures } = createServices(db, {
+const services = createServices(db, { readModel: testReadModel(),
   now: () => clock.now,
   fanOutChannels: ['weibo', 'webhook'],
   enqueueFanOut: async (id, keys) => void changes.push({ id, keys }),
 });
+const { disclosures } = services;
 
 async function pressOf(code: string): Promise<Principal> {
   await createAgency(db, { code, name: `${code} 住房和城乡建设委员会` }).catch(() => undefined);
@@ -103,7 +105,7 @@ describe('publishing a 回应 item', () => {
     });
     await publishDisclosure(disclosures, chaoyang, stray._id.toHexString());
 
-    const listed = await publicResponsesOf(db, id);
+    const listed = await publicResponsesOf(services, id);
     expect(listed.items.map((r) => [r.id, r.text, r.summary])).toEqual([
       [first._id.toHexString(), '第一次回应。', undefined],
       [second._id.toHexString(), '第二次回应。', '补充说明'],
@@ -134,7 +136,7 @@ describe('publishing a 回应 item', () => {
     await withdrawDisclosure(disclosures, haidian, original._id.toHexString(), '公示信息有误，重新公示');
     const item = await publishResponseItem(disclosures, haidian, { respondsTo: original._id.toHexString(), text: '撤回原因说明。', idempotencyKey: 'respond-task:a6' });
     await withdrawDisclosure(disclosures, haidian, item._id.toHexString(), '内容需更新');
-    const listed = await publicResponsesOf(db, original._id.toHexString());
+    const listed = await publicResponsesOf(services, original._id.toHexString());
     expect(listed.items).toEqual([expect.objectContaining({ id: item._id.toHexString(), status: 'withdrawn' })]);
   });
 });

@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 import type { ChannelId } from '../../channels/types.ts';
 import { createAgency } from '../../core/agencies/agencies.ts';
 import { deliveryCollection, type DeliveryRecord } from '../../core/models/delivery.model.ts';
-import { disclosureCollection } from '../../core/models/disclosure.model.ts';
+import { createDisclosure } from '../../core/disclosures/create.ts';
+import { createDisclosureInput } from '../../core/disclosures/input.ts';
+import { publishDisclosure } from '../../core/disclosures/transitions.ts';
+import { createServices } from '../../core/services.ts';
+import { allocationResult } from '../helpers/registry.ts';
+import { testReadModel } from '../helpers/read-model.ts';
 import { reactionCollection } from '../../core/models/reaction.model.ts';
 import { updateOpinionSettings } from '../../core/opinion/settings.ts';
 import { openTask, transitionTask } from '../../core/opinion/tasks.ts';
@@ -20,10 +25,18 @@ const NOW = cst('2026-11-20T10:00');
 const CHANNELS: ChannelId[] = ['wechat-oa', 'wechat-mp', 'weibo', 'rss'];
 const daysAgo = (days: number) => hoursAfter(NOW, -24 * days);
 
-/** A public item of the agency and its deliveries (only what the watchdog reads). */
+const readModel = testReadModel();
+const clock = { now: NOW };
+const services = createServices(db, { readModel, now: () => clock.now });
+
+/** A public item of the agency, published at `at` the way the API publishes, and its deliveries. */
 async function published(agencyCode: string, at: Date, sent: { channel: ChannelId; at: Date; state?: DeliveryRecord['state'] }[]) {
-  const id = new Types.ObjectId();
-  await disclosureCollection(db).insertOne({ _id: id, agencyCode, status: 'published', publishedAt: at, publicChangedAt: at } as never);
+  clock.now = at;
+  const principal = { keyId: 'watchdog-test', agencyCode, role: 'publisher' as const };
+  const input = createDisclosureInput.parse(allocationResult({ formedAt: '2026-09-01' }));
+  const { disclosure } = await createDisclosure(services.disclosures, principal, input);
+  const id = (await publishDisclosure(services.disclosures, principal, disclosure._id.toHexString()))._id;
+  clock.now = NOW;
   if (!sent.length) return id.toHexString();
   await deliveryCollection(db).insertMany(
     sent.map((s, i) => ({
@@ -57,19 +70,19 @@ describe('channel watch', () => {
     // Another agency's recent posts do not count for 海淀.
     await published(CY, daysAgo(1), [{ channel: 'wechat-oa', at: daysAgo(1) }, { channel: 'wechat-mp', at: daysAgo(1) }]);
 
-    const report = await watchdog(db, HD, CHANNELS, NOW);
+    const report = await watchdog(db, readModel, HD, CHANNELS, NOW);
     expect(report.channels).toEqual([
       { channel: 'wechat-oa', lastPostAt: daysAgo(20), flagged: true, reason: '已 20 天未发布（超过 14 天）' },
       { channel: 'wechat-mp', lastPostAt: null, flagged: true, reason: '已配置但从未发布（或不在最近 50 条公开信息中）' },
       { channel: 'weibo', lastPostAt: daysAgo(3), flagged: false },
     ]);
-    const cy = await watchdog(db, CY, CHANNELS, NOW);
+    const cy = await watchdog(db, readModel, CY, CHANNELS, NOW);
     expect(cy.channels.filter((c) => c.flagged).map((c) => c.channel)).toEqual(['weibo']);
   });
 
   it('follows the agency’s own silence limit', async () => {
     await updateOpinionSettings(db, { keyId: 'k-admin', role: 'admin', agencyCode: HD }, { channelSilentDays: 30 }, NOW);
-    const report = await watchdog(db, HD, ['wechat-oa'], NOW);
+    const report = await watchdog(db, readModel, HD, ['wechat-oa'], NOW);
     expect(report.channels).toEqual([{ channel: 'wechat-oa', lastPostAt: daysAgo(20), flagged: false }]);
     await updateOpinionSettings(db, { keyId: 'k-admin', role: 'admin', agencyCode: HD }, { channelSilentDays: 14 }, NOW);
   });
@@ -100,19 +113,19 @@ describe('follower messages', () => {
     const task = await openTask(db, { agencyCode: HD, disclosureId: D, level: 'normal', owner: '宣传科', by: 'k' }, hoursAfter(NOW, -72));
     await transitionTask(db, { taskId: task._id, agencyCode: HD, by: 'k', action: 'respond', response: { text: '统一答复' } }, hoursAfter(NOW, -60));
 
-    const report = await watchdog(db, HD, [], NOW);
+    const report = await watchdog(db, readModel, HD, [], NOW);
     expect(report.unanswered.map((m) => [m.reactionId, m.hoursWaiting])).toEqual([
       [waiting._id, 50],
       [aboutDLater._id, 49],
     ]);
     expect(report.unanswered[1]).toMatchObject({ disclosureId: D, text: '留言49' });
     expect(report.unansweredCount).toBe(2);
-    expect((await watchdog(db, CY, [], NOW)).unanswered.map((m) => m.reactionId)).toEqual([elsewhere._id]);
+    expect((await watchdog(db, readModel, CY, [], NOW)).unanswered.map((m) => m.reactionId)).toEqual([elsewhere._id]);
   });
 
   it('follows the agency’s own reply limit', async () => {
     await updateOpinionSettings(db, { keyId: 'k-admin', role: 'admin', agencyCode: HD }, { replyHours: 72 }, NOW);
-    expect((await watchdog(db, HD, [], NOW)).unanswered).toEqual([]);
+    expect((await watchdog(db, readModel, HD, [], NOW)).unanswered).toEqual([]);
     await updateOpinionSettings(db, { keyId: 'k-admin', role: 'admin', agencyCode: HD }, { replyHours: 48 }, NOW);
   });
 });
@@ -123,7 +136,7 @@ describe('the opinion-watch job', () => {
     await createAgency(db, { code: XC, name: '西城区住房和城乡建设委员会' });
     await quietThenBurst(db, XC, cst('2026-11-25T09:00'));
     const overdue = await openTask(db, { agencyCode: XC, level: 'major', owner: '王芳', by: 'k' }, cst('2026-11-25T03:00'));
-    const deps = { db, now: () => cst('2026-11-25T10:03'), channels: ['weibo'] as ChannelId[] };
+    const deps = { db, readModel, now: () => cst('2026-11-25T10:03'), channels: ['weibo'] as ChannelId[] };
     const runs = await Promise.all([runOpinionWatch(deps), runOpinionWatch(deps)]);
     expect(runs.flatMap((r) => r.alertsOpened)).toEqual([`agency:${XC}:${cst('2026-11-25T09:00').toISOString()}`]);
     expect(runs.flatMap((r) => r.tasksEscalated)).toEqual([overdue._id]);

@@ -7,6 +7,7 @@ import { createServices } from '../../core/services.ts';
 import { connectTestDb } from '../helpers/db.ts';
 import { captureLogs } from '../helpers/logs.ts';
 import { agencyWithKey, allocationResult, testApp } from '../helpers/registry.ts';
+import { testReadModel } from '../helpers/read-model.ts';
 
 export const NOW = new Date('2026-11-20T10:00:00+08:00');
 export const SESSION_SECRET = 'press-pages-test-secret-0123456789abcdef';
@@ -21,7 +22,7 @@ export async function pressWorld(label: string, options: { publicBaseUrl?: strin
   const clock = { now: NOW };
   const now = () => clock.now;
   const { logger, lines } = captureLogs();
-  const services = createServices(db, { logger, now });
+  const services = createServices(db, { readModel: testReadModel(), logger, now });
   const app = testApp({ logger, db, services }, { publicBaseUrl: options.publicBaseUrl ?? 'https://gongkai.test.gov.cn', press: { sessionSecret: SESSION_SECRET, now } });
   const http = () => request(app.callback());
   const haidian = await agencyWithKey(db, 'bj-haidian-zjw', 'publisher', '北京市海淀区住房和城乡建设委员会');

@@ -1,5 +1,5 @@
 import type { SentimentLabel } from '../../../core/models/reaction.model.ts';
-import type { DayCounts } from '../press-data.ts';
+import type { DayCounts } from '../../../core/opinion/dashboard.ts';
 import { html, type SafeHtml } from './html.ts';
 
 export const LABEL_NAMES: Record<SentimentLabel, string> = { neg: '负面', neu: '中性', pos: '正面' };

@@ -1,4 +1,4 @@
-import type { DashboardData, DrillDownData } from '../press-data.ts';
+import type { DashboardData, DrillDownData } from '../../../core/opinion/dashboard.ts';
 import { sentimentChart } from './charts.ts';
 import { html } from './html.ts';
 import { page, type SignedIn } from './layout.ts';

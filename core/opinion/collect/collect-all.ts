@@ -39,12 +39,12 @@ export async function collectAllReactions(deps: CollectAllDeps): Promise<Collect
   if (deps.weibo) {
     const weibo = deps.weibo;
     result.weibo = await attempt('weibo', () =>
-      collectWeibo({ db, now, logger: deps.logger, sentiment, pseudonymKey: deps.pseudonymKey, ...weibo }),
+      collectWeibo({ db, now, logger: deps.logger, sentiment, pseudonymKey: deps.pseudonymKey, readModel: deps.readModel, ...weibo }),
     );
   }
   if (deps.oaAgency) {
     const agencyCode = deps.oaAgency;
-    result.wechatOa = await attempt('wechat-oa', () => collectOaInbox({ db, now, agencyCode, sentiment }));
+    result.wechatOa = await attempt('wechat-oa', () => collectOaInbox({ db, now, agencyCode, sentiment, readModel: deps.readModel }));
   }
   result.miniprogram = await attempt('miniprogram', () => collectFeedback({ db, now, sentiment, pseudonymKey: deps.pseudonymKey }));
   log.debug(result, 'reaction collection run');

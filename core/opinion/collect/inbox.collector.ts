@@ -3,10 +3,13 @@ import { reactionsInbox } from '../../wechat-callback/store.ts';
 import { ingestReactions, type IngestResult, type ReactionItem } from '../ingest.ts';
 import type { Sentiment } from '../sentiment/index.ts';
 import { disclosureNamedIn } from './match-disclosure.ts';
+import type { ReadModel } from '../../read-model/types.ts';
 
 export interface InboxCollectDeps {
   db: Connection;
   now: () => Date;
+  /** Finds the disclosure a text names; absent: texts are filed without one. */
+  readModel?: ReadModel;
   /** The agency that owns the official account (WECHAT_OA_AGENCY). */
   agencyCode: string;
   sentiment?: Sentiment;
@@ -28,7 +31,7 @@ export async function collectOaInbox(deps: InboxCollectDeps): Promise<IngestResu
     if (!batch.length) return total;
     const items: ReactionItem[] = [];
     for (const doc of batch) {
-      const disclosureId = await disclosureNamedIn(deps.db, deps.agencyCode, doc.text);
+      const disclosureId = await disclosureNamedIn(deps.readModel, deps.agencyCode, doc.text);
       items.push({
         source: 'wechat-oa',
         externalId: doc._id.replace(/^wechat-oa:/, ''),

@@ -1,6 +1,4 @@
-import { Types, type Connection } from 'mongoose';
-import { PUBLIC_STATUSES } from '../../disclosures/list.ts';
-import { disclosureCollection } from '../../models/disclosure.model.ts';
+import type { ReadModel } from '../../read-model/types.ts';
 
 /** Application numbers (HD2026-0001) and project codes: letters, digits and dashes with a digit in them. */
 const CODE = /[A-Za-z0-9][A-Za-z0-9-]{3,59}/g;
@@ -21,17 +19,10 @@ export function namedCodes(text: string): { codes: string[]; ids: string[] } {
 /**
  * The agency's public disclosure a text is about, when it names one by link, application number
  * or project code; the most recently published when several match (a later batch, a correction).
+ * Without a read model in this process, texts are filed without a disclosure.
  */
-export async function disclosureNamedIn(db: Connection, agencyCode: string, text: string): Promise<string | undefined> {
-  const { codes, ids } = namedCodes(text);
-  if (!codes.length && !ids.length) return undefined;
-  const or: Record<string, unknown>[] = [];
-  if (ids.length) or.push({ _id: { $in: ids.map((id) => new Types.ObjectId(id)) } });
-  if (codes.length) or.push({ applicationNumbers: { $in: codes } }, { projectCode: { $in: codes } });
-  const [found] = await disclosureCollection(db)
-    .find({ agencyCode, status: { $in: [...PUBLIC_STATUSES] }, $or: or }, { projection: { _id: 1 } })
-    .sort({ publishedAt: -1 })
-    .limit(1)
-    .toArray();
-  return found?._id.toHexString();
+export async function disclosureNamedIn(readModel: ReadModel | undefined, agencyCode: string, text: string): Promise<string | undefined> {
+  const names = namedCodes(text);
+  if (!readModel || (!names.codes.length && !names.ids.length)) return undefined;
+  return readModel.namedIn(agencyCode, names);
 }

@@ -9,9 +9,12 @@ import { ingestReactions, type IngestResult, type ReactionItem } from '../ingest
 import type { Sentiment } from '../sentiment/index.ts';
 import { backOff, backoffUntil, collectCursors, saveCursor, type CollectCursor } from './collect-state.ts';
 import { disclosureNamedIn } from './match-disclosure.ts';
+import type { ReadModel } from '../../read-model/types.ts';
 
 export interface WeiboCollectDeps {
   db: Connection;
+  /** Finds the disclosure a mention names; absent: mentions are filed without one. */
+  readModel?: ReadModel;
   client: WeiboClient;
   /** The account's token, or a function reading the current one (as the Weibo channel takes it). */
   accessToken: string | (() => string | Promise<string>);
@@ -137,7 +140,7 @@ async function collectMentions(
   }
   const items: ReactionItem[] = [];
   for (const m of batch.items) {
-    const disclosureId = await disclosureNamedIn(deps.db, agencyCode, m.text);
+    const disclosureId = await disclosureNamedIn(deps.readModel, agencyCode, m.text);
     items.push({ source: 'weibo-mention', externalId: m.externalId, agencyCode, ...(disclosureId ? { disclosureId } : {}), text: m.text, author: m.author, at: m.createdAt });
   }
   add(await ingestReactions(deps.db, items, now, deps.sentiment));

@@ -1,6 +1,7 @@
 import { SANDBOX_APPS } from '../../../channels/registry.ts';
 import { createWeiboClient, type WeiboClient } from '../../../channels/weibo/weibo-client.ts';
 import type { ChannelsConfig } from '../../config-channels.ts';
+import type { ReadModel } from '../../read-model/types.ts';
 
 /** What the reaction collector needs from the process's configuration. */
 export interface OpinionCollectOptions {
@@ -10,6 +11,8 @@ export interface OpinionCollectOptions {
   /** The agency owning the official account; without it the inbox is left where it is. */
   oaAgency?: string;
   pseudonymKey?: string;
+  /** Where texts that name a disclosure find it (set by the process that opened the read model). */
+  readModel?: ReadModel;
 }
 
 /**

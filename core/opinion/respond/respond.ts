@@ -1,7 +1,7 @@
 import type { WeiboReplier, WeiboReplyResult } from '../../../channels/weibo/weibo-reply.ts';
 import type { Principal } from '../../agencies/api-keys.ts';
 import { todayInChina } from '../../calendar/due-date.ts';
-import { claimId } from '../../claims.ts';
+import { claimId } from '../../store/claims.ts';
 import { canonicalJson, sha256 } from '../../disclosures/canonical.ts';
 import type { DisclosureDeps } from '../../disclosures/deps.ts';
 import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../../errors.ts';

@@ -1,7 +1,7 @@
 import type { Collection } from 'mongodb';
 import type { Connection } from 'mongoose';
 import type { WeiboReplier, WeiboReplyResult } from '../../../channels/weibo/weibo-reply.ts';
-import { claimId } from '../../claims.ts';
+import { claimId } from '../../store/claims.ts';
 import { ConflictError } from '../../errors.ts';
 import type { WeiboTarget } from './weibo-target.ts';
 import { weiboReplyError, WeiboReplyError } from './weibo-outcome.ts';

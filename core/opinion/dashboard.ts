@@ -1,12 +1,12 @@
-import { Types, type Connection } from 'mongoose';
-import { agencyModel } from '../../core/models/agency.model.ts';
-import { disclosureModel } from '../../core/models/disclosure.model.ts';
-import { opinionAlertModel, type OpinionAlertRecord } from '../../core/models/opinion-alert.model.ts';
-import { reactionModel, type ReactionRecord, type ReactionSource, type SentimentLabel } from '../../core/models/reaction.model.ts';
-import { responseTaskModel, type ResponseTaskRecord } from '../../core/models/response-task.model.ts';
-import { hotKeywords, type HotKeyword } from '../../core/opinion/keywords.ts';
-import { NotFoundError } from '../../core/errors.ts';
-import { daySpan, lastDays } from './render/time.ts';
+import type { Connection } from 'mongoose';
+import { NotFoundError } from '../errors.ts';
+import { agencyModel } from '../models/agency.model.ts';
+import { opinionAlertModel, type OpinionAlertRecord } from '../models/opinion-alert.model.ts';
+import { reactionModel, type ReactionRecord, type ReactionSource, type SentimentLabel } from '../models/reaction.model.ts';
+import { responseTaskModel, type ResponseTaskRecord } from '../models/response-task.model.ts';
+import { disclosureStore } from '../store/disclosure-store.ts';
+import { daySpan, lastDays } from './days.ts';
+import { hotKeywords, type HotKeyword } from './keywords.ts';
 
 /** The dashboard's window: two weeks of daily bars, one week of keywords. */
 export const CHART_DAYS = 14;
@@ -95,20 +95,16 @@ export async function agencyDashboard(db: Connection, agencyCode: string, now: D
 }
 
 async function disclosureTitles(db: Connection, agencyCode: string, ids: string[]): Promise<Map<string, string>> {
-  const valid = [...new Set(ids)].filter((id) => Types.ObjectId.isValid(id) && /^[0-9a-f]{24}$/.test(id));
-  if (valid.length === 0) return new Map();
-  const docs = await disclosureModel(db)
-    .find({ _id: { $in: valid.map((id) => new Types.ObjectId(id)) }, agencyCode }, { title: 1 })
-    .lean();
-  return new Map(docs.map((d) => [d._id.toHexString(), d.title]));
+  // Point reads by id (the one lookup FerretDB answers from SQL), then the agency checked here.
+  const docs = await disclosureStore(db).getMany([...new Set(ids)], { projection: { title: 1, agencyCode: 1 } });
+  return new Map(docs.filter((d) => d.agencyCode === agencyCode).map((d) => [d._id.toHexString(), d.title]));
 }
 
 /** One of the agency's disclosures with its reactions; another agency's is as absent as a missing one. */
 export async function disclosureDrillDown(db: Connection, agencyCode: string, id: string): Promise<DrillDownData> {
   const missing = () => new NotFoundError('没有找到这条公开事项');
-  if (!/^[0-9a-f]{24}$/.test(id)) throw missing();
-  const doc = await disclosureModel(db).findOne({ _id: new Types.ObjectId(id), agencyCode }, { title: 1, status: 1 }).lean();
-  if (!doc) throw missing();
+  const doc = await disclosureStore(db).get(id, { projection: { title: 1, status: 1, agencyCode: 1 } });
+  if (!doc || doc.agencyCode !== agencyCode) throw missing();
   const match = { agencyCode, disclosureId: id };
   const [rows, reactions] = await Promise.all([
     buckets(db, match),

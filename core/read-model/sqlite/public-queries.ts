@@ -1,0 +1,198 @@
+import type Database from 'better-sqlite3';
+import { decodeCursor, encodeCursor } from '../cursor.ts';
+import { dayRange, regionCodeOf, regionFilter } from '../filters.ts';
+import { RANKED_CANDIDATES, relevanceScore } from '../relevance.ts';
+import { highlightWords, matchExpression, searchTerms } from '../search-terms.ts';
+import { queryTokens } from '../../disclosures/search-tokens.ts';
+import { snippet } from '../snippet.ts';
+import type { FacetCount, Facets, PublicFilter, PublicListItem, PublicPage, PublicQuery } from '../types.ts';
+import { KEY_SPREAD } from './apply.ts';
+
+interface Where {
+  sql: string;
+  args: unknown[];
+}
+
+/** The filter as SQL over public_items `p`; ranges on `keyColumn` (the search index's rowid when searching). */
+function where(filter: PublicFilter, keyColumn: string): Where {
+  const parts: string[] = [];
+  const args: unknown[] = [];
+  const add = (sql: string, value: unknown) => {
+    parts.push(sql);
+    args.push(value);
+  };
+  if (filter.field) add('p.field = ?', filter.field);
+  if (filter.itemType) add('p.item_type = ?', filter.itemType);
+  const region = regionFilter(filter.region);
+  if (region.level) add(`p.${region.level} = ?`, region.prefix);
+  if (filter.agency) add('p.agency_code = ?', filter.agency);
+  if (filter.projectCode) add('p.project_code = ?', filter.projectCode);
+  const days = dayRange(filter);
+  if (days.from !== undefined) add(`${keyColumn} >= ?`, days.from * KEY_SPREAD);
+  if (days.to !== undefined) add(`${keyColumn} < ?`, (days.to + 1) * KEY_SPREAD);
+  return { sql: parts.length ? parts.join(' AND ') : '1', args };
+}
+
+interface Hit {
+  sort_key: number;
+  summary: string;
+  text: string;
+}
+
+export function publicQueries(db: Database.Database, now: () => number) {
+  const cache = new Map<string, Database.Statement>();
+  const prepare = (sql: string) => {
+    let stmt = cache.get(sql);
+    if (!stmt) {
+      if (cache.size > 500) cache.clear();
+      cache.set(sql, (stmt = db.prepare(sql)));
+    }
+    return stmt;
+  };
+
+  function list(query: PublicQuery): PublicPage {
+    const terms = query.q ? searchTerms(query.q) : [];
+    const page = terms.length ? (query.sort === 'relevance' ? ranked(query, terms) : searched(query, terms)) : listed(query);
+    const words = terms.length ? highlightWords(queryTokens(query.q!)) : [];
+    const items: PublicListItem[] = page.hits.map((hit) => ({
+      ...(JSON.parse(hit.summary) as PublicListItem),
+      ...(terms.length ? { snippet: snippet(hit.text, words) } : {}),
+    }));
+    return { items, nextCursor: page.nextCursor, ...(query.facets ? { facets: facets(query, terms) } : {}) };
+  }
+
+  function listed(query: PublicQuery) {
+    const w = where(query, 'p.sort_key');
+    const after = query.cursor ? decodeCursor(query.cursor, 'date').key : undefined;
+    const rows = prepare(
+      `SELECT p.sort_key, p.summary, '' AS text FROM public_items p WHERE ${w.sql}${after !== undefined ? ' AND p.sort_key < ?' : ''}
+       ORDER BY p.sort_key DESC LIMIT ?`,
+    ).all(...w.args, ...(after !== undefined ? [after] : []), query.limit + 1) as Hit[];
+    return byDate(rows, query.limit);
+  }
+
+  function searched(query: PublicQuery, terms: string[]) {
+    const w = where(query, 's.rowid');
+    const after = query.cursor ? decodeCursor(query.cursor, 'date').key : undefined;
+    // CROSS JOIN keeps the search index outside: it yields matches newest first, and the walk
+    // stops at the page's end instead of sorting every match.
+    const rows = prepare(
+      `SELECT p.sort_key, p.summary, p.text FROM search s CROSS JOIN public_items p ON p.sort_key = s.rowid
+       WHERE search MATCH ? AND ${w.sql}${after !== undefined ? ' AND s.rowid < ?' : ''} ORDER BY s.rowid DESC LIMIT ?`,
+    ).all(matchExpression(terms), ...w.args, ...(after !== undefined ? [after] : []), query.limit + 1) as Hit[];
+    return byDate(rows, query.limit);
+  }
+
+  function ranked(query: PublicQuery, terms: string[]) {
+    // Past the ranked candidates, a `d` cursor goes on newest first below the oldest of them.
+    if (query.cursor && Buffer.from(query.cursor, 'base64url').toString().startsWith('d')) return searched(query, terms);
+    const offset = query.cursor ? decodeCursor(query.cursor, 'offset').offset : 0;
+    const w = where(query, 's.rowid');
+    const candidates = prepare(
+      `SELECT p.sort_key, p.published_at, -bm25(search) AS score FROM search s CROSS JOIN public_items p ON p.sort_key = s.rowid
+       WHERE search MATCH ? AND ${w.sql} ORDER BY s.rowid DESC LIMIT ?`,
+    ).all(matchExpression(terms), ...w.args, RANKED_CANDIDATES) as { sort_key: number; published_at: number; score: number }[];
+    const at = now();
+    const order = candidates
+      .map((c) => ({ key: c.sort_key, score: relevanceScore(c.score, c.published_at, at) }))
+      .sort((a, b) => b.score - a.score || b.key - a.key);
+    const slice = order.slice(offset, offset + query.limit);
+    const byKey = new Map(
+      (slice.length
+        ? (prepare(`SELECT sort_key, summary, text FROM public_items WHERE sort_key IN (${slice.map(() => '?').join(',')})`).all(...slice.map((s) => s.key)) as Hit[])
+        : []
+      ).map((h) => [h.sort_key, h]),
+    );
+    const hits = slice.map((s) => byKey.get(s.key)).filter((h): h is Hit => Boolean(h));
+    const more = offset + query.limit < order.length;
+    const oldest = candidates.at(-1)?.sort_key;
+    const nextCursor = more
+      ? encodeCursor({ kind: 'offset', offset: offset + query.limit })
+      : candidates.length === RANKED_CANDIDATES && oldest !== undefined
+        ? encodeCursor({ kind: 'date', key: oldest })
+        : null;
+    return { hits, nextCursor };
+  }
+
+  function facets(filter: PublicFilter, terms: string[]): Facets {
+    const region = regionFilter(filter.region);
+    const len = region.facetLength;
+    let rows: { field: string; item_type: string; region: string; agency_code: string; year: number; n: number }[];
+    if (terms.length) {
+      const w = where(filter, 's.rowid');
+      rows = prepare(
+        `SELECT p.field, p.item_type, substr(p.region, 1, ${len}) AS region, p.agency_code, p.year, count(*) AS n
+         FROM search s CROSS JOIN public_items p ON p.sort_key = s.rowid WHERE search MATCH ? AND ${w.sql} GROUP BY 1, 2, 3, 4, 5`,
+      ).all(matchExpression(terms), ...w.args) as typeof rows;
+    } else if (filter.from || filter.to || filter.projectCode) {
+      const w = where(filter, 'p.sort_key');
+      rows = prepare(
+        `SELECT p.field, p.item_type, substr(p.region, 1, ${len}) AS region, p.agency_code, p.year, count(*) AS n
+         FROM public_items p WHERE ${w.sql} GROUP BY 1, 2, 3, 4, 5`,
+      ).all(...w.args) as typeof rows;
+    } else {
+      // The cube holds every public item counted per combination and month: no item is read.
+      const parts: string[] = [];
+      const args: unknown[] = [];
+      if (filter.field) parts.push('field = ?') && args.push(filter.field);
+      if (filter.itemType) parts.push('item_type = ?') && args.push(filter.itemType);
+      if (region.prefix) parts.push(`substr(region, 1, ${region.prefix.length}) = ?`) && args.push(region.prefix);
+      if (filter.agency) parts.push('agency_code = ?') && args.push(filter.agency);
+      rows = prepare(
+        `SELECT field, item_type, substr(region, 1, ${len}) AS region, agency_code, month / 100 AS year, sum(n) AS n
+         FROM facet_cube WHERE ${parts.length ? parts.join(' AND ') : '1'} GROUP BY 1, 2, 3, 4, 5`,
+      ).all(...args) as typeof rows;
+    }
+    const tally = (pick: (r: (typeof rows)[number]) => string) => {
+      const counts = new Map<string, number>();
+      for (const row of rows) counts.set(pick(row), (counts.get(pick(row)) ?? 0) + row.n);
+      return sorted(counts);
+    };
+    return {
+      total: rows.reduce((sum, r) => sum + r.n, 0),
+      field: tally((r) => r.field),
+      itemType: tally((r) => r.item_type),
+      region: tally((r) => regionCodeOf(r.region)),
+      agency: tally((r) => r.agency_code),
+      year: tally((r) => String(r.year)),
+    };
+  }
+
+  function recentlyChanged(filter: PublicFilter, limit: number, since?: Date): string[] {
+    const terms = filter.q ? searchTerms(filter.q) : [];
+    const sinceMs = since?.getTime();
+    if (terms.length) {
+      const w = where(filter, 's.rowid');
+      const rows = prepare(
+        `SELECT p.id, p.public_changed_at FROM search s CROSS JOIN public_items p ON p.sort_key = s.rowid
+         WHERE search MATCH ? AND ${w.sql} ORDER BY s.rowid DESC LIMIT ?`,
+      ).all(matchExpression(terms), ...w.args, RANKED_CANDIDATES) as { id: string; public_changed_at: number }[];
+      return rows
+        .filter((r) => sinceMs === undefined || r.public_changed_at >= sinceMs)
+        .sort((a, b) => b.public_changed_at - a.public_changed_at)
+        .slice(0, limit)
+        .map((r) => r.id);
+    }
+    const w = where(filter, 'p.sort_key');
+    return prepare(
+      `SELECT p.id FROM public_items p WHERE ${w.sql}${sinceMs !== undefined ? ' AND p.public_changed_at >= ?' : ''}
+       ORDER BY p.public_changed_at DESC, p.sort_key DESC LIMIT ?`,
+    )
+      .pluck()
+      .all(...w.args, ...(sinceMs !== undefined ? [sinceMs] : []), limit) as string[];
+  }
+
+  return { list, recentlyChanged };
+}
+
+function byDate(rows: Hit[], limit: number) {
+  const hits = rows.slice(0, limit);
+  const last = hits.at(-1);
+  return { hits, nextCursor: rows.length > limit && last ? encodeCursor({ kind: 'date', key: last.sort_key }) : null };
+}
+
+function sorted(counts: Map<string, number>): FacetCount[] {
+  return [...counts]
+    .map(([value, count]) => ({ value, count }))
+    .sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
+}
