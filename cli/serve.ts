@@ -14,7 +14,6 @@ import { createMassBudget } from '../core/wechat-state/mass-budget.ts';
 import { createMongoTokenStore } from '../core/wechat-state/mongo-token-store.ts';
 import { queueDepth, type ProcessRole, type Queue } from '../jobs/queue.ts';
 import { startQueue } from '../jobs/worker.ts';
-import { openReadModel } from '../core/read-model/open.ts';
 import type { ReadModel } from '../core/read-model/types.ts';
 import type { Services } from '../core/services.ts';
 
@@ -61,8 +60,12 @@ export async function serve(config: Config, role: ProcessRole): Promise<Service>
   try {
     db = await connectDb(config.database);
     logger.info({ uri: redactUri(config.database.uri), db: config.database.dbName }, 'database connected');
-    readModel = await openReadModel(config.readModel, db);
-    logger.info({ kind: readModel.kind, ...(config.readModel.kind === 'sqlite' ? { file: config.readModel.file } : {}) }, 'read model open');
+    // A delivery-only worker lists nothing: it never opens (or loads the code of) the read model.
+    if (role !== 'worker' || config.jobs.groups.includes('opinion')) {
+      const { openReadModel } = await import('../core/read-model/open.ts');
+      readModel = await openReadModel(config.readModel, db);
+      logger.info({ kind: readModel.kind, ...(config.readModel.kind === 'sqlite' ? { file: config.readModel.file } : {}) }, 'read model open');
+    }
     if (needsSandbox(config.channels)) {
       sandbox = await startLocalSandbox(config.channels.sandbox.port);
       logger.info({ url: sandbox.url, forced: config.channels.sandbox.forced }, 'channels without credentials use the local sandbox');
@@ -79,12 +82,12 @@ export async function serve(config: Config, role: ProcessRole): Promise<Service>
     }
     const site = { baseUrl: config.http.publicBaseUrl, miniProgramPage: config.channels.mpPage };
     const fanOut = { ...fanOutDeps(db, config.channels, wired, site, logger, metrics), stopping: stopping.signal };
-    const opinion = { ...opinionCollectOptions(config.channels, sandbox), readModel };
+    const opinion = { ...opinionCollectOptions(config.channels, sandbox), ...(readModel ? { readModel } : {}) };
     queue = await startQueue({ db, role, pollMs: config.jobs.pollMs, groups: config.jobs.groups, logger, fanOut, opinion, readModel });
     if (role !== 'worker') {
       // Imported here so a worker process never loads the HTTP side (koa, feeds, jieba for search).
       const { startHttp } = await import('./serve-http.ts');
-      ({ server, services } = await startHttp({ config, role, db, queue, wired, sandbox, metrics, opinion, readModel, logger }));
+      ({ server, services } = await startHttp({ config, role, db, queue, wired, sandbox, metrics, opinion, readModel: readModel!, logger }));
     } else {
       logger.info({ role, jobs: config.jobs.groups, channels: [...wired.channels.keys()] }, 'gongkai worker running');
     }

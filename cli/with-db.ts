@@ -2,7 +2,6 @@ import type { Connection } from 'mongoose';
 import { loadConfig } from '../core/config.ts';
 import { connectDb } from '../core/db.ts';
 import { ensureEmbeddedDb } from '../core/embedded/embedded-db.ts';
-import { openReadModel } from '../core/read-model/open.ts';
 import type { ReadModel } from '../core/read-model/types.ts';
 
 /**
@@ -38,6 +37,8 @@ export function printJson(value: unknown): void {
  */
 export async function withReadModel<T>(action: (db: Connection, readModel: ReadModel) => Promise<T>): Promise<T> {
   const config = loadConfig();
+  // Imported here: every command loads this file, and the read model brings jieba (search).
+  const { openReadModel } = await import('../core/read-model/open.ts');
   return withDb(async (db) => {
     const readModel = await openReadModel(config.readModel, db);
     try {

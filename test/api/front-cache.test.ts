@@ -13,10 +13,13 @@ const db = await connectTestDb('front_cache');
 const now = () => new Date('2026-10-09T10:00:00+08:00');
 const hd = await agencyWithKey(db, 'bj-haidian-zjw', 'publisher', '北京市海淀区住房和城乡建设委员会');
 
+// Every server of this file runs on one machine: one read model, as on one database.
+const readModel = testReadModel();
+
 /** A real listening server, so that the front cache sees what Node hands it. */
 async function server(options: { publicRateLimit?: number; corsOrigins?: string[]; trustProxy?: boolean; clock?: { ms: number } } = {}) {
   const { logger, lines } = captureLogs();
-  const services = createServices(db, { readModel: testReadModel(), logger, now });
+  const services = createServices(db, { readModel, logger, now });
   const app = testApp(
     { logger, db, services },
     {

@@ -9,16 +9,20 @@ import { connectTestDb } from '../helpers/db.ts';
 import { captureLogs } from '../helpers/logs.ts';
 import { agencyWithKey, allocationContent, allocationResult, BASE_URL } from '../helpers/registry.ts';
 import { testReadModel } from '../helpers/read-model.ts';
+import { createSqliteReadModel } from '../../core/read-model/sqlite/sqlite-read-model.ts';
 
 const CROSS_PROCESS_MS = 1000;
 const db = await connectTestDb('public_cache');
 const now = () => new Date('2026-10-09T10:00:00+08:00');
 
+// The processes of one machine share the read model's file; each opens its own connection to it.
+const readModelFile = testReadModel().file;
+
 /** One API process on the shared database, with its own cache and a cache clock the test moves. */
 function apiProcess(database: Connection) {
   const clock = { ms: 0 };
   const { logger } = captureLogs();
-  const services = createServices(database, { readModel: testReadModel(), logger, now, publicCache: { crossProcessMs: CROSS_PROCESS_MS, now: () => clock.ms } });
+  const services = createServices(database, { readModel: createSqliteReadModel({ file: readModelFile }), logger, now, publicCache: { crossProcessMs: CROSS_PROCESS_MS, now: () => clock.ms } });
   const app = createApp({
     logger,
     db: database,

@@ -5,6 +5,9 @@ import { createAgency } from '../../core/agencies/agencies.ts';
 import { createApiKey } from '../../core/agencies/api-keys.ts';
 import type { Role } from '../../core/models/api-key.model.ts';
 import { createServices, type Services } from '../../core/services.ts';
+import { createDisclosure } from '../../core/disclosures/create.ts';
+import { createDisclosureInput } from '../../core/disclosures/input.ts';
+import { publishDisclosure } from '../../core/disclosures/transitions.ts';
 import { connectTestDb } from './db.ts';
 import { captureLogs } from './logs.ts';
 import { testReadModel } from './read-model.ts';
@@ -74,4 +77,18 @@ export function allocationContent(numbers: string[]) {
       ...(i === 0 ? { allocatedUnit: '3-1-502', outcome: 'allocated' } : { outcome: 'waiting', note: `轮候第${i}位` }),
     })),
   };
+}
+
+/**
+ * A public allocation result of the agency naming `numbers`, created and published the way the
+ * API does, so the read model has it as it would in production. The agency is created if missing.
+ */
+export async function publishedAllocation(services: Services, agencyCode: string, numbers: string[] = ['HD2026-0001']) {
+  await createAgency(services.disclosures.db, { code: agencyCode, name: `${agencyCode} 住房和城乡建设委员会` }).catch((error: { status?: number }) => {
+    if (error.status !== 409) throw error;
+  });
+  const principal = { keyId: 'test-publisher', agencyCode, role: 'publisher' as const };
+  const input = createDisclosureInput.parse(allocationResult({ formedAt: '2026-09-01', region: '110108', content: allocationContent(numbers) }));
+  const { disclosure } = await createDisclosure(services.disclosures, principal, input);
+  return (await publishDisclosure(services.disclosures, principal, disclosure._id.toHexString()))._id.toHexString();
 }

@@ -18,6 +18,9 @@ import { startQueue } from '../../jobs/worker.ts';
 import { connectTestDb } from '../helpers/db.ts';
 import { captureLogs } from '../helpers/logs.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { testReadModel } from '../helpers/read-model.ts';
+import { publishedAllocation } from '../helpers/registry.ts';
+import { createServices } from '../../core/services.ts';
 
 const TOKEN = 'collecttoken';
 const APP_ID = 'wx-sandbox-oa';
@@ -44,25 +47,27 @@ async function say(openid: string, content: string, msgId = String(nextMsgId++))
   return msgId;
 }
 
-async function publicDisclosure(agencyCode = AGENCY, fields: Record<string, unknown> = {}) {
-  const _id = new ObjectId();
-  await db.collection('disclosures').insertOne({ _id, agencyCode, status: 'published', applicationNumbers: [], publishedAt: clock.now, ...fields });
-  return _id.toHexString();
+const readModel = testReadModel();
+const services = createServices(db, { readModel, now });
+
+function publicDisclosure(agencyCode = AGENCY, numbers: string[] = ['HD2026-0100']) {
+  return publishedAllocation(services, agencyCode, numbers);
 }
 
 beforeEach(async () => {
   await Promise.all(['reactions', 'reactions_inbox', 'feedback', 'disclosures', 'opinion_collect_cursors'].map((c) => db.collection(c).deleteMany({})));
+  await readModel.reset();
 });
 
 describe('official-account texts', () => {
   it('arrive as reactions of the account’s agency once, with the disclosure an application number names, and leave the inbox', async () => {
-    const named = await publicDisclosure(AGENCY, { applicationNumbers: ['HD2026-0001'] });
-    await publicDisclosure('bj-chaoyang-zjw', { applicationNumbers: ['CY2026-0009'] });
+    const named = await publicDisclosure(AGENCY, ['HD2026-0001']);
+    await publicDisclosure('bj-chaoyang-zjw', ['CY2026-0009']);
     const m1 = await say('o-resident-1', '我的申请编号HD2026-0001怎么还没有结果？拖了三个月了');
     const m2 = await say('o-resident-2', '朝阳的CY2026-0009也没有结果');
     expect(await reactionsInbox(db).countDocuments()).toBe(2);
 
-    expect(await collectOaInbox({ db, now, agencyCode: AGENCY })).toEqual({ inserted: 2, duplicates: 0 });
+    expect(await collectOaInbox({ db, now, agencyCode: AGENCY, readModel })).toEqual({ inserted: 2, duplicates: 0 });
     const [first, second] = await reactionCollection(db).find().sort({ externalId: 1 }).toArray();
     expect(first).toMatchObject({ _id: `wechat-oa:${m1}`, source: 'wechat-oa', agencyCode: AGENCY, disclosureId: named, day: '2026-10-09', at: clock.now });
     expect(first!.author).toMatch(/^oa_[0-9a-f]{20}$/);
@@ -72,17 +77,17 @@ describe('official-account texts', () => {
     expect(JSON.stringify([first, second])).not.toContain('o-resident');
     expect(await reactionsInbox(db).countDocuments()).toBe(0);
 
-    expect(await collectOaInbox({ db, now, agencyCode: AGENCY })).toEqual({ inserted: 0, duplicates: 0 });
+    expect(await collectOaInbox({ db, now, agencyCode: AGENCY, readModel })).toEqual({ inserted: 0, duplicates: 0 });
     expect(await reactionCollection(db).countDocuments()).toBe(2);
   });
 
   it('counts a text moved before a crash as a duplicate and still empties the inbox', async () => {
     const msgId = await say('o-resident-3', '公示期太短了');
     const [kept] = await reactionsInbox(db).find().toArray();
-    await collectOaInbox({ db, now, agencyCode: AGENCY });
+    await collectOaInbox({ db, now, agencyCode: AGENCY, readModel });
     // As if the previous run died after the insert and before the delete.
     await reactionsInbox(db).insertOne(kept!);
-    expect(await collectOaInbox({ db, now, agencyCode: AGENCY })).toEqual({ inserted: 0, duplicates: 1 });
+    expect(await collectOaInbox({ db, now, agencyCode: AGENCY, readModel })).toEqual({ inserted: 0, duplicates: 1 });
     expect(await reactionsInbox(db).countDocuments()).toBe(0);
     expect(await reactionCollection(db).countDocuments({ _id: `wechat-oa:${msgId}` })).toBe(1);
   });

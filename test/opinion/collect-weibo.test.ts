@@ -6,6 +6,9 @@ import { deliveryCollection, deliveryId } from '../../core/models/delivery.model
 import { reactionCollection } from '../../core/models/reaction.model.ts';
 import { connectTestDb } from '../helpers/db.ts';
 import { captureLogs } from '../helpers/logs.ts';
+import { testReadModel } from '../helpers/read-model.ts';
+import { publishedAllocation } from '../helpers/registry.ts';
+import { createServices } from '../../core/services.ts';
 import { sampleMessage, testClock, weiboSandbox } from '../channels/weibo-helpers.ts';
 
 const TOKEN = 'sandbox-weibo-token';
@@ -16,8 +19,12 @@ const { sandbox, client } = await weiboSandbox({ weibo: { now: () => clock.now }
 afterAll(() => sandbox.close());
 const { logger } = captureLogs('silent');
 
+const readModel = testReadModel();
+const services = createServices(db, { readModel, now: () => clock.now });
+
 const deps = (extra: Partial<WeiboCollectDeps> = {}): WeiboCollectDeps => ({
   db,
+  readModel,
   client,
   accessToken: TOKEN,
   now: () => clock.now,
@@ -54,6 +61,7 @@ const stored = (filter: Record<string, unknown> = {}) => reactionCollection(db).
 beforeEach(async () => {
   sandbox.weibo.reset();
   await Promise.all(['reactions', 'deliveries', 'opinion_collect_cursors', 'opinion_collect_backoff', 'disclosures'].map((c) => db.collection(c).deleteMany({})));
+  await readModel.reset();
 });
 
 describe('Weibo reaction collection', () => {
@@ -144,14 +152,7 @@ describe('Weibo reaction collection', () => {
   });
 
   it('collects mentions of the account for its agency, attaching the disclosure an application number names', async () => {
-    const disclosureId = new ObjectId();
-    await db.collection('disclosures').insertOne({
-      _id: disclosureId,
-      agencyCode: AGENCY,
-      status: 'published',
-      applicationNumbers: ['HD2026-0001'],
-      publishedAt: clock.now,
-    });
+    const disclosureId = await publishedAllocation(services, AGENCY, ['HD2026-0001']);
     const m1 = sandbox.weibo.addMention({ text: '@海淀住建 我的申请hd2026-0001为什么没有配租结果？', user: { id: '6000000007' } });
     const m2 = sandbox.weibo.addMention({ text: '@海淀住建 窗口服务态度很好' });
     sandbox.weibo.addMention({ text: '@别的账号 与我们无关' }, '5999999999');
@@ -160,7 +161,7 @@ describe('Weibo reaction collection', () => {
     expect(await collectWeibo(deps({ accountAgency: AGENCY }))).toMatchObject({ inserted: 2 });
     const mentions = await stored({ source: 'weibo-mention' });
     expect(mentions.map((m) => m.externalId)).toEqual([m1, m2]);
-    expect(mentions[0]).toMatchObject({ agencyCode: AGENCY, disclosureId: disclosureId.toHexString() });
+    expect(mentions[0]).toMatchObject({ agencyCode: AGENCY, disclosureId });
     expect(mentions[1]!.disclosureId).toBeUndefined();
 
     const m3 = sandbox.weibo.addMention({ text: '@海淀住建 谢谢' });
