@@ -1,4 +1,5 @@
-import { RESPONSE_ITEM_TYPE } from '../catalogue/index.ts';
+import { findItemType, RESPONSE_ITEM_TYPE } from '../catalogue/index.ts';
+import type { FieldCode } from '../catalogue/types.ts';
 import { canonicalJson, sha256 } from '../disclosures/canonical.ts';
 import { PUBLIC_STATUSES } from '../disclosures/public-statuses.ts';
 import { toPublicSummary } from '../disclosures/views.ts';
@@ -119,12 +120,15 @@ function publicPart(doc: DisclosureRecord): PublicPart {
 /** The agency's list entry (no content: withheld values stay in MongoDB). */
 export function agencyItem(row: ReadRow) {
   const iso = (ms?: number) => (ms === undefined ? undefined : new Date(ms).toISOString());
+  const found = findItemType(row.field as FieldCode, row.itemType);
   return {
     id: row.id,
     status: row.status,
     title: row.title,
     field: row.field,
+    fieldName: found?.field.name,
     itemType: row.itemType,
+    itemTypeName: found?.itemType.name,
     region: row.region,
     ...(row.projectCode ? { projectCode: row.projectCode } : {}),
     formedAt: row.formedAt,

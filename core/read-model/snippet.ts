@@ -34,7 +34,8 @@ function mark(text: string, words: readonly string[]): string {
   while (i < text.length) {
     const word = words.find((w) => lower.startsWith(w, i));
     if (word) {
-      out += `<mark>${escapeHtml(text.slice(i, i + word.length))}</mark>`;
+      // Words jieba cut apart (串通 投标) read as one mark where they touch.
+      out = out.endsWith('</mark>') ? `${out.slice(0, -'</mark>'.length)}${escapeHtml(text.slice(i, i + word.length))}</mark>` : `${out}<mark>${escapeHtml(text.slice(i, i + word.length))}</mark>`;
       i += word.length;
     } else {
       out += escapeHtml(text[i]!);

@@ -1,0 +1,202 @@
+import type { Connection } from 'mongoose';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { listQuery } from '../../core/disclosures/list.ts';
+import { verifyReadModel } from '../../core/read-model/rebuild.ts';
+import { rebuildReadModel } from '../../core/read-model/rebuild.ts';
+import type { PublicPage, ReadModel } from '../../core/read-model/types.ts';
+import { CY, DRAFT_MARKER, HD, PD, WITHHELD_MARKER, buildWorld, type World } from './world.ts';
+
+/**
+ * The read model's contract: both implementations (SQLite, MongoDB) must give these answers for
+ * the same disclosures. Each implementation's test file calls this with its own factory.
+ */
+export function readModelContract(name: string, setup: () => Promise<{ db: Connection; readModel: ReadModel; leaks: () => Promise<string> }>) {
+  describe(`read model contract: ${name}`, () => {
+    let world: World;
+    let db: Connection;
+    let leaks: () => Promise<string>;
+    const list = (query: Record<string, unknown> = {}): Promise<PublicPage> => world.readModel.listPublic(listQuery.parse(query));
+    const ids = async (query: Record<string, unknown> = {}) => (await list({ limit: 100, ...query })).items.map((i) => i.id);
+
+    beforeAll(async () => {
+      const made = await setup();
+      db = made.db;
+      leaks = made.leaks;
+      world = await buildWorld(db, made.readModel);
+    }, 60_000);
+
+    it('lists what is public, newest first publication first, never a draft or an item in review', async () => {
+      const { ids: w } = world;
+      expect(await ids()).toEqual([w.hdResponse, w.cyBlacklist, w.pdWithdrawn, w.pdLand, w.cyLottery, w.hdBudget, w.hdHousing]);
+      const first = (await list({ limit: 1 })).items[0]!;
+      expect(first).toMatchObject({ id: w.hdResponse, status: 'published', agency: { code: HD.code, name: HD.name }, fieldName: '住房保障', itemTypeName: '回应' });
+    });
+
+    it('filters by field, item type, region prefix, agency, project code and publication days', async () => {
+      const { ids: w } = world;
+      expect(await ids({ field: 'housing' })).toEqual([w.hdResponse, w.pdWithdrawn, w.cyLottery, w.hdHousing]);
+      expect(await ids({ field: 'housing', itemType: 'allocation-result' })).toEqual([w.pdWithdrawn, w.cyLottery, w.hdHousing]);
+      expect(await ids({ region: '110000' })).toEqual([w.hdResponse, w.cyBlacklist, w.cyLottery, w.hdBudget, w.hdHousing]);
+      expect(await ids({ region: '110100' })).toEqual(await ids({ region: '110000' }));
+      expect(await ids({ region: '110105' })).toEqual([w.cyBlacklist, w.cyLottery]);
+      expect(await ids({ region: '320000' })).toEqual([]);
+      expect(await ids({ agency: PD.code })).toEqual([w.pdWithdrawn, w.pdLand]);
+      expect(await ids({ projectCode: 'CY-P-0001' })).toEqual([w.cyBlacklist]);
+      expect(await ids({ from: '2026-05-01', to: '2026-06-01' })).toEqual([w.pdLand, w.cyLottery]);
+      expect(await ids({ to: '2025-12-31' })).toEqual([w.hdHousing]);
+      expect(await ids({ field: 'housing', region: '110000', from: '2026-01-01' })).toEqual([w.hdResponse, w.cyLottery]);
+    });
+
+    it('pages with cursors through every item once, in order', async () => {
+      const all = await ids();
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await list({ limit: 3, ...(cursor ? { cursor } : {}) });
+        expect(page.items.length).toBeLessThanOrEqual(3);
+        seen.push(...page.items.map((i) => i.id));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      expect(seen).toEqual(all);
+      await expect(list({ cursor: 'bm90LWEtY3Vyc29y' })).rejects.toMatchObject({ status: 400, fields: [{ path: 'cursor' }] });
+    });
+
+    it('searches every word of q among public tokens only: not withdrawn items, drafts or withheld values', async () => {
+      const { ids: w } = world;
+      expect(await ids({ q: '共有产权房' })).toEqual([w.cyLottery]);
+      expect(await ids({ q: '摇号' })).toEqual([w.cyLottery, w.hdHousing]); // the title, and a 公开摇号 in the content
+      expect(await ids({ q: '公共租赁' })).toEqual([w.hdHousing]);
+      expect(await ids({ q: '公共租赁住房' })).toEqual([w.hdResponse, w.hdHousing]); // the synonym of 公租房
+      expect(await ids({ q: '海淀 物业' })).toEqual([w.hdBudget]);
+      expect(await ids({ q: '海淀', field: 'housing' })).toEqual([w.hdResponse, w.hdHousing]);
+      expect(await ids({ q: 'CY2026-0010' })).toEqual([w.cyLottery]); // only the correction names it
+      expect(await ids({ q: '人才公寓' })).toEqual([]); // withdrawn: it left search
+      expect(await ids({ q: DRAFT_MARKER })).toEqual([]);
+      expect(await ids({ q: WITHHELD_MARKER })).toEqual([]);
+    });
+
+    it('marks the matched words in an HTML-escaped snippet', async () => {
+      const [hit] = (await list({ q: '摇号', agency: CY.code })).items;
+      expect(hit!.snippet).toBe('朝阳区共有产权房<mark>摇号</mark>结果&lt;公告&gt;&amp;说明');
+      const [content] = (await list({ q: '串通投标' })).items;
+      expect(content!.snippet).toContain('<mark>串通投标</mark>');
+      expect((await list({})).items.every((i) => i.snippet === undefined)).toBe(true);
+    });
+
+    it('ranks by relevance over the same items, and pages through them', async () => {
+      const byDate = await ids({ q: '住房' });
+      expect(byDate.length).toBeGreaterThan(2);
+      const ranked = await ids({ q: '住房', sort: 'relevance' });
+      expect([...ranked].sort()).toEqual([...byDate].sort());
+      const first = await list({ q: '住房', sort: 'relevance', limit: 2 });
+      const rest = await list({ q: '住房', sort: 'relevance', limit: 100, cursor: first.nextCursor! });
+      expect([...first.items, ...rest.items].map((i) => i.id)).toEqual(ranked);
+    });
+
+    it('counts the filtered items per field, item type, region, agency and year', async () => {
+      const all = (await list({ facets: 'true' })).facets!;
+      expect(all.total).toBe(7);
+      expect(all.field).toEqual([
+        { value: 'housing', count: 4 },
+        { value: 'blacklist', count: 1 },
+        { value: 'land', count: 1 },
+        { value: 'procurement', count: 1 },
+      ]);
+      expect(all.region).toEqual([{ value: '110000', count: 5 }, { value: '310000', count: 2 }]);
+      expect(all.year).toEqual([{ value: '2026', count: 6 }, { value: '2025', count: 1 }]);
+      expect(all.agency).toEqual([{ value: HD.code, count: 3 }, { value: CY.code, count: 2 }, { value: PD.code, count: 2 }]);
+      const beijing = (await list({ facets: 'true', region: '110000', field: 'housing' })).facets!;
+      expect(beijing.total).toBe(3);
+      expect(beijing.region).toEqual([{ value: '110100', count: 3 }]);
+      expect(beijing.itemType).toEqual([{ value: 'allocation-result', count: 2 }, { value: 'response', count: 1 }]);
+      const searched = (await list({ facets: 'true', q: '海淀' })).facets!;
+      expect(searched.total).toBe(3);
+      expect(searched.field).toEqual([{ value: 'housing', count: 2 }, { value: 'procurement', count: 1 }]);
+      const dated = (await list({ facets: 'true', from: '2026-05-01', to: '2026-06-30' })).facets!;
+      expect(dated.total).toBe(2);
+    });
+
+    it('lists recent public changes for feeds, newest change first', async () => {
+      const { ids: w } = world;
+      expect(await world.readModel.recentlyChanged({}, 3)).toEqual([w.hdResponse, w.cyBlacklist, w.pdWithdrawn]);
+      expect(await world.readModel.recentlyChanged({ agency: CY.code }, 10)).toEqual([w.cyBlacklist, w.cyLottery]);
+      expect(await world.readModel.recentlyChanged({ agency: CY.code }, 10, new Date('2026-07-01T00:00:00+08:00'))).toEqual([w.cyBlacklist]);
+    });
+
+    it('gives an agency its own items, drafts and items in review included, last changed first, paged', async () => {
+      const { ids: w } = world;
+      const hd = await world.readModel.listAgency(HD.code, { limit: 50 });
+      expect(hd.items.map((i) => i.id)).toEqual([w.hdDraft, w.hdResponse, w.hdBudget, w.hdHousing]);
+      expect(hd.items[0]).toMatchObject({ status: 'draft', title: `海淀区${DRAFT_MARKER}分配结果`, fieldName: '住房保障', revision: 1 });
+      expect(JSON.stringify(hd.items)).not.toContain('content');
+      const cy = await world.readModel.listAgency(CY.code, { limit: 1 });
+      expect(cy.items[0]).toMatchObject({ id: w.hdReview, status: 'draft', review: { state: 'pending' } });
+      const next = await world.readModel.listAgency(CY.code, { limit: 5, cursor: cy.nextCursor! });
+      expect(next.items.map((i) => i.id)).toEqual([w.cyBlacklist, w.cyLottery]);
+      expect((await world.readModel.listAgency(PD.code, { limit: 5, status: 'withdrawn' })).items.map((i) => i.id)).toEqual([w.pdWithdrawn]);
+      expect(await world.readModel.pendingReviews(CY.code, 10)).toEqual([w.hdReview]);
+      expect(await world.readModel.pendingReviews(HD.code, 10)).toEqual([]);
+    });
+
+    it('lists drafts due before a horizon, soonest first', async () => {
+      const pending = await world.readModel.pendingCompliance(HD.code, new Date('2027-01-01T00:00:00+08:00'), 10);
+      expect(pending.map((p) => p.id)).toEqual([world.ids.hdDraft]);
+      expect(pending[0]!.dueAt).toBeInstanceOf(Date);
+      expect(await world.readModel.pendingCompliance(HD.code, new Date('2026-11-01T00:00:00+08:00'), 10)).toEqual([]);
+    });
+
+    it('counts a year’s publications, corrections and withdrawals per agency and field', async () => {
+      const rows = await world.readModel.annualReport(new Date('2026-01-01T00:00:00+08:00'), new Date('2027-01-01T00:00:00+08:00'));
+      const simple = rows
+        .map(({ agencyCode, field, published, corrected, withdrawn, days }) => ({ agencyCode, field, published, corrected, withdrawn, days: days.length }))
+        .sort((a, b) => `${a.agencyCode}${a.field}`.localeCompare(`${b.agencyCode}${b.field}`));
+      expect(simple).toEqual([
+        { agencyCode: CY.code, field: 'blacklist', published: 1, corrected: 0, withdrawn: 0, days: 1 },
+        { agencyCode: CY.code, field: 'housing', published: 1, corrected: 1, withdrawn: 0, days: 1 },
+        { agencyCode: HD.code, field: 'housing', published: 1, corrected: 0, withdrawn: 0, days: 1 },
+        { agencyCode: HD.code, field: 'procurement', published: 1, corrected: 0, withdrawn: 0, days: 1 },
+        { agencyCode: PD.code, field: 'housing', published: 1, corrected: 0, withdrawn: 1, days: 1 },
+        { agencyCode: PD.code, field: 'land', published: 1, corrected: 0, withdrawn: 0, days: 1 },
+      ]);
+      const hd2025 = await world.readModel.annualReport(new Date('2025-01-01T00:00:00+08:00'), new Date('2026-01-01T00:00:00+08:00'), HD.code);
+      expect(hd2025).toEqual([expect.objectContaining({ agencyCode: HD.code, agencyName: HD.name, field: 'housing', published: 1, onTime: 1, late: 0, days: [25] })]);
+    });
+
+    it('finds the public item a text names, and the 回应 items answering one', async () => {
+      const { ids: w } = world;
+      expect(await world.readModel.namedIn(CY.code, { ids: [], codes: ['CY2026-0009'] })).toBe(w.cyLottery);
+      expect(await world.readModel.namedIn(HD.code, { ids: [], codes: ['CY2026-0009'] })).toBeUndefined();
+      expect(await world.readModel.namedIn(CY.code, { ids: [], codes: ['CY-P-0001'] })).toBe(w.cyBlacklist);
+      expect(await world.readModel.namedIn(HD.code, { ids: [w.hdBudget], codes: [] })).toBe(w.hdBudget);
+      expect(await world.readModel.namedIn(HD.code, { ids: [], codes: ['HD2026-0999'] })).toBeUndefined(); // a draft
+      expect(await world.readModel.responsesTo(HD.code, w.hdHousing, 10)).toEqual([w.hdResponse]);
+      expect(await world.readModel.responsesTo(CY.code, w.hdHousing, 10)).toEqual([]);
+    });
+
+    it('holds no withheld value and no draft text in its public part', async () => {
+      const stored = await leaks();
+      expect(stored).not.toContain(WITHHELD_MARKER);
+      expect(stored).toContain('人才公寓'); // the same row's public title is there
+    });
+
+    it('applies each version once: an older copy never replaces a newer row', async () => {
+      const doc = (await world.services.store.get(world.ids.cyLottery))!;
+      expect(await world.readModel.apply([doc])).toBe(0);
+      expect(await world.readModel.apply([{ ...doc, version: doc.version - 1, title: '旧的标题' }])).toBe(0);
+      expect((await list({ q: '共有产权房' })).items[0]!.title).toBe(doc.title);
+    });
+
+    it('agrees with MongoDB, and comes back whole from a rebuild', async () => {
+      const before = await verifyReadModel(world.services.store, world.readModel);
+      expect(before).toMatchObject({ disclosures: 9, rows: 9, missing: [], stale: [], differing: [], extra: [] });
+      const answers = [await ids(), await ids({ q: '海淀' }), (await list({ facets: 'true' })).facets];
+      await world.readModel.reset();
+      expect(await world.readModel.isBuilt()).toBe(false);
+      expect((await verifyReadModel(world.services.store, world.readModel)).missing).toHaveLength(9);
+      await rebuildReadModel(world.services.store, world.readModel);
+      expect(await world.readModel.isBuilt()).toBe(true);
+      expect([await ids(), await ids({ q: '海淀' }), (await list({ facets: 'true' })).facets]).toEqual(answers);
+      expect((await verifyReadModel(world.services.store, world.readModel)).missing).toEqual([]);
+    });
+  });
+}
