@@ -83,7 +83,7 @@ const envSchema = z.object({
     emptyToUndefined,
     z.enum(['sqlite', 'mongodb'], { error: 'must be sqlite (one machine) or mongodb (several machines on one database)' }).default('sqlite'),
   ),
-  READ_MODEL_FILE: z.preprocess(emptyToUndefined, z.string().min(1).default('data/read-model.sqlite')),
+  READ_MODEL_FILE: z.preprocess(emptyToUndefined, z.string().min(1).optional()),
   JOBS_POLL_MS: z.preprocess(emptyToUndefined, positiveMs(1000)),
   SHUTDOWN_GRACE_MS: z.preprocess(emptyToUndefined, positiveMs(10000)),
   WORKER_JOBS: z.preprocess(
@@ -183,7 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     jobs: { pollMs: e.JOBS_POLL_MS, groups: e.WORKER_JOBS },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     channels,
-    readModel: e.READ_MODEL === 'mongodb' ? { kind: 'mongodb' } : { kind: 'sqlite', file: path.resolve(cwd, e.READ_MODEL_FILE) },
+    readModel: e.READ_MODEL === 'mongodb' ? { kind: 'mongodb' } : { kind: 'sqlite', file: readModelFile(e.READ_MODEL_FILE, database, cwd) },
   });
 }
 
@@ -195,6 +195,16 @@ function isOrigin(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The embedded default keeps everything in one data folder: the read model sits beside FerretDB's
+ * files. One file per database, so two databases on one machine never share one.
+ */
+function readModelFile(given: string | undefined, database: Config['database'], cwd: string): string {
+  if (given) return path.resolve(cwd, given);
+  const folder = database.kind === 'embedded' ? database.dataDir : path.resolve(cwd, 'data');
+  return path.join(folder, `read-model-${database.dbName}.sqlite`);
 }
 
 function dbNameFromUri(uri: string): string {

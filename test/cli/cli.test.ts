@@ -58,7 +58,7 @@ describe('npx gongkai', () => {
 
   it('serves /readyz on MONGODB_URI and shuts down cleanly on SIGTERM', async () => {
     const port = await freePort();
-    const env = cleanEnv({ MONGODB_URI: `${inject('mongoUri')}cli_external`, PORT: String(port), LOG_LEVEL: 'info' });
+    const env = cleanEnv({ MONGODB_URI: `${inject('mongoUri')}cli_external`, PORT: String(port), LOG_LEVEL: 'info', READ_MODEL_FILE: path.join(os.tmpdir(), 'gongkai-test-read-model-cli_external.sqlite') });
     const { code, output } = await serveUntilReady(env, port);
     expect(code).toBe(0);
     expect(output()).toContain('"msg":"stopped"');

@@ -31,6 +31,14 @@ describe('loadConfig', () => {
     expect(config.http.port).toBe(8080);
   });
 
+  it('keeps the read model in SQLite, one file per database beside the embedded data, unless told otherwise', () => {
+    expect(loadConfig({}, '/srv/gongkai').readModel).toEqual({ kind: 'sqlite', file: '/srv/gongkai/data/ferretdb/read-model-gongkai.sqlite' });
+    expect(loadConfig({ MONGODB_URI: 'mongodb://db1/prod' }, '/srv/gongkai').readModel).toEqual({ kind: 'sqlite', file: '/srv/gongkai/data/read-model-prod.sqlite' });
+    expect(loadConfig({ READ_MODEL_FILE: 'rm/x.sqlite' }, '/srv/gongkai').readModel).toEqual({ kind: 'sqlite', file: '/srv/gongkai/rm/x.sqlite' });
+    expect(loadConfig({ READ_MODEL: 'mongodb' }).readModel).toEqual({ kind: 'mongodb' });
+    expect(() => loadConfig({ READ_MODEL: 'postgres' })).toThrow(/^READ_MODEL must be sqlite \(one machine\) or mongodb/);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ MONGODB_URI: '', PORT: '' }).database.kind).toBe('embedded');
   });

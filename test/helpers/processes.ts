@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { Types, type Connection } from 'mongoose';
 import { afterAll, inject } from 'vitest';
@@ -29,8 +31,10 @@ export interface GongkaiProcess {
 const started: ChildProcess[] = [];
 // Registered while the test file is collected: a hook registered from inside a running test
 // never runs, and the processes of search-reindex-at-start outlived every test run.
+const readModelFiles = new Set<string>();
 afterAll(() => {
   for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const file of readModelFiles) for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${file}${suffix}`, { force: true });
 });
 
 /**
@@ -83,8 +87,11 @@ export function spawnGongkai(role: 'all' | 'api' | 'worker', env: Record<string,
 
 /** The environment of a process on the test file's database, sending to the sandbox. */
 export function processEnv(db: Connection, sandboxUrl: string, extra: Record<string, string> = {}): Record<string, string> {
+  readModelFiles.add(path.join(os.tmpdir(), `gongkai-test-read-model-${db.name}.sqlite`));
   return {
     MONGODB_URI: `${inject('mongoUri')}${db.name}`,
+    // The processes of one test share a machine, so a read model file: one per database, in tmp.
+    READ_MODEL_FILE: path.join(os.tmpdir(), `gongkai-test-read-model-${db.name}.sqlite`),
     ...sandboxEnv(sandboxUrl),
     PUBLIC_BASE_URL: 'http://127.0.0.1:3000',
     JOBS_POLL_MS: '200',

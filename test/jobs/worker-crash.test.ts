@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -44,6 +45,7 @@ function startWorker(): ChildProcess {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       MONGODB_URI: `${inject('mongoUri')}${db.name}`,
+      READ_MODEL_FILE: path.join(os.tmpdir(), `gongkai-test-read-model-${db.name}.sqlite`),
       ...sandboxEnv(sandbox.url),
       PUBLIC_BASE_URL: 'http://127.0.0.1:3000',
       FANOUT_BATCH: String(BATCH),
