@@ -4,6 +4,8 @@ import { ConflictError } from './errors.ts';
 export interface DbSettings {
   uri: string;
   dbName: string;
+  /** Emit the driver's command events (tests count what a piece of code asks the database). */
+  monitorCommands?: boolean;
 }
 
 /**
@@ -12,7 +14,7 @@ export interface DbSettings {
  * seconds rather than requests hanging for the driver's 30 s default; the driver reconnects
  * by itself when the server returns.
  */
-export async function connectDb({ uri, dbName }: DbSettings): Promise<Connection> {
+export async function connectDb({ uri, dbName, monitorCommands = false }: DbSettings): Promise<Connection> {
   const connection = mongoose.createConnection(uri, {
     dbName,
     maxPoolSize: 20,
@@ -24,6 +26,7 @@ export async function connectDb({ uri, dbName }: DbSettings): Promise<Connection
     // Writes fail fast instead of queueing in memory while the database is away.
     bufferCommands: false,
     autoIndex: true,
+    monitorCommands,
   });
   await connection.asPromise();
   return connection;

@@ -1,11 +1,13 @@
 import type { Agenda } from 'agenda';
-import { disclosureCollection } from '../core/models/disclosure.model.ts';
-import { fanOutCollection } from '../core/models/fanout.model.ts';
+import { endPause } from '../core/fanout/pauses.ts';
 import { runFanOut } from '../core/fanout/fan-out.ts';
 import type { FanOutDeps } from '../core/fanout/deps.ts';
 
 export const FAN_OUT_JOB = 'fan-out';
-export const OUTBOX_SWEEP_JOB = 'outbox-sweep';
+/** One per paused channel account: at the pause's end it restarts what the pause parked. */
+export const CHANNEL_RESUME_JOB = 'channel-resume';
+/** Earlier versions scanned recent disclosures for lost fan-outs every 30 s; the journal does that now. */
+const RETIRED_SWEEP_JOB = 'outbox-sweep';
 
 export interface FanOutJobData {
   disclosureId: string;
@@ -14,13 +16,16 @@ export interface FanOutJobData {
 
 /** How many (change, channel) fan-outs one worker runs at once. */
 const FAN_OUT_CONCURRENCY = 4;
-/** A lost enqueue (crash between the publish write and the job insert) is found this often. */
-const SWEEP_EVERY = '30 seconds';
-const SWEEP_WINDOW_MS = 24 * 60 * 60_000;
 
 /**
  * The job carries ids only; the outbox on the disclosure says what is left to do, and the lease
  * there makes a second run of the same job harmless.
+ *
+ * Jobs are removed once done: agenda finds due jobs by a query that FerretDB 1.x answers by
+ * decoding the whole `jobs` collection, so it must hold pending work only, not every fan-out ever
+ * run. A run that stops without finishing leaves its next step to exactly one place: a scheduled
+ * job (retry backoff), the account's resume job (a quota pause), or, when the worker dies, its
+ * own job, which agenda hands to another worker once the lock expires.
  */
 export function defineFanOutJobs(agenda: Agenda, deps: FanOutDeps): void {
   agenda.define<FanOutJobData>(
@@ -36,46 +41,42 @@ export function defineFanOutJobs(agenda: Agenda, deps: FanOutDeps): void {
       const result = await runFanOut(deps, disclosureId, outboxKey);
       if (result.state === 'scheduled' && result.runAt) {
         await agenda.schedule(result.runAt, FAN_OUT_JOB, { disclosureId, outboxKey });
+      } else if (result.state === 'parked' && result.runAt) {
+        await scheduleResume(agenda, outboxKey.split('~')[1]!, result.runAt);
       } else if (result.state === 'busy' && deps.stopping?.aborted) {
         // Shutting down, this worker stopped at a checkpoint and dropped the lease: the next
-        // worker resumes from there now, not when the sweep finds the fan-out stalled.
+        // worker resumes from there now, not when the lease expires.
         await agenda.now(FAN_OUT_JOB, { disclosureId, outboxKey });
       }
     },
-    { concurrency: FAN_OUT_CONCURRENCY, lockLifetime: deps.leaseMs * 2 },
+    { concurrency: FAN_OUT_CONCURRENCY, lockLifetime: deps.leaseMs * 2, removeOnComplete: true },
   );
 
-  agenda.define(OUTBOX_SWEEP_JOB, async () => {
-    for (const data of await stalledFanOuts(deps)) await agenda.now(FAN_OUT_JOB, data);
-  });
+  agenda.define<{ channel: string }>(
+    CHANNEL_RESUME_JOB,
+    async (job) => {
+      const { channel } = job.attrs.data;
+      const { extendedUntil, parked } = await endPause(deps.db, channel, deps.now());
+      if (extendedUntil) await scheduleResume(agenda, channel, extendedUntil);
+      for (const p of parked) await agenda.now(FAN_OUT_JOB, { disclosureId: p.disclosureId, outboxKey: p.outboxKey });
+      if (parked.length) deps.logger.info({ channel, resumed: parked.length }, 'channel pause over: parked fan-outs resumed');
+    },
+    { removeOnComplete: true },
+  );
 }
 
 /**
- * Public changes of the last day whose fan-out never started (the enqueue after the publish
- * write was lost), stalled (its worker died) or whose wait is over.
+ * The account's one resume job, at the pause's end: unique on the channel, so every fan-out the
+ * pause parks shares it. On FerretDB the unique upsert is not isolated and two racing parkers
+ * may make two; the second finds nothing left to resume.
  */
-export async function stalledFanOuts(deps: FanOutDeps): Promise<FanOutJobData[]> {
-  const now = deps.now();
-  const found: FanOutJobData[] = [];
-  const recent = disclosureCollection(deps.db).find(
-    { publicChangedAt: { $gte: new Date(now.getTime() - SWEEP_WINDOW_MS) } },
-    { projection: { outbox: 1 } },
-  );
-  for await (const doc of recent) {
-    const disclosureId = doc._id.toHexString();
-    const runs = new Map((await fanOutCollection(deps.db).find({ disclosureId }).toArray()).map((f) => [f.outboxKey, f]));
-    for (const outboxKey of Object.keys(doc.outbox ?? {})) {
-      const run = runs.get(outboxKey);
-      const stalled = run && run.state === 'running' && run.updatedAt.getTime() < now.getTime() - deps.leaseMs;
-      const due = run?.state === 'waiting' && (!run.resumeAt || run.resumeAt <= now);
-      if (!run || stalled || due) found.push({ disclosureId, outboxKey });
-    }
-  }
-  return found;
+export async function scheduleResume(agenda: Agenda, channel: string, at: Date): Promise<void> {
+  await agenda.create(CHANNEL_RESUME_JOB, { channel }).unique({ name: CHANNEL_RESUME_JOB, 'data.channel': channel }).schedule(at).save();
 }
 
-export async function scheduleOutboxSweep(agenda: Agenda): Promise<void> {
-  await agenda.every(SWEEP_EVERY, OUTBOX_SWEEP_JOB, undefined, { skipImmediate: true });
+/** Drops the recurring sweep earlier versions scheduled; nothing defines it any more. */
+export async function retireOutboxSweep(agenda: Agenda): Promise<void> {
+  await agenda.cancel({ name: RETIRED_SWEEP_JOB });
 }
 
 /** Called by the API right after a public change: start its fan-outs now. */

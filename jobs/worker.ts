@@ -5,7 +5,7 @@ import type { FanOutDeps } from '../core/fanout/deps.ts';
 import type { OpinionCollectOptions } from '../core/opinion/collect/wiring.ts';
 import type { ReadModel } from '../core/read-model/types.ts';
 import { defineCallbackJobs, scheduleCallbackMaintenance } from './callback.job.ts';
-import { defineFanOutJobs, scheduleOutboxSweep } from './fan-out.job.ts';
+import { defineFanOutJobs, retireOutboxSweep } from './fan-out.job.ts';
 import { createQueue, type ProcessRole, type Queue } from './queue.ts';
 
 export interface WorkerDeps {
@@ -46,7 +46,7 @@ export async function startQueue({ db, role, pollMs, logger, groups = JOB_GROUPS
   }
   await queue.start();
   if (queue.takesJobs) {
-    if (fanOutJobs) await scheduleOutboxSweep(queue.agenda);
+    if (fanOutJobs) await retireOutboxSweep(queue.agenda);
     if (runs.has('callbacks')) await scheduleCallbackMaintenance(queue.agenda);
     if (watch && collect) {
       await watch.scheduleOpinionWatch(queue.agenda);

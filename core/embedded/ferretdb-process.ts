@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ensureIdIndexes, type IdIndexResult } from './id-index.ts';
 
 export interface FerretDBOptions {
   binary: string;
@@ -45,6 +46,8 @@ export async function startFerretDB(options: FerretDBOptions): Promise<FerretDBH
 
   let child: ChildProcess | undefined;
   try {
+    // Before the server runs (we hold the lock), so no write of its waits for an index build.
+    indexIdLookups(dataDir);
     const logFile = path.join(dataDir, 'ferretdb.log');
     const log = await fs.open(logFile, 'a');
     const debugPort = await freePort();
@@ -92,6 +95,18 @@ export async function startFerretDB(options: FerretDBOptions): Promise<FerretDBH
     releaseLock(lockPath, child?.pid ?? process.pid);
     throw error;
   }
+}
+
+/**
+ * Indexes FerretDB's `_id` lookups in every collection of the data folder (see id-index.ts).
+ * Safe while the server runs: call it again after creating collections. Warnings go to its log.
+ */
+export function indexIdLookups(dataDir: string): IdIndexResult {
+  const result = ensureIdIndexes(dataDir);
+  for (const warning of result.warnings) {
+    appendFileSync(path.join(dataDir, 'ferretdb.log'), `gongkai id-index: ${warning}\n`);
+  }
+  return result;
 }
 
 async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {

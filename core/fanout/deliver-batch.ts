@@ -15,6 +15,8 @@ export interface BatchOutcome {
   failed: number;
   /** Set when the vendor said to stop (quota): resume after this time. */
   pausedUntil?: Date;
+  /** The vendor's code and words for the pause. */
+  pauseReason?: string;
 }
 
 type Result =
@@ -83,6 +85,7 @@ export async function deliverBatch(
   if (pause) {
     deps.metrics?.quotaPauses.inc({ channel: channel.id });
     outcome.pausedUntil = new Date(done.getTime() + (pause.retryAfterMs ?? 60 * 60_000));
+    outcome.pauseReason = `${pause.code} ${pause.message}`.slice(0, 300);
   }
   return outcome;
 }

@@ -5,13 +5,15 @@ import { fanOutId } from '../models/fanout.model.ts';
 import { deliverBatch, type BatchOutcome } from './deliver-batch.ts';
 import type { FanOutDeps } from './deps.ts';
 import { dropLease, takeLease, type HeldLease } from './lease.ts';
+import { activePause, park, pauseChannel } from './pauses.ts';
 import { buildMessage } from './message.ts';
 import { parseOutboxKey } from './outbox-keys.ts';
 import { recipientBatches } from './recipients.ts';
 
 export interface FanOutResult {
-  state: 'done' | 'busy' | 'scheduled' | 'gone';
-  /** When the job should run again (backoff of retries, or a quota pause). */
+  /** `parked`: its channel account is paused (vendor quota); the account's one resume job restarts it. */
+  state: 'done' | 'busy' | 'scheduled' | 'parked' | 'gone';
+  /** When the job should run again (backoff of retries), or when the account's pause ends. */
   runAt?: Date;
 }
 
@@ -43,26 +45,36 @@ async function run(deps: FanOutDeps, doc: DisclosureRecord, key: string, lease: 
     return { state: 'done' };
   }
   const progress = lease.progress;
-  if (progress?.state === 'waiting' && progress.resumeAt && progress.resumeAt > deps.now()) {
+  // A paused account sends nothing: the fan-out waits, parked, for the account's resume.
+  const pause = await activePause(deps.db, channel.id, deps.now());
+  if (pause) {
+    const parked = await parkFanOut(deps, doc, key, lease, pause.until, pause.reason);
+    if (parked) return parked;
+  }
+  if (progress?.state === 'waiting' && !progress.reason && progress.resumeAt && progress.resumeAt > deps.now()) {
     return { state: 'scheduled', runAt: progress.resumeAt };
   }
   const message = buildMessage(doc, change, deps.site);
   let retryPending = progress?.retryPending ?? false;
   if (progress?.state !== 'done') {
-    const delivered = await deliverAll(deps, channel, message, doc, lease);
+    const delivered = await deliverAll(deps, channel, message, doc, key, lease);
     if (delivered.stopped) return delivered.stopped;
     retryPending ||= delivered.retryPending;
   }
   // The retry pass queries deliveries by state, a scan of the collection on FerretDB: skip it
   // when nothing asked for another attempt (an agency's retry re-runs a finished fan-out).
   const retrying = progress?.state === 'done' || retryPending;
-  const due: { pausedUntil?: Date; nextAt?: Date } = retrying ? await retryDue(deps, channel.id, message, doc.agencyCode, lease.takenAt) : {};
-  if (due.pausedUntil || due.nextAt) {
-    const runAt = (due.pausedUntil ?? due.nextAt)!;
-    await lease.save({ state: 'waiting', resumeAt: runAt, retryPending: true });
-    return { state: 'scheduled', runAt };
+  const due: { pausedUntil?: Date; pauseReason?: string; nextAt?: Date } = retrying ? await retryDue(deps, channel.id, message, doc.agencyCode, lease.takenAt) : {};
+  if (due.pausedUntil) {
+    await lease.save({ retryPending: true });
+    const parked = await pausedByVendor(deps, doc, key, lease, due.pausedUntil, due.pauseReason ?? 'quota');
+    if (parked) return parked;
   }
-  await lease.save({ state: 'done', finishedAt: deps.now() }, ['resumeAt', 'retryPending']);
+  if (due.nextAt) {
+    await lease.save({ state: 'waiting', resumeAt: due.nextAt, retryPending: true });
+    return { state: 'scheduled', runAt: due.nextAt };
+  }
+  await lease.save({ state: 'done', finishedAt: deps.now() }, ['resumeAt', 'retryPending', 'reason']);
   return { state: 'done' };
 }
 
@@ -78,6 +90,7 @@ async function deliverAll(
   channel: NonNullable<ReturnType<FanOutDeps['channels']['get']>>,
   message: ReturnType<typeof buildMessage>,
   doc: DisclosureRecord,
+  key: string,
   lease: HeldLease,
 ): Promise<{ stopped?: FanOutResult; retryPending: boolean }> {
   let cursor = lease.progress?.cursor;
@@ -94,9 +107,8 @@ async function deliverAll(
     const outcome = await head.work;
     if (outcome.pausedUntil) {
       await drain();
-      deps.logger.warn({ channel: channel.id, until: outcome.pausedUntil }, 'vendor quota spent: channel paused');
-      await lease.save({ state: 'waiting', resumeAt: outcome.pausedUntil, ...(cursor ? { cursor } : {}) });
-      return { state: 'scheduled', runAt: outcome.pausedUntil };
+      if (cursor) await lease.save({ cursor });
+      return (await pausedByVendor(deps, doc, key, lease, outcome.pausedUntil, outcome.pauseReason ?? 'quota')) ?? { state: 'busy' };
     }
     cursor = head.cursor;
     if (outcome.retry) retryPending = true;
@@ -131,7 +143,13 @@ async function deliverAll(
 }
 
 /** Deliveries whose backoff has passed are sent again; the earliest future one sets the next run. */
-async function retryDue(deps: FanOutDeps, channelId: string, message: ReturnType<typeof buildMessage>, agencyCode: string, leaseTakenAt: Date) {
+async function retryDue(
+  deps: FanOutDeps,
+  channelId: string,
+  message: ReturnType<typeof buildMessage>,
+  agencyCode: string,
+  leaseTakenAt: Date,
+): Promise<{ pausedUntil?: Date; pauseReason?: string; nextAt?: Date }> {
   const deliveries = deliveryCollection(deps.db);
   const channel = deps.channels.get(channelId as never)!;
   const tried = new Set<string>();
@@ -145,7 +163,7 @@ async function retryDue(deps: FanOutDeps, channelId: string, message: ReturnType
     if (!due.length) break;
     due.forEach((d) => tried.add(d._id));
     const outcome = await deliverBatch(deps, channel, message, agencyCode, due.map((d) => ({ id: d.recipientId, address: d.address ?? '' })), leaseTakenAt);
-    if (outcome.pausedUntil) return { pausedUntil: outcome.pausedUntil };
+    if (outcome.pausedUntil) return { pausedUntil: outcome.pausedUntil, pauseReason: outcome.pauseReason };
   }
   const next = await deliveries
     .find({ messageKey: message.key, channel: channel.id, state: 'retry' }, { projection: { nextAttemptAt: 1 } })
@@ -153,4 +171,20 @@ async function retryDue(deps: FanOutDeps, channelId: string, message: ReturnType
     .limit(1)
     .next();
   return { nextAt: next?.nextAttemptAt };
+}
+
+/** The vendor said stop: the account is paused for everyone, and this fan-out parks. */
+async function pausedByVendor(deps: FanOutDeps, doc: DisclosureRecord, key: string, lease: HeldLease, until: Date, reason: string) {
+  const { channel } = parseOutboxKey(key)!;
+  deps.logger.warn({ channel, until, reason }, 'vendor quota spent: channel paused');
+  await pauseChannel(deps.db, channel, until, reason, deps.now());
+  return parkFanOut(deps, doc, key, lease, until, reason);
+}
+
+/** Records why and until when the fan-out waits, then parks it; undefined when the pause is already over. */
+async function parkFanOut(deps: FanOutDeps, doc: DisclosureRecord, key: string, lease: HeldLease, until: Date, reason: string): Promise<FanOutResult | undefined> {
+  const { channel } = parseOutboxKey(key)!;
+  await lease.save({ state: 'waiting', resumeAt: until, reason: `paused: ${reason}` });
+  if (!(await park(deps.db, channel, doc._id.toHexString(), key, deps.now()))) return undefined;
+  return { state: 'parked', runAt: until };
 }

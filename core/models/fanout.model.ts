@@ -18,6 +18,8 @@ export interface FanOutRecord {
   retryPending?: boolean;
   /** When to run again (retry backoff, quota pause). */
   resumeAt?: Date;
+  /** Why it waits, when its account is paused (`paused: 10024 …`). */
+  reason?: string;
   updatedAt: Date;
   finishedAt?: Date;
 }

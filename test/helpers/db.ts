@@ -14,8 +14,8 @@ export function testDbSettings(label: string) {
   return { uri: inject('mongoUri'), dbName };
 }
 
-export async function connectTestDb(label: string): Promise<Connection> {
-  const connection = await connectDb(testDbSettings(label));
+export async function connectTestDb(label: string, options: { monitorCommands?: boolean } = {}): Promise<Connection> {
+  const connection = await connectDb({ ...testDbSettings(label), ...options });
   afterAll(async () => {
     await connection.dropDatabase().catch(() => undefined);
     await connection.close();

@@ -48,8 +48,8 @@ export function sandboxEnv(sandboxUrl: string): Record<string, string> {
  * HTTP, channels configured with "credentials" pointing at it, the engine on a job queue
  * processing in this process, and the API that publishes.
  */
-export async function fanOutWorld(label: string, env: Record<string, string> = {}) {
-  const db = await connectTestDb(label);
+export async function fanOutWorld(label: string, env: Record<string, string> = {}, options: { monitorCommands?: boolean } = {}) {
+  const db = await connectTestDb(label, options);
   const sandbox = await startSandbox({ webhookSecret: SANDBOX_WEBHOOK_SECRET });
   sandbox.wechat.registerTemplate(SANDBOX_APPS.oa.appId, SANDBOX_APPS.oa.templateId, ['thing1', 'thing2', 'thing3', 'time4']);
   sandbox.wechat.registerTemplate(SANDBOX_APPS.mp.appId, SANDBOX_APPS.mp.templateId, ['thing1', 'thing2', 'time3', 'thing4']);

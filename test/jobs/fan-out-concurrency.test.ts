@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { SANDBOX_APPS } from '../../channels/registry.ts';
 import { runFanOut } from '../../core/fanout/fan-out.ts';
 import { createThrottle } from '../../core/fanout/throttle.ts';
-import { stalledFanOuts } from '../../jobs/fan-out.job.ts';
+import { endPause } from '../../core/fanout/pauses.ts';
+import { publishPlan } from '../../core/disclosures/transitions.ts';
+import { outboxFields } from '../../core/fanout/outbox-keys.ts';
 import { fanOutWorld, subscribe } from '../helpers/fanout.ts';
 import { agencyWithKey, allocationContent, allocationResult } from '../helpers/registry.ts';
 
@@ -83,18 +85,24 @@ describe('a quota spent mid fan-out (45009)', () => {
     const { id } = await audience(30);
     sandbox.wechat.faults.inject({ path: TEMPLATE, errcode: 45009, count: 1 });
     const first = await runFanOut(deps, id, 'r1~wechat-oa');
-    expect(first.state).toBe('scheduled');
+    expect(first.state).toBe('parked');
     // 45009 resets at midnight China time.
     const midnight = new Date(`${new Date(Date.now() + 8 * 3_600_000 + 86_400_000).toISOString().slice(0, 10)}T00:00:00+08:00`);
     expect(Math.abs(first.runAt!.getTime() - midnight.getTime())).toBeLessThan(60_000);
     const progress = await db.collection('fanouts').findOne({ disclosureId: id });
-    expect(progress).toMatchObject({ state: 'waiting' });
+    expect(progress).toMatchObject({ state: 'waiting', reason: expect.stringMatching(/^paused: 45009/) });
+    expect(await db.collection('channel_pauses').findOne({ _id: 'wechat-oa' as never })).toMatchObject({ until: first.runAt });
     const before = await oaDeliveries(id);
     expect(before.filter((d) => d.state === 'sent').length).toBeLessThan(30);
     expect(before.some((d) => d.state === 'failed' || d.state === 'skipped')).toBe(false);
 
-    expect((await runFanOut(deps, id, 'r1~wechat-oa')).state).toBe('scheduled');
+    // Run again during the pause (a duplicate job): it parks again, sending nothing.
+    expect((await runFanOut(deps, id, 'r1~wechat-oa')).state).toBe('parked');
+    expect((await oaDeliveries(id)).length).toBe(before.length);
     const later = { ...deps, now: () => new Date(first.runAt!.getTime() + 1_000) };
+    // The account's resume ends the pause and hands back what it parked.
+    const { parked } = await endPause(db, 'wechat-oa', later.now());
+    expect(parked.map((p) => p._id)).toEqual([`${id}|r1~wechat-oa`]);
     expect((await runFanOut(later, id, 'r1~wechat-oa')).state).toBe('done');
     const after = await oaDeliveries(id);
     expect(after).toHaveLength(30);
@@ -129,14 +137,25 @@ describe('the throttle', () => {
 });
 
 describe('resuming after a lost enqueue', () => {
-  it('the sweeper job finds a public change whose fan-out never started', async () => {
-    const { id } = await audience(3);
+  it('the journal starts the fan-outs of a publication whose process died before enqueueing them', async () => {
+    const tag = randomUUID().slice(0, 8);
+    const openid = `lost-${tag}`;
+    sandbox.wechat.addFollower(OA, openid);
+    await subscribe(db, 'wechat-oa', openid, { applicationNumber: `${tag}-1` });
+    const created = await http().post('/api/v1/disclosures').set(haidian.auth).send(allocationResult({ content: allocationContent([`${tag}-1`]) }));
+    const id = created.body.id as string;
+    // The publish write alone, with its outbox: the process died before starting any fan-out.
+    await world.services.store.write(id, 'dying-api', () => new Date(), (doc, now) => {
+      const plan = publishPlan(doc, now);
+      const outbox = outboxFields(doc, plan.change!, ['wechat-oa'], now);
+      return { set: { ...plan.set, ...outbox.fields, updatedAt: now }, push: { events: { ...plan.event, seq: doc.events.length + 1, at: now, keyId: 'k', role: 'publisher' } }, intent: { outboxKeys: outbox.keys, publicChange: true } };
+    });
     expect(await db.collection('fanouts').countDocuments({ disclosureId: id })).toBe(0);
-    const found = (await stalledFanOuts(deps)).filter((f) => f.disclosureId === id).map((f) => f.outboxKey);
-    expect(found.sort()).toEqual(['r1~webhook', 'r1~wechat-mp', 'r1~wechat-oa', 'r1~weibo']);
+    expect((await world.services.sync.catchUp({ all: true })).applied).toBeGreaterThanOrEqual(1);
+    // This file's queue is stopped, so the job the journal enqueued waits there; run it as a worker would.
+    const jobs = await db.collection('jobs').find({ name: 'fan-out' }).toArray();
+    expect(jobs.filter((j) => j.data.disclosureId === id).map((j) => j.data.outboxKey)).toEqual(['r1~wechat-oa']);
     expect((await runFanOut(deps, id, 'r1~wechat-oa')).state).toBe('done');
-    const again = (await stalledFanOuts(deps)).filter((f) => f.disclosureId === id).map((f) => f.outboxKey);
-    expect(again).not.toContain('r1~wechat-oa');
+    expect((await oaDeliveries(id)).map((d) => [d.recipientId, d.state])).toEqual([[openid, 'sent']]);
   });
 });
-
