@@ -5,7 +5,9 @@ import { startLocalSandbox, type LocalSandbox } from '../channels/sandbox/start-
 import { redactUri, type Config } from '../core/config.ts';
 import { connectDb } from '../core/db.ts';
 import { ensureEmbeddedDb } from '../core/embedded/embedded-db.ts';
-import type { FerretDBHandle } from '../core/embedded/ferretdb-process.ts';
+import { indexIdLookups, type FerretDBHandle } from '../core/embedded/ferretdb-process.ts';
+import { createKnownCollections } from '../core/embedded/known-collections.ts';
+import type { Logger } from 'pino';
 import { fanOutDeps } from '../core/fanout/wiring.ts';
 import { opinionCollectOptions } from '../core/opinion/collect/wiring.ts';
 import { createLogger } from '../core/logger.ts';
@@ -46,8 +48,10 @@ export async function serve(config: Config, role: ProcessRole): Promise<Service>
   let readModel: ReadModel | undefined;
   let services: Services | undefined;
   const stopping = new AbortController();
+  let idIndexTimer: NodeJS.Timeout | undefined;
   const stop = async () => {
     stopping.abort();
+    clearInterval(idIndexTimer);
     // Requests and jobs wind down side by side, so the grace period is spent once, not twice.
     await Promise.all([server?.close(config.shutdownGraceMs), queue?.stop(config.shutdownGraceMs)]);
     await services?.sync.stop();
@@ -84,6 +88,10 @@ export async function serve(config: Config, role: ProcessRole): Promise<Service>
     const fanOut = { ...fanOutDeps(db, config.channels, wired, site, logger, metrics), stopping: stopping.signal };
     const opinion = { ...opinionCollectOptions(config.channels, sandbox), ...(readModel ? { readModel } : {}) };
     queue = await startQueue({ db, role, pollMs: config.jobs.pollMs, groups: config.jobs.groups, logger, fanOut, opinion, readModel });
+    if (config.database.kind === 'embedded') {
+      await createKnownCollections(db);
+      idIndexTimer = indexNewCollections(config.database.dataDir, logger);
+    }
     if (role !== 'worker') {
       // Imported here so a worker process never loads the HTTP side (koa, feeds, jieba for search).
       const { startHttp } = await import('./serve-http.ts');
@@ -103,4 +111,22 @@ export async function serve(config: Config, role: ProcessRole): Promise<Service>
     }
   };
   return { port: server?.port, stop, abort };
+}
+
+/**
+ * FerretDB's SQLite tables get the index its `_id` lookups use when the server starts
+ * (core/embedded/id-index.ts); the collections this process made just now get it here, and any
+ * made later within a minute. Finding nothing to do is a read of each file's schema.
+ */
+function indexNewCollections(dataDir: string, logger: Logger): NodeJS.Timeout {
+  const pass = () => {
+    try {
+      const { created } = indexIdLookups(dataDir);
+      if (created) logger.info({ created }, 'FerretDB: _id lookup index added to new collections');
+    } catch (error) {
+      logger.warn({ err: error }, 'FerretDB: could not add the _id lookup index; lookups still work, by scanning');
+    }
+  };
+  pass();
+  return setInterval(pass, 60_000).unref();
 }

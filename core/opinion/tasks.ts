@@ -3,6 +3,8 @@ import type { Collection } from 'mongodb';
 import { Types, type Connection } from 'mongoose';
 import { recordAudit, type AuditActor } from '../audit.ts';
 import { claimId } from '../store/claims.ts';
+import { serverTraits } from '../store/server-traits.ts';
+import { versionedWrite, VersionConflict, type VersionClaim } from '../store/versioned.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.ts';
 import { disclosureCollection } from '../models/disclosure.model.ts';
 import { opinionAlertCollection } from '../models/opinion-alert.model.ts';
@@ -17,9 +19,6 @@ import {
 const HOUR_MS = 3_600_000;
 /** 国办发〔2016〕61号: major incidents within 5 h (authoritative information) and 24 h (press conference); others within 48 h. */
 export const RESPONSE_CLOCKS = { majorFirstResponseHours: 5, majorConferenceHours: 24, normalResponseHours: 48 } as const;
-const MAX_ATTEMPTS = 5;
-/** A version claim whose writer has not written for this long is taken to be from a dead process. */
-const STALE_CLAIM_MS = 60_000;
 
 export interface OpenTaskInput {
   alertId?: string;
@@ -163,13 +162,11 @@ export async function listEscalations(db: Connection, agencyCode: string) {
 }
 
 type Plan = { set: Partial<ResponseTaskRecord>; event: TaskEvent } | null;
-const versionClaims = (db: Connection) =>
-  db.collection('response_task_versions') as unknown as Collection<{ _id: string; at: Date; by: string }>;
+const versionClaims = (db: Connection) => db.collection('response_task_versions') as unknown as Collection<VersionClaim>;
 
 /**
- * Read, plan, claim the next version by inserting its unique key, then write conditionally:
- * FerretDB 1.x lets concurrent conditional updates of one document all match, so the insert
- * is what makes one writer per version (see core/claims.ts). A null plan leaves it as is.
+ * One versioned write of a task (core/store/versioned.ts): read by id, plan, claim the next
+ * version, write. Another agency's task is as absent as a missing one. A null plan leaves it as is.
  */
 async function writeTask(
   db: Connection,
@@ -178,38 +175,30 @@ async function writeTask(
   now: Date,
   plan: (doc: ResponseTaskRecord) => Plan,
 ): Promise<{ task: ResponseTaskRecord; changed: boolean }> {
-  const tasks = responseTaskCollection(db);
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const doc = await tasks.findOne({ _id: taskId, agencyCode });
-    if (!doc) throw new NotFoundError(`no task ${taskId}`);
-    const planned = plan(doc);
-    if (!planned) return { task: doc, changed: false };
-    const version = doc.version + 1;
-    const key = `${taskId}:${version}`;
-    if (!(await claimId(versionClaims(db), { _id: key, at: now, by: planned.event.by }))) {
-      await releaseStaleClaim(db, key, now);
-      continue;
-    }
-    const updated = await tasks.findOneAndUpdate(
-      { _id: taskId, version: doc.version },
-      { $set: { ...planned.set, version }, $push: { events: planned.event } },
-      { returnDocument: 'after' },
-    );
-    if (!updated) continue;
-    await audit(db, updated, planned.event, version);
-    return { task: updated, changed: true };
-  }
-  throw new ConflictError('the task is being changed by another request; try again');
-}
-
-/** A claim left by a process that died between its claim and its write would block the task forever. */
-async function releaseStaleClaim(db: Connection, key: string, now: Date): Promise<void> {
-  const claim = await versionClaims(db).findOne({ _id: key });
-  if (claim && now.getTime() - claim.at.getTime() > STALE_CLAIM_MS) {
-    const [taskId, version] = [key.slice(0, key.lastIndexOf(':')), Number(key.slice(key.lastIndexOf(':') + 1))];
-    const task = await responseTaskCollection(db).findOne({ _id: taskId }, { projection: { version: 1 } });
-    if (task && task.version < version) await versionClaims(db).deleteOne({ _id: key, at: claim.at });
-  }
+  let event: TaskEvent | undefined;
+  const { lookupsByIdOnly } = await serverTraits(db.db!);
+  const result = await versionedWrite<ResponseTaskRecord>({
+    docs: responseTaskCollection(db),
+    claims: versionClaims(db),
+    filter: { _id: taskId },
+    key: taskId,
+    by: 'task',
+    now: () => now,
+    lookupsByIdOnly,
+    plan: (doc) => {
+      if (doc.agencyCode !== agencyCode) throw new NotFoundError(`no task ${taskId}`);
+      const planned = plan(doc);
+      if (!planned) return null;
+      event = planned.event;
+      return { set: planned.set, push: { events: planned.event } };
+    },
+  }).catch((error: unknown) => {
+    if (error instanceof VersionConflict) throw new ConflictError('the task is being changed by another request; try again');
+    throw error;
+  });
+  if (!result) throw new NotFoundError(`no task ${taskId}`);
+  if (result.changed) await audit(db, result.doc, event!, result.doc.version);
+  return { task: result.doc, changed: result.changed };
 }
 
 function audit(db: Connection, task: ResponseTaskRecord, event: TaskEvent, version: number): Promise<void> {

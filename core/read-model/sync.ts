@@ -4,7 +4,7 @@ import { createPublicCache } from '../public-cache.ts';
 import { disclosureStore } from '../store/disclosure-store.ts';
 import type { DisclosureRecord } from '../models/disclosure.model.ts';
 import type { DisclosureClaim, DisclosureStore } from '../store/disclosure-store.ts';
-import { releaseClaim, STALE_CLAIM_MS } from '../store/versioned.ts';
+import { claimOf, releaseClaim, STALE_CLAIM_MS } from '../store/versioned.ts';
 import { rebuildReadModel } from './rebuild.ts';
 import type { ReadModel } from './types.ts';
 
@@ -64,8 +64,9 @@ export function createReadModelSync(deps: SyncDeps) {
         counts.waiting++;
         continue;
       }
-      const doc = await deps.store.get(entry.subject);
-      if (doc && doc.version >= entry.version) {
+      const { subject, version } = claimOf(entry);
+      const doc = await deps.store.get(subject);
+      if (doc && doc.version >= version) {
         await effects(doc, entry);
         counts.applied++;
       } else if (age > STALE_CLAIM_MS) {

@@ -4,6 +4,7 @@ import { Types, type Connection } from 'mongoose';
 import { disclosureCollection, type DisclosureRecord } from '../models/disclosure.model.ts';
 import { claimId } from './claims.ts';
 import { naturalScan } from './scan.ts';
+import { serverTraits } from './server-traits.ts';
 import { releaseClaim, versionedWrite, type VersionClaim, type VersionedPlan, type VersionedResult } from './versioned.ts';
 
 /** What a disclosure's claim says besides its version: for the journal's consumer (core/read-model/sync.ts). */
@@ -69,7 +70,9 @@ export function disclosureStore(db: Connection) {
       now: () => Date,
       plan: (doc: DisclosureRecord, at: Date) => (VersionedPlan<DisclosureRecord> & { intent: DisclosureIntent }) | null,
     ): Promise<VersionedResult<DisclosureRecord> | undefined> {
-      return versionedWrite<DisclosureRecord>({ docs, claims: journal, filter: { _id: oid(id) }, key: id, by, now, journal: true, plan });
+      return serverTraits(db.db!).then(({ lookupsByIdOnly }) =>
+        versionedWrite<DisclosureRecord>({ docs, claims: journal, filter: { _id: oid(id) }, key: id, by, now, journal: true, lookupsByIdOnly, plan }),
+      );
     },
     /** Every disclosure in insertion order, streamed (rebuilds, re-segmentation). */
     scan(projection?: Record<string, 0 | 1>): AsyncIterable<DisclosureRecord> {

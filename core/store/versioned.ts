@@ -40,6 +40,8 @@ export interface VersionedWriteOptions<T extends Versioned> {
   now: () => Date;
   /** Keep the claim after the write, for a consumer that deletes it once done (see releaseClaim). */
   journal?: boolean;
+  /** The server answers only lone-`_id` lookups from an index (FerretDB 1.x; core/store/server-traits.ts). */
+  lookupsByIdOnly?: boolean;
   /** Called on every read; throwing (not found, forbidden, conflict) ends the write. */
   plan: (doc: WithId<T>, now: Date) => VersionedPlan<T> | null;
 }
@@ -63,8 +65,9 @@ export const STALE_CLAIM_MS = 60_000;
  * FerretDB 1.x applies concurrent updates of one document without isolation (two conditional
  * updates may both match), so the insert of the claim, which it does enforce, is what makes one
  * writer per version (core/store/claims.ts); on MongoDB the condition alone would do. A writer
- * that loses the claim plans again on a fresh read. A claim left by a writer that died (or whose
- * update failed) is released once stale, so the document cannot stay blocked.
+ * that loses the claim, or finds after claiming that the version moved on, plans again on a
+ * fresh read. A claim left by a writer that died (or whose update failed) is released once
+ * stale, so the document cannot stay blocked.
  */
 export async function versionedWrite<T extends Versioned>(options: VersionedWriteOptions<T>): Promise<VersionedResult<T> | undefined> {
   const { docs, claims, filter, key } = options;
@@ -88,6 +91,14 @@ export async function versionedWrite<T extends Versioned>(options: VersionedWrit
       await releaseIfStale(options, claim._id, now);
       continue;
     }
+    // Claims are let go once their write is done (at once, or by the journal's consumer), so a
+    // writer that read before that write could now claim the same version: the document, read
+    // again after the claim, says whether the version read is still the current one.
+    const current = await docs.findOne(filter, { projection: { version: 1 } });
+    if (current?.version !== doc.version) {
+      await releaseClaim(claims, claim);
+      continue;
+    }
     const update = {
       $set: { ...planned.set, version },
       ...(planned.push ? { $push: planned.push } : {}),
@@ -95,7 +106,11 @@ export async function versionedWrite<T extends Versioned>(options: VersionedWrit
     } as UpdateFilter<T>;
     // Not released when the update throws: it may have landed. The journal's consumer (or the
     // next writer, once the claim is stale) finds out which from the document's version.
-    const updated = await docs.findOneAndUpdate({ ...filter, version: doc.version } as Filter<T>, update, { returnDocument: 'after' });
+    // On MongoDB the update is also conditional on the version read. FerretDB would decode the
+    // whole collection for that condition, and evaluates it without isolation anyway: there the
+    // claim alone guards the version (a writer slower than STALE_CLAIM_MS has given up).
+    const condition = (options.lookupsByIdOnly ? filter : { ...filter, version: doc.version }) as Filter<T>;
+    const updated = await docs.findOneAndUpdate(condition, update, { returnDocument: 'after' });
     if (!updated) {
       // Only possible when the claim of this version was released as stale meanwhile.
       await releaseClaim(claims, claim);
@@ -114,6 +129,12 @@ export class VersionConflict extends Error {
   }
 }
 
+/** A claim's document key and version; claims written before they carried both say it in their id. */
+export function claimOf(claim: Pick<VersionClaim, '_id'> & Partial<VersionClaim>): { subject: string; version: number } {
+  const cut = claim._id.lastIndexOf(':');
+  return { subject: claim.subject ?? claim._id.slice(0, cut), version: claim.version ?? Number(claim._id.slice(cut + 1)) };
+}
+
 /** Deletes this claim, not a later one with the same id. Harmless when already gone. */
 export async function releaseClaim(claims: Collection<VersionClaim>, claim: Pick<VersionClaim, '_id' | 'token'>): Promise<void> {
   // By id alone (FerretDB looks that up without a scan), then checked, then by id and token.
@@ -129,5 +150,5 @@ async function releaseIfStale<T extends Versioned>(options: VersionedWriteOption
   const existing = await options.claims.findOne({ _id: claimKey });
   if (!existing || now.getTime() - existing.at.getTime() <= STALE_CLAIM_MS) return;
   const doc = await options.docs.findOne(options.filter, { projection: { version: 1 } });
-  if (doc && doc.version < existing.version) await releaseClaim(options.claims, existing);
+  if (doc && doc.version < claimOf(existing).version) await releaseClaim(options.claims, existing);
 }
