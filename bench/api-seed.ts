@@ -86,8 +86,17 @@ const ITEMS: ((a: Agency) => Record<string, unknown>)[] = [
 
 const MINUTE = 60_000;
 
+export interface SeedOptions {
+  /** Minutes between two copies' publications, newest first from 2026-11-20 (default 37). */
+  spacingMinutes?: number;
+  /** Every n-th copy is left a draft (due soon), for compliance lists; 0: none. */
+  draftEvery?: number;
+  /** Called after each bulk insert with the count so far. */
+  onProgress?: (done: number) => void;
+}
+
 /** Creates `count` published disclosures; returns the ids of a sample of them for detail requests. */
-export async function seedDisclosures(db: Connection, count: number, sample = 200): Promise<{ ids: string[]; realPath: number }> {
+export async function seedDisclosures(db: Connection, count: number, sample = 200, options: SeedOptions = {}): Promise<{ ids: string[]; realPath: number }> {
   await disclosureModel(db).init();
   const formed = new Date('2026-09-30T10:00:00+08:00');
   const services = createServices(db, { readModel: benchReadModel('seed'), now: () => formed, fanOutChannels: CHANNEL_IDS });
@@ -105,9 +114,13 @@ export async function seedDisclosures(db: Connection, count: number, sample = 20
   const copies: DisclosureRecord[] = [];
   const ids: string[] = [];
   for (let i = 0; i < count - prototypes.length; i++) {
-    copies.push(copyOf(prototypes[i % prototypes.length]!, i, new Date(latest - i * 37 * MINUTE)));
+    const copy = copyOf(prototypes[i % prototypes.length]!, i, new Date(latest - i * (options.spacingMinutes ?? 37) * MINUTE));
+    copies.push(options.draftEvery && i % options.draftEvery === 3 ? asDraft(copy) : copy);
     if (i % Math.ceil(count / sample) === 0) ids.push(copies[copies.length - 1]!._id.toHexString());
-    if (copies.length === 1000) await disclosureCollection(db).insertMany(copies.splice(0), { ordered: false });
+    if (copies.length === 1000) {
+      await disclosureCollection(db).insertMany(copies.splice(0), { ordered: false });
+      options.onProgress?.(i + 1);
+    }
   }
   if (copies.length) await disclosureCollection(db).insertMany(copies, { ordered: false });
   return { ids, realPath: prototypes.length };
@@ -158,4 +171,22 @@ function copyOf(proto: DisclosureRecord, n: number, at: Date): DisclosureRecord 
     doc.events = [...events, { seq: events.length + 1, action: 'withdraw', at: withdrawnAt, keyId: 'bench-seed', role: 'publisher', revision: 1, note: reason }];
   }
   return doc;
+}
+
+/** The copy as a draft formed recently, due within days: what compliance lists show. */
+function asDraft(doc: DisclosureRecord): DisclosureRecord {
+  const { publishedAt: _p, lastPublishedAt: _l, publicChangedAt: _c, onTime: _o, outbox: _x, ...rest } = doc;
+  const revision = { ...doc.revisions[0]! };
+  delete revision.publishedAt;
+  return {
+    ...rest,
+    status: 'draft',
+    revisions: [revision],
+    searchTokens: [],
+    applicationNumbers: [],
+    events: doc.events.slice(0, 1),
+    version: 1,
+    dueAt: new Date(Date.parse('2026-12-04T23:59:59+08:00') + (doc._id.getTimestamp().getTime() % 7) * 86_400_000),
+    dueOn: '2026-12-04',
+  } as DisclosureRecord;
 }

@@ -74,6 +74,14 @@ export function disclosureStore(db: Connection) {
         versionedWrite<DisclosureRecord>({ docs, claims: journal, filter: { _id: oid(id) }, key: id, by, now, journal: true, lookupsByIdOnly, plan }),
       );
     },
+    /**
+     * How many there are, from the storage engine's statistics: FerretDB answers `count` (and
+     * estimatedDocumentCount) by decoding every document, collStats from SQLite's own count.
+     */
+    async count(): Promise<number> {
+      const stats = await db.db!.command({ collStats: docs.collectionName }).catch(() => ({ count: 0 }));
+      return Number(stats.count ?? 0);
+    },
     /** Every disclosure in insertion order, streamed (rebuilds, re-segmentation). */
     scan(projection?: Record<string, 0 | 1>): AsyncIterable<DisclosureRecord> {
       return naturalScan(docs, projection);
