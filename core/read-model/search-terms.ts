@@ -32,3 +32,30 @@ export function highlightWords(terms: readonly string[]): string[] {
   for (const group of SYNONYM_GROUPS) if (group.some((name) => words.has(name))) for (const name of group) words.add(name);
   return [...words].sort((a, b) => b.length - a.length);
 }
+
+/**
+ * The filters of a search as index terms, so that FTS5 intersects them with the words inside the
+ * index instead of checking each match's row: `串通 投标` in one district is a walk of the rarest
+ * list, not of every item that says 投标. They start with `_`, which no word token does (ftsToken
+ * trims it), so they can never be matched by text.
+ */
+export function filterTerms(filter: { field?: string; itemType?: string; region?: string; agency?: string; projectCode?: string }): string[] {
+  const terms: string[] = [];
+  if (filter.field) terms.push(`_f_${ftsToken(filter.field)}`);
+  if (filter.itemType) terms.push(`_t_${ftsToken(filter.itemType)}`);
+  if (filter.region) terms.push(`_r_${filter.region}`);
+  if (filter.agency) terms.push(`_a_${ftsToken(filter.agency)}`);
+  if (filter.projectCode) terms.push(`_p_${ftsToken(filter.projectCode)}`);
+  return terms;
+}
+
+/** The filter terms an item is indexed under: its field, item type, each level of its region, agency, project. */
+export function itemFilterTerms(item: { field: string; itemType: string; region: string; agencyCode: string; projectCode?: string }): string[] {
+  return [
+    `_f_${ftsToken(item.field)}`,
+    `_t_${ftsToken(item.itemType)}`,
+    ...[2, 4, 6].map((n) => `_r_${item.region.slice(0, n)}`),
+    `_a_${ftsToken(item.agencyCode)}`,
+    ...(item.projectCode ? [`_p_${ftsToken(item.projectCode)}`] : []),
+  ];
+}

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { ReadRow } from '../row.ts';
-import { ftsToken } from '../search-terms.ts';
+import { ftsToken, itemFilterTerms } from '../search-terms.ts';
 import { agencyItem } from '../row.ts';
 
 const CHINA_OFFSET_MS = 8 * 3_600_000;
@@ -135,7 +135,10 @@ export function rowWriter(db: Database.Database) {
     });
     count({ field: row.field, item_type: row.itemType, region: row.region, agency_code: row.agencyCode, month }, 1);
     const tokens = pub.tokens.map(ftsToken).filter(Boolean);
-    if (tokens.length) stmt.insertSearch.run(sortKey, tokens.join(' '));
+    if (tokens.length) {
+      const filters = itemFilterTerms({ field: row.field, itemType: row.itemType, region: row.region, agencyCode: row.agencyCode, projectCode: pub.projectCode });
+      stmt.insertSearch.run(sortKey, [...tokens, ...filters].join(' '));
+    }
     for (const number of pub.applicationNumbers) stmt.insertNumber.run(number, sortKey);
     return true;
   };

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { dayRange, regionCodeOf, regionFilter } from '../filters.ts';
 import { RANKED_CANDIDATES, relevanceScore } from '../relevance.ts';
-import { highlightWords, matchExpression, searchTerms } from '../search-terms.ts';
+import { filterTerms, highlightWords, matchExpression, searchTerms } from '../search-terms.ts';
 import { queryTokens } from '../../disclosures/search-tokens.ts';
 import { snippet } from '../snippet.ts';
 import type { FacetCount, Facets, PublicFilter, PublicListItem, PublicPage, PublicQuery } from '../types.ts';
@@ -31,6 +31,12 @@ function where(filter: PublicFilter, keyColumn: string): Where {
   if (days.from !== undefined) add(`${keyColumn} >= ?`, days.from * KEY_SPREAD);
   if (days.to !== undefined) add(`${keyColumn} < ?`, (days.to + 1) * KEY_SPREAD);
   return { sql: parts.length ? parts.join(' AND ') : '1', args };
+}
+
+/** The filter's terms in the search index (its region as the prefix it means); the rows are checked too. */
+function searchFilter(filter: PublicFilter) {
+  const region = regionFilter(filter.region);
+  return { ...filter, region: region.prefix };
 }
 
 interface Hit {
@@ -79,7 +85,7 @@ export function publicQueries(db: Database.Database, now: () => number) {
     const rows = prepare(
       `SELECT p.sort_key, p.summary, p.text FROM search s CROSS JOIN public_items p ON p.sort_key = s.rowid
        WHERE search MATCH ? AND ${w.sql}${after !== undefined ? ' AND s.rowid < ?' : ''} ORDER BY s.rowid DESC LIMIT ?`,
-    ).all(matchExpression(terms), ...w.args, ...(after !== undefined ? [after] : []), query.limit + 1) as Hit[];
+    ).all(matchExpression([...terms, ...filterTerms(searchFilter(query))]), ...w.args, ...(after !== undefined ? [after] : []), query.limit + 1) as Hit[];
     return byDate(rows, query.limit);
   }
 
@@ -91,7 +97,7 @@ export function publicQueries(db: Database.Database, now: () => number) {
     const candidates = prepare(
       `SELECT p.sort_key, p.published_at, -bm25(search) AS score FROM search s CROSS JOIN public_items p ON p.sort_key = s.rowid
        WHERE search MATCH ? AND ${w.sql} ORDER BY s.rowid DESC LIMIT ?`,
-    ).all(matchExpression(terms), ...w.args, RANKED_CANDIDATES) as { sort_key: number; published_at: number; score: number }[];
+    ).all(matchExpression([...terms, ...filterTerms(searchFilter(query))]), ...w.args, RANKED_CANDIDATES) as { sort_key: number; published_at: number; score: number }[];
     const at = now();
     const order = candidates
       .map((c) => ({ key: c.sort_key, score: relevanceScore(c.score, c.published_at, at) }))
@@ -123,7 +129,7 @@ export function publicQueries(db: Database.Database, now: () => number) {
       rows = prepare(
         `SELECT p.field, p.item_type, substr(p.region, 1, ${len}) AS region, p.agency_code, p.year, count(*) AS n
          FROM search s CROSS JOIN public_items p ON p.sort_key = s.rowid WHERE search MATCH ? AND ${w.sql} GROUP BY 1, 2, 3, 4, 5`,
-      ).all(matchExpression(terms), ...w.args) as typeof rows;
+      ).all(matchExpression([...terms, ...filterTerms(searchFilter(filter))]), ...w.args) as typeof rows;
     } else if (filter.from || filter.to || filter.projectCode) {
       const w = where(filter, 'p.sort_key');
       rows = prepare(
@@ -166,7 +172,7 @@ export function publicQueries(db: Database.Database, now: () => number) {
       const rows = prepare(
         `SELECT p.id, p.public_changed_at FROM search s CROSS JOIN public_items p ON p.sort_key = s.rowid
          WHERE search MATCH ? AND ${w.sql} ORDER BY s.rowid DESC LIMIT ?`,
-      ).all(matchExpression(terms), ...w.args, RANKED_CANDIDATES) as { id: string; public_changed_at: number }[];
+      ).all(matchExpression([...terms, ...filterTerms(searchFilter(filter))]), ...w.args, RANKED_CANDIDATES) as { id: string; public_changed_at: number }[];
       return rows
         .filter((r) => sinceMs === undefined || r.public_changed_at >= sinceMs)
         .sort((a, b) => b.public_changed_at - a.public_changed_at)

@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 
 /** Bump when the tables change: a file of another version is rebuilt from MongoDB at start. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /**
  * `items`: every disclosure (drafts too), for the agency's lists, compliance and the report.
