@@ -155,10 +155,16 @@ async function authed<T>(method: Method, path: string, options: SendOptions = {}
   }
 }
 
+/** The list's query string: `facets` only as `true` (no flag is no facets), the rest as given. */
+function listParams(query: ListQuery): object {
+  const { facets, ...rest } = query;
+  return facets ? { ...rest, facets: 'true' } : rest;
+}
+
 export const api = {
   mpConfig: () => send<MpConfig>('GET', '/api/v1/mp/config'),
   catalogue: () => send<Catalogue>('GET', '/api/v1/catalogue'),
-  disclosures: (query: ListQuery) => send<DisclosurePage>('GET', '/api/v1/disclosures', { query }),
+  disclosures: (query: ListQuery) => send<DisclosurePage>('GET', '/api/v1/disclosures', { query: listParams(query) }),
   disclosure: (id: string) => send<Disclosure>('GET', `/api/v1/disclosures/${encodeURIComponent(id)}`),
   subscriptions: () => authed<{ items: Subscription[] }>('GET', '/api/v1/me/subscriptions'),
   subscribe: (input: SubscriptionInput) => authed<Subscription>('POST', '/api/v1/me/subscriptions', { body: input }),

@@ -59,9 +59,34 @@ export interface DisclosureSummary {
   revision: number;
 }
 
+/** A list entry; with a `q`, the API adds the matched stretch of title or text. */
+export interface DisclosureListItem extends DisclosureSummary {
+  /** HTML-escaped text with the matched words in `<mark>`: read it with utils/highlight, never as markup. */
+  snippet?: string;
+}
+
+export interface FacetCount {
+  /** A field or item type code, an agency code, a 6-digit region code, or a year (`2026`). */
+  value: string;
+  count: number;
+}
+
+/** Counts over every page of what the filters select. */
+export interface Facets {
+  total: number;
+  field: FacetCount[];
+  itemType: FacetCount[];
+  /** One level below the region filter: provinces without one, then cities, then counties. */
+  region: FacetCount[];
+  agency: FacetCount[];
+  year: FacetCount[];
+}
+
 export interface DisclosurePage {
-  items: DisclosureSummary[];
+  items: DisclosureListItem[];
   nextCursor?: string | null;
+  /** Only when the request asked for `facets`. */
+  facets?: Facets;
 }
 
 export interface Withheld {
@@ -117,11 +142,22 @@ export interface FieldError {
   message: string;
 }
 
+/** `relevance` needs a `q`; the API's default is `date`, newest first. */
+export type ListSort = 'date' | 'relevance';
+
 export interface ListQuery {
   field?: string;
   itemType?: string;
   region?: string;
+  agency?: string;
+  projectCode?: string;
+  /** Publication dates, YYYY-MM-DD, both inclusive (China time). */
+  from?: string;
+  to?: string;
   q?: string;
+  sort?: ListSort;
+  /** Ask for `facets` in the answer: for a first page only, they cover every page. */
+  facets?: boolean;
   cursor?: string;
   limit?: number;
 }

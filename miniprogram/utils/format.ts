@@ -1,5 +1,7 @@
 /** Display helpers shared by the pages. Pure functions: no wx calls. */
-import type { Catalogue, DisclosureStatus, DisclosureSummary, Subscription } from '../services/types';
+import type { Catalogue, DisclosureListItem, DisclosureStatus, DisclosureSummary, Subscription } from '../services/types';
+import { snippetLines } from './highlight';
+import type { Segment } from './highlight';
 
 export const STATUS_LABELS: Record<DisclosureStatus, string> = {
   published: '已发布',
@@ -31,6 +33,9 @@ export interface DisclosureCard {
   date: string;
   status: DisclosureStatus;
   statusLabel: string;
+  /** Search results only: the title with its matched words, and the matched text when it was not the title. */
+  titleSegments?: Segment[];
+  excerpt?: Segment[];
 }
 
 /** One list entry as the lists show it. */
@@ -45,6 +50,11 @@ export function toCard(item: DisclosureSummary): DisclosureCard {
     status: item.status,
     statusLabel: STATUS_LABELS[item.status] || item.status,
   };
+}
+
+/** A search result: the card, highlighted where the keywords matched. */
+export function toSearchCard(item: DisclosureListItem): DisclosureCard {
+  return { ...toCard(item), ...snippetLines(item.snippet, item.title) };
 }
 
 /** `住房保障 · 分配结果 · 110105`, `申请编号 HD2026-0001`: what a subscription watches. */

@@ -15,6 +15,7 @@ interface ApiErrorLike extends Error {
 const { api, ApiError } = loadApiModule<{
   api: {
     catalogue(): Promise<unknown>;
+    disclosures(query: object): Promise<unknown>;
     subscriptions(): Promise<{ items: unknown[] }>;
     subscribe(input: object): Promise<unknown>;
     unsubscribe(id: string): Promise<void>;
@@ -138,5 +139,19 @@ describe('services/api.ts', () => {
 
     await expect(api.unsubscribe('s/1')).resolves.toBeUndefined();
     expect(wx.requestsTo('DELETE', /subscriptions/)).toHaveLength(1);
+  });
+
+  it('sends sort and facets to the list only when they are set, facets as true', async () => {
+    wx.route('GET', '/api/v1/disclosures', ok({ items: [], nextCursor: null }));
+
+    await api.disclosures({ q: '公租房', sort: 'relevance', facets: true, limit: 20 });
+    await api.disclosures({ q: '公租房', facets: false, cursor: 'c2', limit: 20 });
+    await api.disclosures({ limit: 20 });
+
+    expect(wx.requestsTo('GET', '/api/v1/disclosures').map((r) => r.query)).toEqual([
+      { q: '公租房', sort: 'relevance', facets: 'true', limit: '20' },
+      { q: '公租房', cursor: 'c2', limit: '20' },
+      { limit: '20' },
+    ]);
   });
 });

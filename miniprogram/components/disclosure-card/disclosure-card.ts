@@ -1,4 +1,4 @@
-/** One disclosure in a list (首页, 搜索); a tap opens its detail page. */
+/** One disclosure in a list (首页, 搜索); a tap opens its detail page. Search results carry highlighted segments. */
 import type { DisclosureCard } from '../../utils/format';
 
 Component({

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,6 +50,15 @@ export function buildMiniprogram(): string {
   fs.writeFileSync(path.join(out, 'package.json'), '{ "type": "commonjs" }\n');
   built = out;
   return out;
+}
+
+/**
+ * A compiled module of the mini-program by its path without extension (`utils/highlight`), to
+ * test a pure helper on its own, as DevTools compiles it. Callers register removeBuild.
+ */
+export function requireBuilt<T>(name: string): T {
+  const require = createRequire(import.meta.url);
+  return require(path.join(buildMiniprogram(), `${name}.js`)) as T;
 }
 
 /** Deletes the temporary build (each test file gets its own: vitest isolates modules per file). */

@@ -6,10 +6,9 @@
  * native binary that is not executable here.
  */
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import simulate from 'miniprogram-simulate';
 import { afterAll } from 'vitest';
-import { buildMiniprogram, removeBuild } from './build.ts';
+import { buildMiniprogram, removeBuild, requireBuilt } from './build.ts';
 
 // Registered while the importing test file is collected: its build goes when the file is done.
 afterAll(removeBuild);
@@ -111,6 +110,5 @@ export async function open(name: PageName, query: Record<string, string> = {}, o
 
 /** The compiled services/api.js, for testing the API client on its own. */
 export function loadApiModule<T>(): T {
-  const require = createRequire(import.meta.url);
-  return require(path.join(buildMiniprogram(), 'services', 'api.js')) as T;
+  return requireBuilt<T>('services/api');
 }
