@@ -84,8 +84,11 @@ try {
   say('starting the API process (npm run build, then dist/gongkai.mjs serve --api)');
   spawnSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
   const logs: string[] = [];
-  api = spawn(process.execPath, ['dist/gongkai.mjs', 'serve', '--api'], {
+  // BENCH_API_PROFILE=<dir>: a V8 CPU profile of the API process, written when it exits.
+  const profile = process.env.BENCH_API_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_API_PROFILE)}`] : [];
+  api = spawn(process.execPath, [...profile, 'dist/gongkai.mjs', 'serve', '--api'], {
     env: {
+      ...(process.env.BENCH_API_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_API_NODE_OPTIONS } : {}),
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
       MONGODB_URI: `${ferret.uri}${DB}`,

@@ -17,7 +17,12 @@ export interface ReindexCounts {
   subscriptions: { withKeywords: number; updated: number };
 }
 
-const sameTokens = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((token, i) => token === b[i]);
+/** As sets: search matches tokens, never their order, so a reordering is not worth a write. */
+function sameTokens(a: readonly string[], b: readonly string[]) {
+  if (a.length !== b.length) return false;
+  const set = new Set(b);
+  return a.every((token) => set.has(token));
+}
 const PUBLIC = new Set<string>(PUBLIC_STATUSES);
 
 /**
@@ -59,8 +64,13 @@ export async function reindexSearch(db: Connection, after: AfterWrite, now = new
     await subscriptions.updateOne({ _id: sub._id }, { $set: { keywords } });
     counts.subscriptions.updated++;
   }
-  await searchMeta(db).updateOne({ _id: 'segmentation' }, { $set: { version: SEGMENTATION_VERSION, at: now } }, { upsert: true });
+  await markSegmentationCurrent(db, now);
   return counts;
+}
+
+/** Records that every stored token was made by this code's segmentation (done by a reindex, or by a loader that made them so). */
+export async function markSegmentationCurrent(db: Connection, now = new Date()) {
+  await searchMeta(db).updateOne({ _id: 'segmentation' }, { $set: { version: SEGMENTATION_VERSION, at: now } }, { upsert: true });
 }
 
 function searchMeta(db: Connection) {
