@@ -17,3 +17,11 @@ export function relevanceScore(bm25: number, publishedAt: number, now: number): 
  * million items.
  */
 export const RANKED_CANDIDATES = 1_000;
+
+/**
+ * How many of a search's newest matches its facets count. A common word matches a quarter of a
+ * million items at a million, and counting them all is a join per match (about a second);
+ * past this bound the counts are of the newest matches, `total` is still every match, and
+ * `exhaustive` says so (as search services flag approximate facet counts).
+ */
+export const FACET_SAMPLE = 10_000;

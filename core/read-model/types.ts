@@ -33,7 +33,13 @@ export interface FacetCount {
 
 /** Counts of the items the filter selects (every page of it), per dimension. */
 export interface Facets {
+  /** Every item the filter selects. */
   total: number;
+  /**
+   * False when a search matched more items than its facets count (the newest FACET_SAMPLE, see
+   * relevance.ts): the per-value counts are then of those, and add up to less than `total`.
+   */
+  exhaustive: boolean;
   field: FacetCount[];
   itemType: FacetCount[];
   /** One level below the region filter: provinces without one, then cities, then counties. */

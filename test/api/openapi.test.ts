@@ -144,11 +144,13 @@ describe('GET /openapi.json', () => {
   it('describes the list route’s query parameters, region and q included', () => {
     const params = op('get', '/api/v1/disclosures').parameters;
     expect(params.every((p) => p.in === 'query' && p.required === false)).toBe(true);
-    for (const name of ['region', 'q', 'field', 'agency', 'from', 'to', 'cursor', 'limit']) {
+    for (const name of ['region', 'q', 'field', 'agency', 'from', 'to', 'cursor', 'limit', 'sort', 'facets']) {
       const param = params.find((p) => p.name === name);
       expect(param?.description, name).toMatch(/\S/);
     }
     expect(params.find((p) => p.name === 'region')!.description).toContain('110000');
+    expect(params.find((p) => p.name === 'sort')!.schema).toMatchObject({ enum: ['date', 'relevance'] });
+    expect(params.find((p) => p.name === 'facets')!.schema).toMatchObject({ enum: expect.arrayContaining(['true', 'false']) });
     expect(op('get', '/feeds/rss.xml').parameters.map((p) => p.name)).not.toEqual(expect.arrayContaining(['limit']));
     expect(op('get', '/api/v1/reports/annual').parameters.find((p) => p.name === 'year')).toMatchObject({ required: true });
   });

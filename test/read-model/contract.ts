@@ -10,11 +10,20 @@ import { CY, DRAFT_MARKER, HD, PD, WITHHELD_MARKER, buildWorld, type World } fro
  * The read model's contract: both implementations (SQLite, MongoDB) must give these answers for
  * the same disclosures. Each implementation's test file calls this with its own factory.
  */
-export function readModelContract(name: string, setup: () => Promise<{ db: Connection; readModel: ReadModel; leaks: () => Promise<string> }>) {
+export interface ContractSubject {
+  db: Connection;
+  readModel: ReadModel;
+  leaks: () => Promise<string>;
+  /** Another read model over the same data whose search facets count only the newest `facetSample` matches. */
+  sampled: (facetSample: number) => Promise<ReadModel>;
+}
+
+export function readModelContract(name: string, setup: () => Promise<ContractSubject>) {
   describe(`read model contract: ${name}`, () => {
     let world: World;
     let db: Connection;
     let leaks: () => Promise<string>;
+    let sampled: ContractSubject['sampled'];
     const list = (query: Record<string, unknown> = {}): Promise<PublicPage> => world.readModel.listPublic(listQuery.parse(query));
     const ids = async (query: Record<string, unknown> = {}) => (await list({ limit: 100, ...query })).items.map((i) => i.id);
 
@@ -22,6 +31,7 @@ export function readModelContract(name: string, setup: () => Promise<{ db: Conne
       const made = await setup();
       db = made.db;
       leaks = made.leaks;
+      sampled = made.sampled;
       world = await buildWorld(db, made.readModel);
     }, 60_000);
 
@@ -114,6 +124,24 @@ export function readModelContract(name: string, setup: () => Promise<{ db: Conne
       expect(searched.field).toEqual([{ value: 'housing', count: 2 }, { value: 'procurement', count: 1 }]);
       const dated = (await list({ facets: 'true', from: '2026-05-01', to: '2026-06-30' })).facets!;
       expect(dated.total).toBe(2);
+      expect([all, beijing, searched, dated].every((f) => f.exhaustive)).toBe(true);
+      const datedSearch = (await list({ facets: 'true', q: '海淀', from: '2026-01-01', to: '2026-12-31', region: '110100' })).facets!;
+      expect(datedSearch.total).toBe((await ids({ q: '海淀', from: '2026-01-01', to: '2026-12-31', region: '110100' })).length);
+    });
+
+    it("counts a search's facets over its newest matches past the sample bound, and says so", async () => {
+      const { ids: w } = world;
+      const model = await sampled(2);
+      const newest = (await ids({ q: '海淀' })).slice(0, 2);
+      const facets = (await model.listPublic(listQuery.parse({ facets: 'true', q: '海淀' }))).facets!;
+      expect(facets).toMatchObject({ total: 3, exhaustive: false });
+      const byField = new Map<string, number>();
+      for (const item of (await list({ q: '海淀', limit: 100 })).items.filter((i) => newest.includes(i.id))) byField.set(item.field, (byField.get(item.field) ?? 0) + 1);
+      expect(facets.field).toEqual([...byField].map(([value, count]) => ({ value, count })).sort((a, b) => b.count - a.count || a.value.localeCompare(b.value)));
+      // Without a search word, and with fewer matches than the bound, every item is counted.
+      expect((await model.listPublic(listQuery.parse({ facets: 'true' }))).facets).toMatchObject({ total: 7, exhaustive: true });
+      expect((await model.listPublic(listQuery.parse({ facets: 'true', q: '海淀', field: 'procurement' }))).facets).toMatchObject({ total: 1, exhaustive: true });
+      expect(newest).not.toContain(w.hdHousing);
     });
 
     it('lists recent public changes for feeds, newest change first', async () => {

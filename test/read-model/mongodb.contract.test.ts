@@ -9,6 +9,7 @@ readModelContract('MongoDB (several machines)', async () => {
   return {
     db,
     readModel,
+    sampled: (facetSample) => createMongoReadModel(db.db!, { facetSample }),
     leaks: async () => JSON.stringify(await db.db!.collection('read_disclosures').find({}).toArray()),
   };
 });

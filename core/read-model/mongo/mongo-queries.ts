@@ -2,7 +2,7 @@ import type { Collection, Filter } from 'mongodb';
 import { queryTokens } from '../../disclosures/search-tokens.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { dayRange, regionCodeOf, regionFilter } from '../filters.ts';
-import { RANKED_CANDIDATES, relevanceScore } from '../relevance.ts';
+import { FACET_SAMPLE, RANKED_CANDIDATES, relevanceScore } from '../relevance.ts';
 import { highlightWords } from '../search-terms.ts';
 import { snippet } from '../snippet.ts';
 import { KEY_SPREAD } from '../sqlite/apply.ts';
@@ -31,7 +31,7 @@ export function publicMatch(filter: PublicFilter, terms: string[]): Filter<Mongo
 
 const and = (a: Filter<MongoReadDoc>, b: Filter<MongoReadDoc>): Filter<MongoReadDoc> => ({ $and: [a, b] });
 
-export function mongoPublicQueries(rows: Collection<MongoReadDoc>, now: () => number) {
+export function mongoPublicQueries(rows: Collection<MongoReadDoc>, now: () => number, facetSample = FACET_SAMPLE) {
   async function list(query: PublicQuery): Promise<PublicPage> {
     const terms = query.q ? queryTokens(query.q) : [];
     const match = publicMatch(query, terms);
@@ -41,7 +41,7 @@ export function mongoPublicQueries(rows: Collection<MongoReadDoc>, now: () => nu
       ...(JSON.parse(hit.summary!) as PublicListItem),
       ...(terms.length ? { snippet: snippet(hit.text!, words) } : {}),
     }));
-    return { items, nextCursor: page.nextCursor, ...(query.facets ? { facets: await facets(query, match) } : {}) };
+    return { items, nextCursor: page.nextCursor, ...(query.facets ? { facets: await facets(query, match, terms.length > 0) } : {}) };
   }
 
   async function byDate(query: PublicQuery, match: Filter<MongoReadDoc>) {
@@ -98,11 +98,13 @@ export function mongoPublicQueries(rows: Collection<MongoReadDoc>, now: () => nu
     return (length: number) => idf.reduce((sum, w) => sum + (w * 2.2) / (1 + 1.2 * (0.25 + (0.75 * length) / avg)), 0);
   }
 
-  async function facets(filter: PublicFilter, match: Filter<MongoReadDoc>): Promise<Facets> {
+  /** A search's facets count its newest `facetSample` matches, as the SQLite model's do. */
+  async function facets(filter: PublicFilter, match: Filter<MongoReadDoc>, searched: boolean): Promise<Facets> {
     const level = regionFilter(filter.region).facetLength === 2 ? '$province' : regionFilter(filter.region).facetLength === 4 ? '$city' : '$region';
     const groups = await rows
       .aggregate<{ _id: { field: string; itemType: string; region: string; agency: string; year: number }; n: number }>([
         { $match: match },
+        ...(searched ? [{ $sort: { sortKey: -1 as const } }, { $limit: facetSample }] : []),
         { $group: { _id: { field: '$field', itemType: '$itemType', region: level, agency: '$agencyCode', year: '$year' }, n: { $sum: 1 } } },
       ])
       .toArray();
@@ -111,8 +113,11 @@ export function mongoPublicQueries(rows: Collection<MongoReadDoc>, now: () => nu
       for (const g of groups) counts.set(pick(g._id), (counts.get(pick(g._id)) ?? 0) + g.n);
       return [...counts].map(([value, count]) => ({ value, count })).sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
     };
+    const counted = groups.reduce((sum, g) => sum + g.n, 0);
+    const total = searched && counted >= facetSample ? await rows.countDocuments(match) : counted;
     return {
-      total: groups.reduce((sum, g) => sum + g.n, 0),
+      total,
+      exhaustive: total === counted,
       field: tally((g) => g.field),
       itemType: tally((g) => g.itemType),
       region: tally((g) => regionCodeOf(g.region)),

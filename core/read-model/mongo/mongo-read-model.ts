@@ -34,11 +34,11 @@ const INDEXES: Record<string, 1 | -1>[] = [
  * The read model for several machines on one replica set: a lean collection beside
  * `disclosures`, with the indexes its queries need. Same rows and answers as the SQLite one.
  */
-export async function createMongoReadModel(db: Db, options: { now?: () => number } = {}): Promise<ReadModel> {
+export async function createMongoReadModel(db: Db, options: { now?: () => number; facetSample?: number } = {}): Promise<ReadModel> {
   const rows = db.collection<MongoReadDoc>(COLLECTION);
   const meta = db.collection<{ _id: string; built?: Date | null }>(META);
   for (const keys of INDEXES) await rows.createIndex(keys);
-  const pub = mongoPublicQueries(rows, options.now ?? Date.now);
+  const pub = mongoPublicQueries(rows, options.now ?? Date.now, options.facetSample);
   const model: ReadModel = {
     kind: 'mongodb',
     async apply(docs: readonly DisclosureRecord[]) {

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { dayRange, regionCodeOf, regionFilter } from '../filters.ts';
-import { RANKED_CANDIDATES, relevanceScore } from '../relevance.ts';
+import { FACET_SAMPLE, RANKED_CANDIDATES, relevanceScore } from '../relevance.ts';
 import { filterTerms, highlightWords, matchExpression, searchTerms } from '../search-terms.ts';
 import { queryTokens } from '../../disclosures/search-tokens.ts';
 import { snippet } from '../snippet.ts';
@@ -33,6 +33,14 @@ function where(filter: PublicFilter, keyColumn: string): Where {
   return { sql: parts.length ? parts.join(' AND ') : '1', args };
 }
 
+/** The filter on the columns of the covering index `public_facets` (the region by its prefix), so facets never read an item's row. */
+function coveredWhere(filter: PublicFilter): Where {
+  const region = regionFilter(filter.region);
+  const w = where({ ...filter, region: undefined }, 'p.sort_key');
+  if (!region.prefix) return w;
+  return { sql: `${w.sql} AND substr(p.region, 1, ${region.prefix.length}) = ?`, args: [...w.args, region.prefix] };
+}
+
 /** The filter's terms in the search index (its region as the prefix it means); the rows are checked too. */
 function searchFilter(filter: PublicFilter) {
   const region = regionFilter(filter.region);
@@ -45,7 +53,7 @@ interface Hit {
   text: string;
 }
 
-export function publicQueries(db: Database.Database, now: () => number) {
+export function publicQueries(db: Database.Database, now: () => number, facetSample = FACET_SAMPLE) {
   const cache = new Map<string, Database.Statement>();
   const prepare = (sql: string) => {
     let stmt = cache.get(sql);
@@ -124,17 +132,29 @@ export function publicQueries(db: Database.Database, now: () => number) {
     const region = regionFilter(filter.region);
     const len = region.facetLength;
     let rows: { field: string; item_type: string; region: string; agency_code: string; year: number; n: number }[];
+    let total: number | undefined;
     if (terms.length) {
-      const w = where(filter, 's.rowid');
+      // Every filter is in the MATCH (filter terms) or the rowid range, so the newest matches are
+      // taken from the index alone, and their dimensions read from the covering index.
+      const match = matchExpression([...terms, ...filterTerms(searchFilter(filter))]);
+      const days = where({ from: filter.from, to: filter.to }, 'rowid');
+      const w = coveredWhere({ ...filter, from: undefined, to: undefined });
       rows = prepare(
         `SELECT p.field, p.item_type, substr(p.region, 1, ${len}) AS region, p.agency_code, p.year, count(*) AS n
-         FROM search s CROSS JOIN public_items p ON p.sort_key = s.rowid WHERE search MATCH ? AND ${w.sql} GROUP BY 1, 2, 3, 4, 5`,
-      ).all(matchExpression([...terms, ...filterTerms(searchFilter(filter))]), ...w.args) as typeof rows;
+         FROM (SELECT rowid AS k FROM search WHERE search MATCH ? AND ${days.sql} ORDER BY rowid DESC LIMIT ?) m
+         CROSS JOIN public_items p INDEXED BY public_facets ON p.sort_key = m.k WHERE ${w.sql} GROUP BY 1, 2, 3, 4, 5`,
+      ).all(match, ...days.args, facetSample, ...w.args) as typeof rows;
+      if (rows.reduce((sum, r) => sum + r.n, 0) >= facetSample) {
+        total = prepare(`SELECT count(*) FROM search WHERE search MATCH ? AND ${days.sql}`)
+          .pluck()
+          .get(match, ...days.args) as number;
+      }
     } else if (filter.from || filter.to || filter.projectCode) {
-      const w = where(filter, 'p.sort_key');
+      const w = coveredWhere(filter);
+      // A date range reads the covering index, not the items' rows (their summaries and texts).
       rows = prepare(
         `SELECT p.field, p.item_type, substr(p.region, 1, ${len}) AS region, p.agency_code, p.year, count(*) AS n
-         FROM public_items p WHERE ${w.sql} GROUP BY 1, 2, 3, 4, 5`,
+         FROM public_items p ${filter.projectCode ? '' : 'INDEXED BY public_facets'} WHERE ${w.sql} GROUP BY 1, 2, 3, 4, 5`,
       ).all(...w.args) as typeof rows;
     } else {
       // The cube holds every public item counted per combination and month: no item is read.
@@ -154,8 +174,10 @@ export function publicQueries(db: Database.Database, now: () => number) {
       for (const row of rows) counts.set(pick(row), (counts.get(pick(row)) ?? 0) + row.n);
       return sorted(counts);
     };
+    const counted = rows.reduce((sum, r) => sum + r.n, 0);
     return {
-      total: rows.reduce((sum, r) => sum + r.n, 0),
+      total: total ?? counted,
+      exhaustive: (total ?? counted) === counted,
       field: tally((r) => r.field),
       itemType: tally((r) => r.item_type),
       region: tally((r) => regionCodeOf(r.region)),

@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 
 /** Bump when the tables change: a file of another version is rebuilt from MongoDB at start. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /**
  * `items`: every disclosure (drafts too), for the agency's lists, compliance and the report.
@@ -68,6 +68,7 @@ CREATE TABLE IF NOT EXISTS public_items (
   text TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS public_field ON public_items (field);
+CREATE INDEX IF NOT EXISTS public_facets ON public_items (sort_key, field, item_type, region, agency_code, year);
 CREATE INDEX IF NOT EXISTS public_item_type ON public_items (field, item_type);
 CREATE INDEX IF NOT EXISTS public_province ON public_items (province);
 CREATE INDEX IF NOT EXISTS public_city ON public_items (city);

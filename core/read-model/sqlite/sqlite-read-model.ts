@@ -14,6 +14,8 @@ export interface SqliteReadModelOptions {
   /** The MongoDB database it mirrors: a file made for another one is emptied and rebuilt. */
   database?: string;
   now?: () => number;
+  /** How many of a search's newest matches its facets count (FACET_SAMPLE); tests lower it. */
+  facetSample?: number;
 }
 
 export interface SqliteReadModel extends ReadModel {
@@ -36,7 +38,7 @@ export function createSqliteReadModel(options: SqliteReadModelOptions): SqliteRe
   let parts: ReturnType<typeof wire>;
   const wire = (o: OpenedFile) => ({
     write: rowWriter(o.db),
-    pub: publicQueries(o.db, now),
+    pub: publicQueries(o.db, now, options.facetSample),
     agency: agencyQueries(o.db),
     meta: {
       get: o.db.prepare<[string]>(`SELECT value FROM meta WHERE key = ?`).pluck(),
