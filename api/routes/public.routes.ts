@@ -24,7 +24,7 @@ export function publicRoutes({ store, readModel, publicCache }: Services, front?
       tag: 'public',
       query: listQuery,
       responses: {
-        200: '{ items (with snippet when q is given), nextCursor, facets? }',
+        200: '{ items (with snippet when q is given), nextCursor, facets? (total, exhaustive, counts per field, itemType, region, agency, year) }',
         304: 'not modified since the ETag given',
         400: 'invalid filter (the field is named)',
       },

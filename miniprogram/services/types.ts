@@ -73,7 +73,10 @@ export interface FacetCount {
 
 /** Counts over every page of what the filters select. */
 export interface Facets {
+  /** Every match, whatever the counts below cover. */
   total: number;
+  /** False when the counts are of the newest matches only (a very common word). */
+  exhaustive?: boolean;
   field: FacetCount[];
   itemType: FacetCount[];
   /** One level below the region filter: provinces without one, then cities, then counties. */

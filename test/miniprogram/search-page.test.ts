@@ -119,6 +119,14 @@ describe('搜索 pages/search', () => {
       expect(page.text('#facet-year')).toBe('年份： 2026 年 25 2025 年 12');
       expect(page.text('#facet-region')).toBe('行政区划： 110000 33 310000 4');
       expect(page.text('#refine')).not.toContain('✓ 住房保障');
+      expect(page.has('#sampled')).toBe(false);
+    });
+
+    it('says when the chips count only the newest matches of a very common word', async () => {
+      wx.route('GET', '/api/v1/disclosures', ok({ items: [summary(1)], nextCursor: null, facets: facets({ total: 250_000, exhaustive: false }) }));
+      const page = await searchFor('住房');
+      expect(page.text('#total')).toBe('共 250000 条');
+      expect(page.text('#sampled')).toBe('分类数目按最新的部分结果统计');
     });
 
     it('names fields from the results without the catalogue, else shows the code', async () => {

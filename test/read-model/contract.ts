@@ -136,7 +136,7 @@ export function readModelContract(name: string, setup: () => Promise<ContractSub
       const facets = (await model.listPublic(listQuery.parse({ facets: 'true', q: '海淀' }))).facets!;
       expect(facets).toMatchObject({ total: 3, exhaustive: false });
       const byField = new Map<string, number>();
-      for (const item of (await list({ q: '海淀', limit: 100 })).items.filter((i) => newest.includes(i.id))) byField.set(item.field, (byField.get(item.field) ?? 0) + 1);
+      for (const item of (await list({ q: '海淀', limit: 100 })).items.filter((i) => newest.includes(i.id))) byField.set(String(item.field), (byField.get(String(item.field)) ?? 0) + 1);
       expect(facets.field).toEqual([...byField].map(([value, count]) => ({ value, count })).sort((a, b) => b.count - a.count || a.value.localeCompare(b.value)));
       // Without a search word, and with fewer matches than the bound, every item is counted.
       expect((await model.listPublic(listQuery.parse({ facets: 'true' }))).facets).toMatchObject({ total: 7, exhaustive: true });
