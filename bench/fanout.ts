@@ -53,7 +53,8 @@ import { createDisclosure } from '../core/disclosures/create.ts';
 import { createDisclosureInput } from '../core/disclosures/input.ts';
 import { publishDisclosure } from '../core/disclosures/transitions.ts';
 import { FERRETDB_BINARY, FERRETDB_VERSION } from '../core/embedded/ferretdb-build.ts';
-import { freePort, startFerretDB, waitForPort } from '../core/embedded/ferretdb-process.ts';
+import { freePort, indexIdLookups, startFerretDB, waitForPort } from '../core/embedded/ferretdb-process.ts';
+import { createKnownCollections } from '../core/embedded/known-collections.ts';
 import type { FanOutResult } from '../core/fanout/fan-out.ts';
 import { buildMessage } from '../core/fanout/message.ts';
 import { createThrottle } from '../core/fanout/throttle.ts';
@@ -332,11 +333,19 @@ interface BenchDb {
   pid: number;
   describe: string;
   stop(): Promise<void>;
+  /** SQLite handler: adds the `_id` lookup index to every table, as the embedded start does. */
+  indexIdLookups?: () => number;
 }
 
 async function startSqliteFerret(dataDir: string): Promise<BenchDb> {
   const handle = await startFerretDB({ binary: FERRETDB_BINARY, port: await freePort(), dataDir });
-  return { uri: handle.uri, pid: handle.pid, describe: `FerretDB ${FERRETDB_VERSION}, SQLite handler, temp dir ${dataDir}`, stop: () => handle.stop() };
+  return {
+    uri: handle.uri,
+    pid: handle.pid,
+    describe: `FerretDB ${FERRETDB_VERSION}, SQLite handler, temp dir ${dataDir}`,
+    stop: () => handle.stop(),
+    indexIdLookups: () => indexIdLookups(dataDir).created,
+  };
 }
 
 /** FerretDB's PostgreSQL handler on a fresh database of the local PostgreSQL (trust auth), dropped afterwards. */
@@ -540,6 +549,8 @@ interface Options {
   pg: boolean;
   sandbox: 'child' | 'inproc';
   dbTiming: boolean;
+  /** `--id-index`: the SQLite tables get the `_id` lookup index before the pipeline, as on the embedded default. */
+  idIndex: boolean;
   timeoutMin: number;
   stallSeconds: number;
   pipelineMaxMin?: number;
@@ -560,6 +571,7 @@ function parseOptions(): Options {
       'timeout-min': { type: 'string' },
       'stall-s': { type: 'string', default: '20' },
       'pipeline-max-min': { type: 'string' },
+      'id-index': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -568,7 +580,7 @@ function parseOptions(): Options {
     process.stdout.write(
       'usage: npm run bench:fanout -- [--subscribers N] [--concurrency C] [--rate R] [--batch B] [--raw-cap M]\n' +
         '                             [--publishes P] [--pg] [--sandbox child|inproc] [--db-timing] [--timeout-min T] [--stall-s S]\n' +
-        '                             [--pipeline-max-min M]\n',
+        '                             [--pipeline-max-min M] [--id-index]\n',
     );
     process.exit(0);
   }
@@ -589,6 +601,7 @@ function parseOptions(): Options {
     pg: values.pg,
     sandbox: values.sandbox,
     dbTiming: values['db-timing'],
+    idIndex: values['id-index'],
     stallSeconds: whole('stall-s', values['stall-s'], 5),
     ...(values['pipeline-max-min'] !== undefined ? { pipelineMaxMin: whole('pipeline-max-min', values['pipeline-max-min'], 1) } : {}),
     // Default: 10 minutes plus 3 ms per subscriber (seeding, sending and the raw loop).
@@ -772,6 +785,12 @@ async function pipelinePhase(db: Connection, bench: BenchDb, config: Config, eng
 
   const site = { baseUrl: config.http.publicBaseUrl, miniProgramPage: config.channels.mpPage };
   const message = buildMessage(doc, 'r1', site);
+  if (options.idIndex) {
+    // As `npm start` does on the embedded default: every collection made, then indexed.
+    if (!bench.indexIdLookups) throw new Error('--id-index needs the SQLite handler (not --pg)');
+    await createKnownCollections(db);
+    say(`FerretDB: _id lookup index added to ${bench.indexIdLookups()} tables`);
+  }
   // The engine runs in its own process, wired as a fan-out worker: its memory is the engine's alone.
   const engine = await startEngineChild(engineEnv);
   try {
