@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 
 /** Bump when the tables change: a file of another version is rebuilt from MongoDB at start. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /**
  * `items`: every disclosure (drafts too), for the agency's lists, compliance and the report.
@@ -37,9 +37,12 @@ CREATE INDEX IF NOT EXISTS items_agency_updated ON items (agency_code, updated_a
 CREATE INDEX IF NOT EXISTS items_agency_status_updated ON items (agency_code, status, updated_at, id);
 CREATE INDEX IF NOT EXISTS items_agency_draft_due ON items (agency_code, due_at) WHERE status = 'draft';
 CREATE INDEX IF NOT EXISTS items_agency_review ON items (agency_code, review_requested_at) WHERE review_state = 'pending';
-CREATE INDEX IF NOT EXISTS items_published ON items (published_at) WHERE published_at IS NOT NULL;
-CREATE INDEX IF NOT EXISTS items_agency_published ON items (agency_code, published_at) WHERE published_at IS NOT NULL;
-CREATE INDEX IF NOT EXISTS items_withdrawn ON items (withdrawn_at) WHERE withdrawn_at IS NOT NULL;
+-- The annual report's three, covering what it reads: an agency's year is a range of one index,
+-- never a lookup of each item's row (a tenth of a millisecond each at a million items).
+CREATE INDEX IF NOT EXISTS items_published ON items (published_at, agency_code, agency_name, field, on_time, formed_ms) WHERE published_at IS NOT NULL;
+CREATE INDEX IF NOT EXISTS items_agency_published ON items (agency_code, published_at, agency_name, field, on_time, formed_ms) WHERE published_at IS NOT NULL;
+CREATE INDEX IF NOT EXISTS items_withdrawn ON items (withdrawn_at, agency_code, agency_name, field) WHERE withdrawn_at IS NOT NULL;
+CREATE INDEX IF NOT EXISTS items_agency_withdrawn ON items (agency_code, withdrawn_at, agency_name, field) WHERE withdrawn_at IS NOT NULL;
 CREATE TABLE IF NOT EXISTS corrections (
   id TEXT NOT NULL,
   published_at INTEGER NOT NULL,
