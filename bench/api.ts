@@ -30,7 +30,8 @@ import { createApp } from '../api/app.ts';
 import { listen } from '../api/server.ts';
 import { connectDb } from '../core/db.ts';
 import { ensureFerretDB } from '../core/embedded/ferretdb-build.ts';
-import { freePort, startFerretDB } from '../core/embedded/ferretdb-process.ts';
+import { freePort, indexIdLookups, startFerretDB } from '../core/embedded/ferretdb-process.ts';
+import { createKnownCollections } from '../core/embedded/known-collections.ts';
 import { createLogger, logDestination } from '../core/logger.ts';
 import { createServices } from '../core/services.ts';
 import { seedDisclosures } from './api-seed.ts';
@@ -280,6 +281,9 @@ async function main(): Promise<void> {
     const seedStart = Date.now();
     const { ids, realPath } = await seedDisclosures(db, docs, 100);
     say(`seeded ${docs} published disclosures (${realPath} through the real path) in ${((Date.now() - seedStart) / 1000).toFixed(1)} s`);
+    // As the embedded start does: every collection made, then the index FerretDB's _id lookups use.
+    await createKnownCollections(db);
+    indexIdLookups(dataDir);
 
     const app = await startChild('app', ferret.uri);
     cleanups.push(() => app.child.kill('SIGTERM'));
