@@ -25,6 +25,8 @@ export type SyncState = 'building' | 'catching-up' | 'current';
  * A journal entry younger than this is left to its writer, which applies it at once; only one
  * that outlived it (its writer died, or lost the database) is taken over.
  */
+/** How long /readyz shows the same row counts while the sync state stays the same. */
+const STATUS_COUNTS_MS = 30_000;
 const WRITER_GRACE_MS = 2_000;
 const JOURNAL_PAGE = 500;
 const POLL_MS = 1_000;
@@ -104,6 +106,8 @@ export function createReadModelSync(deps: SyncDeps) {
     state = 'catching-up';
   }
 
+  let counted: { at: number; state: SyncState; status: Awaited<ReturnType<ReadModel['status']>> } | undefined;
+
   return {
     /** After this process's own write: the effects at once, so its answer already shows the change. */
     written: effects,
@@ -125,7 +129,14 @@ export function createReadModelSync(deps: SyncDeps) {
     },
     /** Waits for a rebuild that is under way. */
     settled: () => building ?? Promise.resolve(),
-    status: async () => ({ ...(await deps.readModel.status()), sync: state, ...(lastError ? { lastError } : {}) }),
+    async status() {
+      // Counting rows reads a whole index (a tenth of a second at a million, on the event loop),
+      // and /readyz is polled: the counts are kept a while, and made again when the state moves.
+      const at = Date.now();
+      let made = counted;
+      if (!made || made.state !== state || at - made.at > STATUS_COUNTS_MS) counted = made = { at, state, status: await deps.readModel.status() };
+      return { ...made.status, sync: state, ...(lastError ? { lastError } : {}) };
+    },
   };
 }
 
