@@ -3,7 +3,6 @@ import type { DisclosureStore } from '../store/disclosure-store.ts';
 import { rowOf } from './row.ts';
 import type { ReadModel } from './types.ts';
 
-/** As many as the scan's own batches (naturalScan's batchSize). */
 const BATCH = 500;
 /** A row is made from everything but these (the events and the outbox can be most of a document). */
 const WHAT_ROWS_NEED = { events: 0, outbox: 0, requestHash: 0, idempotencyKey: 0 } as const;
@@ -21,15 +20,9 @@ export async function rebuildReadModel(
   const total = await store.count();
   let done = 0;
   let batch: DisclosureRecord[] = [];
-  const docs = store.scan(WHAT_ROWS_NEED)[Symbol.asyncIterator]();
-  let next = docs.next();
-  for (let got = await next; !got.done; got = await next) {
-    batch.push(got.value);
-    next = docs.next();
+  for await (const doc of store.scan(WHAT_ROWS_NEED)) {
+    batch.push(doc);
     if (batch.length >= BATCH) {
-      // The scan's batches are BATCH long, so `next` has just asked the server for the next one:
-      // let the request go out, and apply this batch while the server reads and decodes that one.
-      await new Promise((resolve) => setImmediate(resolve));
       await readModel.apply(batch);
       done += batch.length;
       batch = [];

@@ -51,11 +51,6 @@ export function filterTerms(filter: { field?: string; itemType?: string; region?
 
 /** The filter terms an item is indexed under: its field, item type, each level of its region, agency, project. */
 export function itemFilterTerms(item: { field: string; itemType: string; region: string; agencyCode: string; projectCode?: string }): string[] {
-  return [
-    `_f_${ftsToken(item.field)}`,
-    `_t_${ftsToken(item.itemType)}`,
-    ...[2, 4, 6].map((n) => `_r_${item.region.slice(0, n)}`),
-    `_a_${ftsToken(item.agencyCode)}`,
-    ...(item.projectCode ? [`_p_${ftsToken(item.projectCode)}`] : []),
-  ];
+  const { field, itemType, agencyCode: agency, projectCode } = item;
+  return [...filterTerms({ field, itemType, agency, projectCode }), ...[2, 4, 6].flatMap((n) => filterTerms({ region: item.region.slice(0, n) }))];
 }

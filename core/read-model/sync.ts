@@ -25,11 +25,11 @@ export type SyncState = 'building' | 'catching-up' | 'current';
  * A journal entry younger than this is left to its writer, which applies it at once; only one
  * that outlived it (its writer died, or lost the database) is taken over.
  */
-/** How long /readyz shows the same row counts while the sync state stays the same. */
-const STATUS_COUNTS_MS = 30_000;
 const WRITER_GRACE_MS = 2_000;
 const JOURNAL_PAGE = 500;
 const POLL_MS = 1_000;
+/** How long /readyz shows the same row counts while the sync state stays the same. */
+const STATUS_COUNTS_MS = 30_000;
 
 /**
  * Keeps the read model in step with MongoDB, as the outbox keeps a channel: every write's claim

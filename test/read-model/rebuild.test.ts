@@ -8,8 +8,8 @@ import { publishedAllocation, registryApp } from '../helpers/registry.ts';
 
 const { db, services } = await registryApp('read_model_rebuild');
 
-// More than two of the scan's 500-document batches, and not a multiple of them: the rebuild
-// applies one batch while the next is read, so a batch lost or applied twice would show here.
+// More than two of the rebuild's 500-document batches, and not a multiple of them: a batch lost,
+// applied twice or a last partial batch left out would show here.
 const COPIES = 1_233;
 
 it('rebuilds every disclosure of a collection larger than its batches, each once', { timeout: 120_000 }, async () => {

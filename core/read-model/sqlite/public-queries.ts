@@ -41,11 +41,12 @@ function coveredWhere(filter: PublicFilter): Where {
   return { sql: `${w.sql} AND substr(p.region, 1, ${region.prefix.length}) = ?`, args: [...w.args, region.prefix] };
 }
 
-/** The filter's terms in the search index (its region as the prefix it means); the rows are checked too. */
-function searchFilter(filter: PublicFilter) {
-  const region = regionFilter(filter.region);
-  return { ...filter, region: region.prefix };
+/** A search's MATCH: its words and its filters' index terms (the region as the prefix it means); the rows are checked too. */
+function searchMatch(terms: readonly string[], filter: PublicFilter): string {
+  return matchExpression([...terms, ...filterTerms({ ...filter, region: regionFilter(filter.region).prefix })]);
 }
+
+const sum = (rows: readonly { n: number }[]) => rows.reduce((total, r) => total + r.n, 0);
 
 interface Hit {
   sort_key: number;
@@ -93,7 +94,7 @@ export function publicQueries(db: Database.Database, now: () => number, facetSam
     const rows = prepare(
       `SELECT p.sort_key, p.summary, p.text FROM search s CROSS JOIN public_items p ON p.sort_key = s.rowid
        WHERE search MATCH ? AND ${w.sql}${after !== undefined ? ' AND s.rowid < ?' : ''} ORDER BY s.rowid DESC LIMIT ?`,
-    ).all(matchExpression([...terms, ...filterTerms(searchFilter(query))]), ...w.args, ...(after !== undefined ? [after] : []), query.limit + 1) as Hit[];
+    ).all(searchMatch(terms, query), ...w.args, ...(after !== undefined ? [after] : []), query.limit + 1) as Hit[];
     return byDate(rows, query.limit);
   }
 
@@ -105,7 +106,7 @@ export function publicQueries(db: Database.Database, now: () => number, facetSam
     const candidates = prepare(
       `SELECT p.sort_key, p.published_at, -bm25(search) AS score FROM search s CROSS JOIN public_items p ON p.sort_key = s.rowid
        WHERE search MATCH ? AND ${w.sql} ORDER BY s.rowid DESC LIMIT ?`,
-    ).all(matchExpression([...terms, ...filterTerms(searchFilter(query))]), ...w.args, RANKED_CANDIDATES) as { sort_key: number; published_at: number; score: number }[];
+    ).all(searchMatch(terms, query), ...w.args, RANKED_CANDIDATES) as { sort_key: number; published_at: number; score: number }[];
     const at = now();
     const order = candidates
       .map((c) => ({ key: c.sort_key, score: relevanceScore(c.score, c.published_at, at) }))
@@ -136,7 +137,7 @@ export function publicQueries(db: Database.Database, now: () => number, facetSam
     if (terms.length) {
       // Every filter is in the MATCH (filter terms) or the rowid range, so the newest matches are
       // taken from the index alone, and their dimensions read from the covering index.
-      const match = matchExpression([...terms, ...filterTerms(searchFilter(filter))]);
+      const match = searchMatch(terms, filter);
       const days = where({ from: filter.from, to: filter.to }, 'rowid');
       const w = coveredWhere({ ...filter, from: undefined, to: undefined });
       rows = prepare(
@@ -144,7 +145,7 @@ export function publicQueries(db: Database.Database, now: () => number, facetSam
          FROM (SELECT rowid AS k FROM search WHERE search MATCH ? AND ${days.sql} ORDER BY rowid DESC LIMIT ?) m
          CROSS JOIN public_items p INDEXED BY public_facets ON p.sort_key = m.k WHERE ${w.sql} GROUP BY 1, 2, 3, 4, 5`,
       ).all(match, ...days.args, facetSample, ...w.args) as typeof rows;
-      if (rows.reduce((sum, r) => sum + r.n, 0) >= facetSample) {
+      if (sum(rows) >= facetSample) {
         total = prepare(`SELECT count(*) FROM search WHERE search MATCH ? AND ${days.sql}`)
           .pluck()
           .get(match, ...days.args) as number;
@@ -174,7 +175,7 @@ export function publicQueries(db: Database.Database, now: () => number, facetSam
       for (const row of rows) counts.set(pick(row), (counts.get(pick(row)) ?? 0) + row.n);
       return sorted(counts);
     };
-    const counted = rows.reduce((sum, r) => sum + r.n, 0);
+    const counted = sum(rows);
     return {
       total: total ?? counted,
       exhaustive: (total ?? counted) === counted,
@@ -194,7 +195,7 @@ export function publicQueries(db: Database.Database, now: () => number, facetSam
       const rows = prepare(
         `SELECT p.id, p.public_changed_at FROM search s CROSS JOIN public_items p ON p.sort_key = s.rowid
          WHERE search MATCH ? AND ${w.sql} ORDER BY s.rowid DESC LIMIT ?`,
-      ).all(matchExpression([...terms, ...filterTerms(searchFilter(filter))]), ...w.args, RANKED_CANDIDATES) as { id: string; public_changed_at: number }[];
+      ).all(searchMatch(terms, filter), ...w.args, RANKED_CANDIDATES) as { id: string; public_changed_at: number }[];
       return rows
         .filter((r) => sinceMs === undefined || r.public_changed_at >= sinceMs)
         .sort((a, b) => b.public_changed_at - a.public_changed_at)
