@@ -34,6 +34,7 @@ import { opinionRoutes } from './routes/opinion.routes.ts';
 import { opinionRespondRoutes } from './routes/opinion-respond.routes.ts';
 import type { WeiboReplier } from '../channels/weibo/weibo-reply.ts';
 import { pressPages, type PressPageDeps } from './pages/press.routes.ts';
+import { sitePages } from './site/site.routes.ts';
 
 export interface AppDeps extends HealthDeps {
   logger: Logger;
@@ -120,6 +121,8 @@ export function createApp(deps: AppDeps): GongkaiApp {
       trustProxy: app.proxy,
       cors: Boolean(deps.corsOrigins?.length),
     });
+    // The public website: HTML pages in Chinese over the read model, with the public rate limit.
+    app.use(sitePages({ services: deps.services, publicBaseUrl: baseUrl, rateLimit: limiter, secureCookies: baseUrl.startsWith('https:') }));
   }
   const specs: RouteSpec[] = [...healthRoutes({ ...deps, calendar: deps.services?.calendar, readModel: deps.services?.sync })];
   if (deps.services) {

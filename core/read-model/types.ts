@@ -59,6 +59,12 @@ export interface PublicPage {
   facets?: Facets;
 }
 
+export interface SitemapEntry {
+  id: string;
+  /** The last public change (publish, correction, withdrawal). */
+  changedAt: Date;
+}
+
 export interface AgencyQuery {
   status?: DisclosureStatus;
   cursor?: string;
@@ -153,6 +159,11 @@ export interface ReadModel {
   listPublic(query: PublicQuery): Promise<PublicPage>;
   /** Ids of the public items changed most recently (feeds), newest change first. */
   recentlyChanged(filter: PublicFilter, limit: number, since?: Date): Promise<string[]>;
+  /**
+   * A page of every public item, oldest first publication first (new items land on the last
+   * page, so earlier pages stay put), for the sitemap.
+   */
+  publicSitemap(offset: number, limit: number): Promise<SitemapEntry[]>;
   listAgency(agencyCode: string, query: AgencyQuery): Promise<{ items: AgencyListItem[]; nextCursor: string | null }>;
   /** Drafts due before the horizon, soonest first. */
   pendingCompliance(agencyCode: string, horizon: Date, limit: number): Promise<PendingItem[]>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { html } from '../../api/pages/render/html.ts';
+import { html } from '../../api/render/html.ts';
 import { reactionTable } from '../../api/pages/render/opinion-lists.ts';
 import { chinaDay, clockText, daySpan, lastDays } from '../../api/pages/render/time.ts';
 import { reaction } from './press-world.ts';

@@ -1,6 +1,6 @@
 import type { SentimentLabel } from '../../../core/models/reaction.model.ts';
 import type { DayCounts } from '../../../core/opinion/dashboard.ts';
-import { html, type SafeHtml } from './html.ts';
+import { html, type SafeHtml } from '../../render/html.ts';
 
 export const LABEL_NAMES: Record<SentimentLabel, string> = { neg: '负面', neu: '中性', pos: '正面' };
 /** Presentation attributes rather than inline styles: the page's CSP allows no inline style. */

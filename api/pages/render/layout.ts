@@ -1,4 +1,4 @@
-import { html, type SafeHtml } from './html.ts';
+import { html, type SafeHtml } from '../../render/html.ts';
 
 export const PRESS_CSS_PATH = '/press/assets/press.css';
 

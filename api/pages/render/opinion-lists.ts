@@ -3,7 +3,7 @@ import type { OpinionAlertRecord } from '../../../core/models/opinion-alert.mode
 import type { ReactionRecord, ReactionSource } from '../../../core/models/reaction.model.ts';
 import type { ResponseTaskRecord } from '../../../core/models/response-task.model.ts';
 import { LABEL_NAMES } from './charts.ts';
-import { html, type SafeHtml } from './html.ts';
+import { html, type SafeHtml } from '../../render/html.ts';
 import { chinaTime, clockText } from './time.ts';
 
 export const SOURCE_NAMES: Record<ReactionSource, string> = {

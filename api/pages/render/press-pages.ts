@@ -1,6 +1,6 @@
 import type { DashboardData, DrillDownData } from '../../../core/opinion/dashboard.ts';
 import { sentimentChart } from './charts.ts';
-import { html } from './html.ts';
+import { html } from '../../render/html.ts';
 import { page, type SignedIn } from './layout.ts';
 import { alertTable, keywordList, reactionTable, SOURCE_NAMES, taskTable } from './opinion-lists.ts';
 

@@ -6,7 +6,7 @@ import { FACET_SAMPLE, RANKED_CANDIDATES, relevanceScore } from '../relevance.ts
 import { highlightWords } from '../search-terms.ts';
 import { snippet } from '../snippet.ts';
 import { KEY_SPREAD } from '../sqlite/apply.ts';
-import type { FacetCount, Facets, PublicFilter, PublicListItem, PublicPage, PublicQuery } from '../types.ts';
+import type { FacetCount, Facets, PublicFilter, PublicListItem, PublicPage, PublicQuery, SitemapEntry } from '../types.ts';
 import type { MongoReadDoc } from './mongo-row.ts';
 
 /** The filter over `read_disclosures`; search terms are the stored jieba tokens themselves. */
@@ -136,5 +136,15 @@ export function mongoPublicQueries(rows: Collection<MongoReadDoc>, now: () => nu
     return docs.map((d) => d._id);
   }
 
-  return { list, recentlyChanged };
+  async function publicSitemap(offset: number, limit: number): Promise<SitemapEntry[]> {
+    const docs = await rows
+      .find({ public: true }, { projection: { _id: 1, publicChangedAt: 1 } })
+      .sort({ sortKey: 1 })
+      .skip(offset)
+      .limit(limit)
+      .toArray();
+    return docs.map((d) => ({ id: d._id, changedAt: new Date(d.publicChangedAt!) }));
+  }
+
+  return { list, recentlyChanged, publicSitemap };
 }

@@ -70,6 +70,7 @@ export async function createMongoReadModel(db: Db, options: { now?: () => number
     },
     listPublic: pub.list,
     recentlyChanged: pub.recentlyChanged,
+    publicSitemap: pub.publicSitemap,
     async listAgency(agencyCode, query) {
       const after = query.cursor ? decodeCursor(query.cursor, 'updated') : undefined;
       const docs = await rows

@@ -5,7 +5,7 @@ import { FACET_SAMPLE, RANKED_CANDIDATES, relevanceScore } from '../relevance.ts
 import { filterTerms, highlightWords, matchExpression, searchTerms } from '../search-terms.ts';
 import { queryTokens } from '../../disclosures/search-tokens.ts';
 import { snippet } from '../snippet.ts';
-import type { FacetCount, Facets, PublicFilter, PublicListItem, PublicPage, PublicQuery } from '../types.ts';
+import type { FacetCount, Facets, PublicFilter, PublicListItem, PublicPage, PublicQuery, SitemapEntry } from '../types.ts';
 import { KEY_SPREAD } from './apply.ts';
 
 interface Where {
@@ -211,7 +211,15 @@ export function publicQueries(db: Database.Database, now: () => number, facetSam
       .all(...w.args, ...(sinceMs !== undefined ? [sinceMs] : []), limit) as string[];
   }
 
-  return { list, recentlyChanged };
+  function publicSitemap(offset: number, limit: number): SitemapEntry[] {
+    const rows = prepare(`SELECT id, public_changed_at FROM public_items ORDER BY sort_key LIMIT ? OFFSET ?`).all(limit, offset) as {
+      id: string;
+      public_changed_at: number;
+    }[];
+    return rows.map((r) => ({ id: r.id, changedAt: new Date(r.public_changed_at) }));
+  }
+
+  return { list, recentlyChanged, publicSitemap };
 }
 
 function byDate(rows: Hit[], limit: number) {

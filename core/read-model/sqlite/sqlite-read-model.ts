@@ -102,6 +102,9 @@ export function createSqliteReadModel(options: SqliteReadModelOptions): SqliteRe
     async recentlyChanged(filter, limit, since) {
       return parts.pub.recentlyChanged(filter, limit, since);
     },
+    async publicSitemap(offset, limit) {
+      return parts.pub.publicSitemap(offset, limit);
+    },
     async listAgency(agencyCode, query) {
       return parts.agency.listAgency(agencyCode, query);
     },

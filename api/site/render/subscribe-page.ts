@@ -1,0 +1,32 @@
+import { FIELD_WORDS_HELP } from '../../../core/wechat-callback/commands.ts';
+import { html, type SafeHtml } from '../../render/html.ts';
+import { FIELD_NAMES } from './format.ts';
+import { queryString, type ListState } from './list-page.ts';
+
+/** The word a follower types for a field: the command parser knows the catalogue names. */
+const commandFor = (state: ListState) => ['订阅', state.field ? FIELD_NAMES[state.field] : undefined, state.region].filter(Boolean).join(' ');
+
+/**
+ * How to follow: the official account's text commands (the callback understands them; it has
+ * no QR scene handling, so no scene QR is shown), the mini-program, and the feeds of the filter.
+ */
+export function subscribeBody(state: ListState, baseUrl: string, accountName?: string): SafeHtml {
+  const feedQuery = queryString({ field: state.field, region: state.region });
+  const q = feedQuery ? `?${feedQuery}` : '';
+  const command = commandFor(state);
+  return html`<h1>订阅与提醒</h1>
+<section aria-labelledby="oa"><h2 id="oa">微信公众号</h2>
+<p>关注${accountName ? html`公众号“${accountName}”` : '本机关的政务公众号'}后，在对话框发送文字即可订阅，新信息公开、更正或撤回时会收到提醒：</p>
+<ul>
+<li>${state.field || state.region ? '订阅当前条件：' : '例如：'}发送 <code>${command === '订阅' ? '订阅 住房 110105' : command}</code></li>
+<li>关注自己的保障房申请：发送 <code>订阅 申请 您的申请编号</code>（如 <code>订阅 申请 HD2026-0001</code>）</li>
+<li>查看已有订阅：发送 <code>我的订阅</code>；全部退订：发送 <code>退订</code></li>
+</ul>
+<p class="meta">领域可写：${FIELD_WORDS_HELP}；地区写6位行政区划代码，可只写一项。</p></section>
+<section aria-labelledby="mp"><h2 id="mp">微信小程序</h2>
+<p>在微信中搜索本机关的政务服务小程序，进入“信息公开”即可检索、订阅并查看申请进度。</p></section>
+<section aria-labelledby="feeds"><h2 id="feeds">RSS / Atom / JSON 订阅源</h2>
+<p>用阅读器订阅${state.field ? `“${FIELD_NAMES[state.field]}”` : '全部'}${state.region ? `（地区 ${state.region}）` : ''}信息：</p>
+<ul><li><a href="${baseUrl}/feeds/rss.xml${q}">RSS 2.0</a></li><li><a href="${baseUrl}/feeds/atom.xml${q}">Atom</a></li><li><a href="${baseUrl}/feeds/feed.json${q}">JSON Feed</a></li></ul>
+<p class="meta">订阅源支持与列表相同的筛选参数，例如 <code>${baseUrl}/feeds/rss.xml?field=housing&amp;region=110108</code>。</p></section>`;
+}

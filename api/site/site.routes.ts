@@ -1,0 +1,179 @@
+import { readFileSync } from 'node:fs';
+import Router from '@koa/router';
+import type { Context, Middleware } from 'koa';
+import { z } from 'zod';
+import { catalogue } from '../../core/catalogue/index.ts';
+import { idParam } from '../../core/disclosures/input.ts';
+import { listQuery, PUBLIC_STATUSES, type ListQuery } from '../../core/disclosures/list.ts';
+import { toPublicView } from '../../core/disclosures/views.ts';
+import { NotFoundError } from '../../core/errors.ts';
+import type { Services } from '../../core/services.ts';
+import { sendCached } from '../cached-response.ts';
+import { pageSecurityHeaders } from '../middleware/security.ts';
+import { displayCss, displayRoute } from './display.ts';
+import { disclosurePage } from './render/disclosure-page.ts';
+import { homeBody } from './render/home-page.ts';
+import { DISPLAY_CSS_PATH, SITE_CSP, SITE_CSS_PATH, sitePage, siteContext, type SitePageOptions } from './render/layout.ts';
+import { listPageOptions } from './render/list-pages.ts';
+import { subscribeBody } from './render/subscribe-page.ts';
+import { siteErrors } from './site-errors.ts';
+import { disclosuresSitemap, pagesSitemap, SITEMAP_PAGE, sitemapIndex } from './sitemap.ts';
+import { listState } from './render/list-page.ts';
+
+export interface SitePageDeps {
+  services: Services;
+  /** The configured public base URL: canonical links, Open Graph and the sitemap use it. */
+  publicBaseUrl: string;
+  /** The public endpoints' rate limit, applied to pages too. */
+  rateLimit?: Middleware;
+  /** Mark the display cookie Secure (the public base URL is https). */
+  secureCookies?: boolean;
+  /** The official account's name, shown on the subscribe page when configured. */
+  accountName?: string;
+}
+
+const CSS = readFileSync(new URL('./assets/site.css', import.meta.url), 'utf8');
+const HTML_TYPE = 'text/html; charset=utf-8';
+const XML_TYPE = 'application/xml; charset=utf-8';
+const PUBLIC = new Set<string>(PUBLIC_STATUSES);
+const DETAIL_PROJECTION = { searchTokens: 0, events: 0, requestHash: 0, idempotencyKey: 0, outbox: 0 };
+const HOME_ITEMS = 5;
+const detailSchema = z.object({ revision: z.coerce.number().int().min(1).max(10_000).optional() }).strict();
+
+/** The paths this site answers; everything else goes on to the API. */
+const SITE_PATH = /^\/(?:$|disclosures(?:\/[^/]+)?\/?$|agencies\/[^/]+\/?$|blacklist\/?$|subscribe\/?$|display\/?$|sitemap\.xml$|sitemaps\/[^/]+\.xml$|robots\.txt$|site\/)/;
+
+/** Form boxes left empty arrive as `name=`: they mean "any", not a bad value. */
+function filledQuery(ctx: Context): Record<string, string | string[]> {
+  return Object.fromEntries(Object.entries(ctx.query).filter(([, v]) => v !== '' && v !== undefined)) as Record<string, string | string[]>;
+}
+
+/**
+ * The public website (政府网站第一平台): server-rendered pages in Chinese over the read model,
+ * cached like the API (ETag, 304, emptied on every public change). Not through the front
+ * cache: it answers with the API's data CSP, which would block the page's stylesheet.
+ */
+export function sitePages(deps: SitePageDeps): Middleware {
+  const { services, publicBaseUrl } = deps;
+  const { store, readModel, publicCache } = services;
+  const baseUrl = publicBaseUrl.replace(/\/+$/, '');
+  const router = new Router();
+  const secure = (ctx: Context) => deps.secureCookies === true || ctx.secure;
+
+  /** A page rendered once per key and public state, sent with its ETag. */
+  const cachedPage = async (ctx: Context, key: string, render: () => Promise<SitePageOptions & { lastModified?: Date; here?: string }>) => {
+    const page = await publicCache.get(`site:${key}`, async () => {
+      const { lastModified, here, ...options } = await render();
+      // One rendering serves every URL of the key: its display links return to the key's own URL.
+      return { body: sitePage(options, { baseUrl, here: here ?? options.canonicalPath }), lastModified };
+    });
+    await sendCached(ctx, page, HTML_TYPE, { key: `site:${key}` });
+  };
+  const cachedXml = async (ctx: Context, key: string, render: () => Promise<string>) => {
+    const page = await publicCache.get(`site:${key}`, async () => ({ body: await render() }));
+    await sendCached(ctx, page, XML_TYPE, { key: `site:${key}` });
+  };
+  const parseList = (ctx: Context, fixed: Partial<ListQuery> = {}): ListQuery => {
+    const raw = filledQuery(ctx);
+    for (const key of Object.keys(fixed)) if (key in raw) delete raw[key];
+    return listQuery.parse({ ...raw, ...fixed, facets: 'true' });
+  };
+
+  router.get(SITE_CSS_PATH, (ctx) => {
+    ctx.type = 'text/css; charset=utf-8';
+    ctx.set('Cache-Control', 'public, max-age=3600');
+    ctx.body = CSS;
+  });
+  router.get(DISPLAY_CSS_PATH, displayCss);
+  router.get('/display', displayRoute(baseUrl, secure));
+  router.get('/robots.txt', (ctx) => {
+    ctx.type = 'text/plain; charset=utf-8';
+    ctx.body = `User-agent: *\nDisallow: /display\nDisallow: /api/\nSitemap: ${baseUrl}/sitemap.xml\n`;
+  });
+
+  router.get('/', (ctx) =>
+    cachedPage(ctx, 'home', async () => {
+      const latest = await Promise.all(
+        catalogue.map(async (field) => ({
+          code: field.code,
+          name: field.name,
+          items: (await readModel.listPublic({ field: field.code, limit: HOME_ITEMS })).items,
+        })),
+      );
+      return { title: '公共资源配置信息公开', canonicalPath: '/', body: homeBody(latest), feeds: { query: '', title: '全部公开信息' } };
+    }),
+  );
+
+  router.get('/disclosures', (ctx) => {
+    const query = parseList(ctx);
+    return cachedPage(ctx, `list:${JSON.stringify(query)}`, async () => listPageOptions('/disclosures', query, await readModel.listPublic(query)));
+  });
+
+  router.get('/blacklist', (ctx) => {
+    const query = parseList(ctx, { field: 'blacklist' });
+    return cachedPage(ctx, `blacklist:${JSON.stringify(query)}`, async () => listPageOptions('/blacklist', query, await readModel.listPublic(query)));
+  });
+
+  router.get('/agencies/:code', (ctx) => {
+    const code = String(ctx.params.code);
+    const query = parseList(ctx, { agency: code } as Partial<ListQuery>);
+    return cachedPage(ctx, `agency:${JSON.stringify(query)}`, async () => {
+      const page = await readModel.listPublic(query);
+      return listPageOptions(`/agencies/${encodeURIComponent(code)}`, query, page);
+    });
+  });
+
+  router.get('/disclosures/:id', (ctx) => {
+    const { id } = idParam.parse(ctx.params);
+    const { revision } = detailQuery(ctx);
+    return cachedPage(ctx, `detail:${id}:${revision ?? ''}`, async () => {
+      const doc = await store.get(id, { projection: DETAIL_PROJECTION });
+      if (!doc || !PUBLIC.has(doc.status)) throw new NotFoundError(`no public disclosure ${id}`);
+      const view = toPublicView(doc);
+      const shown = view.revisions.find((r) => r.n === (revision ?? view.revision));
+      if (!shown) throw new NotFoundError(`disclosure ${id} has no revision ${revision}`);
+      return { ...disclosurePage(view, shown, baseUrl), lastModified: doc.publicChangedAt };
+    });
+  });
+
+  router.get('/subscribe', (ctx) => {
+    const query = parseList(ctx);
+    const state = listState(query);
+    ctx.type = 'html';
+    ctx.body = sitePage(
+      { title: '订阅与提醒', canonicalPath: '/subscribe', body: subscribeBody(state, baseUrl, deps.accountName), feeds: { query: '', title: '全部公开信息' } },
+      siteContext(ctx, { publicBaseUrl: baseUrl }),
+    );
+  });
+
+  router.get('/sitemap.xml', (ctx) => cachedXml(ctx, 'sitemap', async () => sitemapIndex(baseUrl, (await readModel.status()).publicRows)));
+  router.get('/sitemaps/:file', (ctx) => {
+    const file = String(ctx.params.file);
+    if (file === 'pages.xml') {
+      return cachedXml(ctx, 'sitemap:pages', async () => {
+        const { facets } = await readModel.listPublic({ limit: 1, facets: true });
+        return pagesSitemap(baseUrl, facets?.agency.map((a) => a.value) ?? []);
+      });
+    }
+    const match = /^disclosures-([1-9]\d{0,5})\.xml$/.exec(file);
+    if (!match) throw new NotFoundError('no such sitemap');
+    const n = Number(match[1]);
+    return cachedXml(ctx, `sitemap:${n}`, async () => {
+      const entries = await readModel.publicSitemap((n - 1) * SITEMAP_PAGE, SITEMAP_PAGE);
+      if (!entries.length && n > 1) throw new NotFoundError('no such sitemap');
+      return disclosuresSitemap(baseUrl, entries);
+    });
+  });
+
+  const chain = [pageSecurityHeaders(SITE_CSP), siteErrors(baseUrl), ...(deps.rateLimit ? [deps.rateLimit] : []), router.routes(), router.allowedMethods({ throw: true })] as Middleware[];
+  return (ctx, next) => {
+    if (!SITE_PATH.test(ctx.path) || ctx.path.startsWith('/requests')) return next();
+    const step = (i: number): Promise<unknown> => (i < chain.length ? Promise.resolve(chain[i]!(ctx, () => step(i + 1))) : next());
+    return step(0);
+  };
+}
+
+/** `?revision=N` only, as the API's detail takes it. */
+function detailQuery(ctx: Context): { revision?: number } {
+  return detailSchema.parse(filledQuery(ctx));
+}
