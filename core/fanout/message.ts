@@ -1,5 +1,6 @@
 import type { OutgoingMessage } from '../../channels/types.ts';
 import type { DisclosureRecord } from '../models/disclosure.model.ts';
+import { disclosurePermalink } from '../disclosures/permalink.ts';
 import { toPublicView } from '../disclosures/views.ts';
 import { messageKey, type ChangeKey } from './outbox-keys.ts';
 
@@ -33,7 +34,7 @@ export function buildMessage(doc: DisclosureRecord, change: ChangeKey, site: Mes
     kind,
     title: `${prefix}${revision.title}`,
     summary: `${view.agency.name}发布：${revision.title}。${detail}`,
-    url: `${site.baseUrl}/api/v1/disclosures/${view.id}${kind === 'correct' ? `?revision=${revision.n}` : ''}`,
+    url: disclosurePermalink(site.baseUrl, view.id, kind === 'correct' ? revision.n : undefined),
     ...(site.miniProgramPage ? { miniProgramPage: `${site.miniProgramPage}?id=${view.id}` } : {}),
     agencyName: view.agency.name,
     field: view.field,

@@ -1,6 +1,7 @@
 import { Feed, type Item } from 'feed';
 import type { DisclosureRecord } from '../models/disclosure.model.ts';
 import { contentLines } from '../disclosures/labels.ts';
+import { disclosurePermalink } from '../disclosures/permalink.ts';
 import { toPublicView } from '../disclosures/views.ts';
 
 export const FEED_FORMATS = {
@@ -32,7 +33,7 @@ export function buildFeed(docs: DisclosureRecord[], format: FeedFormat, site: Fe
   let lastModified = new Date(0);
   for (const doc of docs) {
     const view = toPublicView(doc);
-    const link = `${site.baseUrl}/api/v1/disclosures/${view.id}`;
+    const link = disclosurePermalink(site.baseUrl, view.id);
     const categories = [view.fieldName, view.itemTypeName, view.agency.name]
       .filter((name): name is string => Boolean(name))
       .map((name) => ({ name: attr(name), term: attr(name) }));
@@ -51,7 +52,7 @@ export function buildFeed(docs: DisclosureRecord[], format: FeedFormat, site: Fe
         title: text(revision.n > 1 ? `【更正】${revision.title}` : revision.title),
         id,
         guid: id,
-        link: revision.n > 1 ? `${link}?revision=${revision.n}` : link,
+        link: revision.n > 1 ? disclosurePermalink(site.baseUrl, view.id, revision.n) : link,
         date,
         published: date,
         description: text(summary.join('\n')),

@@ -266,7 +266,7 @@ describe('dates, links and enclosures', () => {
     const json = JSON.parse((await get('/feeds/feed.json')).text) as JsonFeed;
     const r2 = json.items.find((i) => i.id === urn(A, 2))!;
     expect(r2.title).toBe('【更正】海淀区2026年第三批公共租赁住房分配结果公示');
-    expect(r2.url).toBe(`${BASE_URL}/api/v1/disclosures/${A}?revision=2`);
+    expect(r2.url).toBe(`${BASE_URL}/disclosures/${A}?revision=2`);
     expect(r2.date_published).toBe(corrected.revisions[1].publishedAt);
     expect(json.items.find((i) => i.id === urn(D, 'withdrawn'))!.title).toMatch(/^【撤回】/);
   });

@@ -151,6 +151,15 @@ export function readModelContract(name: string, setup: () => Promise<ContractSub
       expect(await world.readModel.recentlyChanged({ agency: CY.code }, 10, new Date('2026-07-01T00:00:00+08:00'))).toEqual([w.cyBlacklist]);
     });
 
+    it('pages every public item for the sitemap, oldest first publication first, with its last public change', async () => {
+      const { ids: w } = world;
+      const all = await world.readModel.publicSitemap(0, 100);
+      expect(all.map((e) => e.id)).toEqual([...(await ids())].reverse());
+      expect(all.every((e) => e.changedAt instanceof Date && !Number.isNaN(e.changedAt.getTime()))).toBe(true);
+      expect((await world.readModel.publicSitemap(2, 2)).map((e) => e.id)).toEqual([w.cyLottery, w.pdLand]);
+      expect(await world.readModel.publicSitemap(100, 10)).toEqual([]);
+    });
+
     it('gives an agency its own items, drafts and items in review included, last changed first, paged', async () => {
       const { ids: w } = world;
       const hd = await world.readModel.listAgency(HD.code, { limit: 50 });
