@@ -16,6 +16,8 @@ export interface WebhookPayload {
   /** Same as the Idempotency-Key header: one per public change of a disclosure. */
   key: string;
   disclosure: Record<string, unknown>;
+  /** The disclosure's public page (the revision's, for a correction). */
+  url: string;
   sentAt: string;
 }
 
@@ -67,7 +69,7 @@ export function createWebhookChannel(options: WebhookChannelOptions): Channel {
     async send(message: OutgoingMessage, recipient?: Recipient): Promise<SendResult> {
       const url = endpoint(recipient);
       const sentAt = now();
-      const payload: WebhookPayload = { event: EVENTS[message.kind], key: message.key, disclosure: message.document, sentAt: sentAt.toISOString() };
+      const payload: WebhookPayload = { event: EVENTS[message.kind], key: message.key, disclosure: message.document, url: message.url, sentAt: sentAt.toISOString() };
       const rawBody = JSON.stringify(payload);
       const secret = typeof options.secret === 'function' ? await options.secret(recipient as Recipient) : options.secret;
       const where = `${url.origin}${url.pathname}`;

@@ -65,8 +65,8 @@ describe('webhook channel', () => {
       'x-gongkai-event': 'disclosure.published',
     });
     const body = JSON.parse(delivery?.raw ?? '{}') as Record<string, unknown>;
-    expect(Object.keys(body).sort()).toEqual(['disclosure', 'event', 'key', 'sentAt']);
-    expect(body).toMatchObject({ event: 'disclosure.published', key: message.key, disclosure: message.document });
+    expect(Object.keys(body).sort()).toEqual(['disclosure', 'event', 'key', 'sentAt', 'url']);
+    expect(body).toMatchObject({ event: 'disclosure.published', key: message.key, disclosure: message.document, url: message.url });
     expect(Number.isNaN(Date.parse(String(body.sentAt)))).toBe(false);
   });
 
