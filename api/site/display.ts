@@ -9,7 +9,7 @@ export interface DisplayModes {
 }
 
 const COOKIE = 'gk_display';
-const YEAR_MS = 365 * 24 * 3600 * 1000;
+const YEAR_SECONDS = 365 * 24 * 3600;
 
 export function displayModes(ctx: Context): DisplayModes {
   const value = ctx.cookies.get(COOKIE) ?? '';
@@ -17,9 +17,12 @@ export function displayModes(ctx: Context): DisplayModes {
   return { large: parts.has('large'), contrast: parts.has('contrast') };
 }
 
+/** Written by hand, as the press session is: Koa's cookies refuse `Secure` behind a TLS-ending proxy it was not told of. */
 function saveModes(ctx: Context, modes: DisplayModes, secure: boolean): void {
   const value = [modes.large && 'large', modes.contrast && 'contrast'].filter(Boolean).join('.');
-  ctx.cookies.set(COOKIE, value || null, { httpOnly: true, sameSite: 'lax', secure, maxAge: YEAR_MS, overwrite: true });
+  const parts = [`${COOKIE}=${value}`, 'Path=/', `Max-Age=${value ? YEAR_SECONDS : 0}`, 'HttpOnly', 'SameSite=Lax'];
+  if (secure) parts.push('Secure');
+  ctx.set('Set-Cookie', parts.join('; '));
 }
 
 /** Only this site's own paths: `//evil.example` or `/\evil` would leave it. */

@@ -3,7 +3,7 @@ import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
 import { catalogue } from '../../core/catalogue/index.ts';
-import { idParam } from '../../core/disclosures/input.ts';
+import { agencyCode, idParam } from '../../core/disclosures/input.ts';
 import { listQuery, PUBLIC_STATUSES, type ListQuery } from '../../core/disclosures/list.ts';
 import { toPublicView } from '../../core/disclosures/views.ts';
 import { NotFoundError } from '../../core/errors.ts';
@@ -116,6 +116,7 @@ export function sitePages(deps: SitePageDeps): Middleware {
 
   router.get('/agencies/:code', (ctx) => {
     const code = String(ctx.params.code);
+    if (!agencyCode.safeParse(code).success) throw new NotFoundError('no such agency');
     const query = parseList(ctx, { agency: code } as Partial<ListQuery>);
     return cachedPage(ctx, `agency:${JSON.stringify(query)}`, async () => {
       const page = await readModel.listPublic(query);
@@ -124,7 +125,10 @@ export function sitePages(deps: SitePageDeps): Middleware {
   });
 
   router.get('/disclosures/:id', (ctx) => {
-    const { id } = idParam.parse(ctx.params);
+    // A malformed id names no page: 404, as an unknown one.
+    const parsed = idParam.safeParse(ctx.params);
+    if (!parsed.success) throw new NotFoundError('no such disclosure');
+    const { id } = parsed.data;
     const { revision } = detailQuery(ctx);
     return cachedPage(ctx, `detail:${id}:${revision ?? ''}`, async () => {
       const doc = await store.get(id, { projection: DETAIL_PROJECTION });
