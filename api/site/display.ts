@@ -32,7 +32,8 @@ function safeBack(back: unknown): string {
 
 const LARGE = `html { font-size: 137.5%; }
 .site-header nav a, .display-modes a { font-size: 1.1rem; }
-body { line-height: 1.8; letter-spacing: .02em; }`;
+body { line-height: 1.8; letter-spacing: .02em; }
+.display-modes a[href*="toggle=large"]::after { content: "（已开启）"; }`;
 
 const CONTRAST = `:root { --ink: #fff; --muted: #f0f0f0; --bg: #000; --card: #000; --brand: #000; --link: #ffeb3b; --line: #fff; --mark: #ffeb3b; --warn-bg: #000; --warn: #ff9e80; --focus: #00e5ff; }
 body { background: #000; color: #fff; }
@@ -43,7 +44,9 @@ th { background: #222; color: #fff; }
 .site-footer { background: #000; color: #fff; }
 input, select { background: #000 !important; color: #fff !important; border-color: #fff !important; }
 button, .button { background: #ffeb3b; color: #000; border-color: #ffeb3b; }
-code { background: #222; }`;
+code { background: #222; }
+.badge.corrected { color: #fff; }
+.display-modes a[href*="toggle=contrast"]::after { content: "（已开启）"; }`;
 
 /** The stylesheet of the reader's modes: small, private, revalidated on each page. */
 export function displayCss(ctx: Context): void {

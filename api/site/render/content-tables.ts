@@ -1,5 +1,6 @@
 import { catalogueDocument } from '../../../core/catalogue/index.ts';
 import { html, type SafeHtml } from '../../render/html.ts';
+import { chinaDay } from './format.ts';
 
 /** The part of a JSON Schema node the tables read. */
 interface SchemaNode {
@@ -47,6 +48,7 @@ function scalar(value: unknown, node: SchemaNode | undefined, words: Map<string,
   if (typeof value === 'number') return html`${value.toLocaleString('zh-CN', { maximumFractionDigits: 4 })}`;
   const text = String(value);
   if (words.has(text)) return html`${words.get(text)}`;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) return html`${chinaDay(text)}`;
   if (node?.description === '链接' || (isUrl(text) && !/\s/.test(text))) return html`<a href="${text}" rel="nofollow noopener">${text}</a>`;
   return html`${text}`;
 }
@@ -69,7 +71,8 @@ function listValue(values: unknown[], item: SchemaNode | undefined, caption: str
   const extra = [...new Set(values.flatMap((v) => Object.keys(v as Record<string, unknown>)))].filter((k) => !keys.includes(k));
   const columns = [...keys, ...extra].filter((k) => values.some((v) => (v as Record<string, unknown>)[k] !== undefined));
   const heads = columns.map((k) => ({ key: k, node: item?.properties?.[k], ...labelOf(item?.properties?.[k], k) }));
-  return html`<div class="table-wrap"><table><caption>${caption}（共 ${values.length} 项）</caption>
+  // Focusable, so a keyboard can scroll a table wider than a phone.
+  return html`<div class="table-wrap" tabindex="0" role="region" aria-label="${caption}"><table><caption>${caption}（共 ${values.length} 项）</caption>
 <thead><tr>${heads.map((h) => html`<th scope="col">${h.label}</th>`)}</tr></thead>
 <tbody>${values.map((row) => html`<tr>${heads.map((h) => html`<td>${cell((row as Record<string, unknown>)[h.key], h.node, h.words)}</td>`)}</tr>`)}</tbody></table></div>`;
 }
@@ -77,7 +80,7 @@ function listValue(values: unknown[], item: SchemaNode | undefined, caption: str
 function objectTable(value: Record<string, unknown>, node: SchemaNode | undefined, notices: Map<string, string>): SafeHtml {
   const keys = Object.keys(node?.properties ?? {});
   const ordered = [...keys, ...Object.keys(value).filter((k) => !keys.includes(k))].filter((k) => value[k] !== undefined || notices.has(k));
-  return html`<table class="kv"><tbody>${ordered.map((key) => {
+  return html`<table class="kv content-kv"><tbody>${ordered.map((key) => {
     const child = node?.properties?.[key];
     const { label, words } = labelOf(child, key);
     return html`<tr><th scope="row">${label}</th><td>${cell(value[key], child, words, notices.get(key))}</td></tr>`;

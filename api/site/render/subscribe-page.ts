@@ -24,7 +24,7 @@ export function subscribeBody(state: ListState, baseUrl: string, accountName?: s
 </ul>
 <p class="meta">领域可写：${FIELD_WORDS_HELP}；地区写6位行政区划代码，可只写一项。</p></section>
 <section aria-labelledby="mp"><h2 id="mp">微信小程序</h2>
-<p>在微信中搜索本机关的政务服务小程序，进入“信息公开”即可检索、订阅并查看申请进度。</p></section>
+<p>在微信中打开本机关的政务服务小程序：可检索公开信息，在“订阅”页按领域、地区或申请编号订阅，授权后收到服务通知；“我的”页管理已有订阅。</p></section>
 <section aria-labelledby="feeds"><h2 id="feeds">RSS / Atom / JSON 订阅源</h2>
 <p>用阅读器订阅${state.field ? `“${FIELD_NAMES[state.field]}”` : '全部'}${state.region ? `（地区 ${state.region}）` : ''}信息：</p>
 <ul><li><a href="${baseUrl}/feeds/rss.xml${q}">RSS 2.0</a></li><li><a href="${baseUrl}/feeds/atom.xml${q}">Atom</a></li><li><a href="${baseUrl}/feeds/feed.json${q}">JSON Feed</a></li></ul>

@@ -1,0 +1,175 @@
+import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listen, type HttpServer } from '../../api/server.ts';
+import { SECRET, siteWorld } from './site-world.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = path.resolve('test-artifacts');
+const AXE = path.join(path.dirname(createRequire(import.meta.url).resolve('axe-core')), 'axe.min.js');
+
+if (!existsSync(CHROMIUM)) {
+  throw new Error(`No Chromium at ${CHROMIUM}: install Debian's chromium package (sudo apt-get install chromium fonts-wqy-zenhei), as CI does.`);
+}
+
+// Plain http on 127.0.0.1, so the display cookie goes without the Secure flag.
+const w = await siteWorld('site_browser', { publicBaseUrl: 'http://127.0.0.1' });
+
+let server: HttpServer;
+let base: string;
+let context: BrowserContext;
+let page: Page;
+let userDataDir: string;
+const cspViolations: string[] = [];
+
+beforeAll(async () => {
+  await fs.mkdir(ARTIFACTS, { recursive: true });
+  server = await listen(w.app, '127.0.0.1', 0);
+  base = `http://127.0.0.1:${server.port}`;
+  userDataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'gongkai-site-chromium-'));
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    // axe is injected as a script the pages' CSP would refuse; the CSP itself is checked by the render tests.
+    bypassCSP: true,
+    viewport: { width: 390, height: 844 },
+    locale: 'zh-CN',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.on('console', (message) => {
+    if (/Content.Security.Policy/i.test(message.text())) cspViolations.push(message.text());
+  });
+});
+
+afterAll(async () => {
+  await context?.close();
+  await server?.close(1000);
+  if (userDataDir) await fs.rm(userDataDir, { recursive: true, force: true });
+});
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: unknown[] }[];
+}
+
+/** axe-core's WCAG 2.1 A/AA rules in the page: serious and critical findings fail the test. */
+async function expectAccessible(name: string) {
+  await page.addScriptTag({ path: AXE });
+  const violations = (await page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: unknown[] }> } }).axe;
+    return (await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })).violations;
+  })) as AxeViolation[];
+  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.help} at ${JSON.stringify(v.nodes.map((n) => n.target))}`);
+  expect(bad, name).toEqual([]);
+}
+
+async function shots(name: string) {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: path.join(ARTIFACTS, `site-${name}-phone.png`), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.screenshot({ path: path.join(ARTIFACTS, `site-${name}-desktop.png`), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+}
+
+describe('the public website in Chromium', () => {
+  it('home: the newest items per field, accessible', async () => {
+    await page.goto(`${base}/`);
+    expect(await page.textContent('h1')).toBe('公共资源配置信息公开');
+    expect(await page.locator('#field-blacklist').textContent()).toBe('黑名单');
+    await expectAccessible('home');
+    await shots('home');
+  });
+
+  it('is usable by keyboard alone: a skip link first, then the search box and the results', async () => {
+    await page.goto(`${base}/disclosures`);
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('跳到正文');
+    expect(await page.locator('.skip').boundingBox().then((b) => b!.y >= 0)).toBe(true);
+    await page.keyboard.press('Enter');
+    expect(new URL(page.url()).hash).toBe('#main');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('f-q');
+    await page.keyboard.type('公租房');
+    await Promise.all([page.waitForURL(/\/disclosures\?q=/), page.keyboard.press('Enter')]);
+    expect(await page.textContent('h1')).toBe('搜索：公租房');
+    // Tab on from the search box reaches the first result link.
+    await page.focus('#f-q');
+    let reached = '';
+    for (let i = 0; i < 20 && !reached.startsWith('/disclosures/'); i++) {
+      await page.keyboard.press('Tab');
+      reached = await page.evaluate(() => (document.activeElement as HTMLAnchorElement | null)?.getAttribute('href') ?? '');
+    }
+    expect(reached).toMatch(/^\/disclosures\/[0-9a-f]{24}$/);
+  });
+
+  it('search: highlighted matches and facets that filter', async () => {
+    await page.goto(`${base}/disclosures?q=${encodeURIComponent('公租房')}`);
+    expect(await page.locator('.snippet mark').first().textContent()).toBe('公共租赁住房');
+    await Promise.all([page.waitForURL(/field=housing/), page.click('.facets a:has-text("住房保障")')]);
+    expect(await page.locator('.facets a.current').first().textContent()).toContain('住房保障');
+    expect(await page.locator('.items > li').count()).toBeGreaterThan(0);
+    await page.click('summary');
+    await expectAccessible('search');
+    await shots('search');
+  });
+
+  it('detail: tables, the withheld notice, history and a link to the earlier version', async () => {
+    await page.goto(`${base}/disclosures/${w.ids.corrected}`);
+    expect(await page.locator('em.notice').first().textContent()).toBe('依法不予公开（商业秘密）');
+    expect(await page.content()).not.toContain(SECRET);
+    expect(await page.locator('#history + ol li').count()).toBe(2);
+    await expectAccessible('detail');
+    await shots('detail');
+    await Promise.all([page.waitForURL(/revision=1/), page.click('#history + ol a:has-text("第 1 版")')]);
+    expect(await page.textContent('.banner strong')).toBe('您正在查看第 1 版（共 2 版）');
+  });
+
+  it('withdrawn: a banner with the reason', async () => {
+    await page.goto(`${base}/disclosures/${w.ids.withdrawn}`);
+    expect(await page.textContent('.banner')).toContain('撤回理由：发现名单录入错误，核实后重新公示');
+    await expectAccessible('withdrawn');
+    await shots('withdrawn');
+  });
+
+  it('blacklist, agency and subscribe pages are accessible', async () => {
+    for (const [name, p] of [['blacklist', '/blacklist'], ['agency', '/agencies/bj-haidian-zjw'], ['subscribe', '/subscribe?field=housing'], ['not-found', '/disclosures/0123456789abcdef01234567']] as const) {
+      await page.goto(`${base}${p}`);
+      await expectAccessible(name);
+    }
+    await page.goto(`${base}/subscribe?field=housing`);
+    await shots('subscribe');
+  });
+
+  it('large text and high contrast, switched by links without script, stay on and pass axe', async () => {
+    await page.goto(`${base}/disclosures/${w.ids.corrected}`);
+    const size = () => page.evaluate(() => parseFloat(getComputedStyle(document.documentElement).fontSize));
+    const normal = await size();
+    await Promise.all([page.waitForURL(`${base}/disclosures/${w.ids.corrected}`), page.click('text=大字模式')]);
+    expect(await size()).toBeGreaterThanOrEqual(normal * 1.3);
+    await Promise.all([page.waitForURL(`${base}/disclosures/${w.ids.corrected}`), page.click('text=高对比度')]);
+    expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(0, 0, 0)');
+    await page.goto(`${base}/disclosures?q=${encodeURIComponent('公租房')}`);
+    expect(await size()).toBeGreaterThanOrEqual(normal * 1.3);
+    await expectAccessible('large-contrast search');
+    await page.goto(`${base}/disclosures/${w.ids.corrected}`);
+    await expectAccessible('large-contrast detail');
+    await shots('large-contrast');
+    // The settings form turns both off again.
+    await page.goto(`${base}/display?back=/`);
+    await page.check('input[name=large][value="0"]');
+    await page.check('input[name=contrast][value="0"]');
+    await Promise.all([page.waitForURL(`${base}/`), page.click('button[type=submit]')]);
+    expect(await size()).toBe(normal);
+  });
+
+  it('loads nothing the CSP refuses', () => {
+    expect(cspViolations).toEqual([]);
+  });
+});
