@@ -48,6 +48,8 @@ export function siteErrors(publicBaseUrl: string) {
         if (error instanceof ValidationError) fields = error.fields.map((f) => f.path);
       }
       if (status >= 500 || status < 400) throw error;
+      const wait = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+      if (status === 429 && typeof wait === 'number') ctx.set('Retry-After', String(wait));
       ctx.status = status;
       ctx.set('Cache-Control', 'no-store');
       ctx.type = 'html';

@@ -33,6 +33,11 @@ describe('the disclosure page', () => {
     }
   });
 
+  it('lists the attachments with their links', async () => {
+    const res = await page(`/disclosures/${ids.corrected}`);
+    expect(res.text).toContain('<a href="https://files.example.gov.cn/hd/2026-3.pdf" rel="nofollow noopener">分配结果名单.pdf</a>');
+  });
+
   it('names the responsible agency and its basis', async () => {
     const res = await page(`/disclosures/${ids.corrected}`);
     expect(res.text).toContain('<a href="/agencies/bj-haidian-zjw">北京市海淀区住房和城乡建设委员会</a>');
@@ -121,6 +126,8 @@ describe('lists and search', () => {
       ['/disclosures?limit=100000', 'limit'],
       [`/disclosures/${ids.corrected}?revision=abc`, 'revision'],
       ['/blacklist?region=12', 'region'],
+      ['/disclosures?field=housing&field=land', 'field'],
+      ['/agencies/bj-haidian-zjw?to=yesterday', 'to'],
     ];
     for (const [path, field] of cases) {
       const res = await page(path);

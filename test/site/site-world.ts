@@ -49,7 +49,8 @@ export async function siteWorld(label: string, options: { publicBaseUrl?: string
     return id;
   };
   const content = { ...allocationContent(['HD2026-0001', 'HD2026-0002']), method: SECRET };
-  const corrected = await publish(allocationResult({ content, withheld: [{ path: 'method', basis: 'commercial-secret' }] }));
+  const attachments = [{ name: '分配结果名单.pdf', url: 'https://files.example.gov.cn/hd/2026-3.pdf', sha256: 'a'.repeat(64) }];
+  const corrected = await publish(allocationResult({ content, attachments, withheld: [{ path: 'method', basis: 'commercial-secret' }] }));
   const correct = (note: string, title = '海淀区2026年第三批公共租赁住房分配结果公示（更正）') =>
     http().post(`/api/v1/disclosures/${corrected}/revisions`).set(haidian.auth).send({ title, note });
   ok(await correct('更正第二户的轮候序号'), 'correct');
