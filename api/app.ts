@@ -27,6 +27,7 @@ import { residentRoutes, type ResidentDeps } from './routes/residents.routes.ts'
 import { requireResident } from './middleware/resident-auth.ts';
 import { wechatOaRoutes } from './routes/wechat-oa.routes.ts';
 import { reportRoutes } from './routes/reports.routes.ts';
+import { requestRoutes, residentRequestRoutes } from './routes/requests.routes.ts';
 import { reactionRoutes } from './routes/reactions.routes.ts';
 import { reviewRoutes } from './routes/review.routes.ts';
 import { auditRoutes } from './routes/audit.routes.ts';
@@ -138,9 +139,11 @@ export function createApp(deps: AppDeps): GongkaiApp {
       ...auditRoutes(deps.services),
       ...opinionRoutes(deps.services),
       ...opinionRespondRoutes(deps.services, deps.weiboReplier),
+      ...requestRoutes(deps.services),
     );
   }
   if (deps.residents) specs.push(...residentRoutes(deps.residents));
+  if (deps.residents && deps.services) specs.push(...residentRequestRoutes(deps.services));
   if (deps.metrics) specs.push(metricsRoute(deps.metrics));
   if (deps.sandboxOutbox) specs.push(sandboxOutboxRoute(deps.sandboxOutbox));
   specs.push(

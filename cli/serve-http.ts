@@ -35,6 +35,7 @@ export async function startHttp({ config, role, db, queue, wired, sandbox, metri
     logger,
     fanOutChannels: [...wired.channels.keys()],
     enqueueFanOut: enqueueFanOut(queue.agenda),
+    ...(config.dataKeys ? { dataKeys: config.dataKeys } : {}),
   });
   const app = createApp({
     logger,
@@ -67,6 +68,7 @@ export async function startHttp({ config, role, db, queue, wired, sandbox, metri
   const server = await listen(app, config.http.host, config.http.port);
   // The journal's consumer: catches the read model up at start (rebuilding it when missing), then follows.
   services.sync.start();
+  services.requestSync.start();
   // In the background: search works meanwhile, with the old tokens.
   reindexIfStale(db, services.disclosures.written, logger).catch((error: unknown) => logger.error({ err: error }, 'search re-segmentation failed; run npx gongkai search reindex'));
   logger.info({ host: config.http.host, port: server.port, role, channels: [...wired.channels.keys()], readModel: readModel.kind }, 'gongkai listening');

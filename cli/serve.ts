@@ -55,6 +55,7 @@ export async function serve(config: Config, role: ProcessRole): Promise<Service>
     // Requests and jobs wind down side by side, so the grace period is spent once, not twice.
     await Promise.all([server?.close(config.shutdownGraceMs), queue?.stop(config.shutdownGraceMs)]);
     await services?.sync.stop();
+    await services?.requestSync.stop();
     await readModel?.close();
     await sandbox?.close();
     await db?.close();

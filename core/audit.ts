@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Schema, type Connection, type Model } from 'mongoose';
 
 export interface AuditActor {
-  /** `job`: a background job acting on its own (e.g. an escalation). */
-  kind: 'key' | 'cli' | 'job';
+  /** `job`: a background job acting on its own (e.g. an escalation); `requester`: someone submitting an information request. */
+  kind: 'key' | 'cli' | 'job' | 'requester';
   keyId?: string;
   role?: string;
   agencyCode?: string;

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { channelEnvShape, channelsConfig, type ChannelsConfig } from './config-channels.ts';
+import { parseKey, sealKeys, type SealKeys } from './crypto/sealed.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 /** Job groups (jobs/worker.ts): deliveries, WeChat callback upkeep, public-opinion collection and watch. */
@@ -94,6 +95,19 @@ const envSchema = z.object({
       .pipe(z.array(z.enum(JOB_GROUPS, { error: `must be a comma-separated list of ${JOB_GROUPS.join(', ')}` })).min(1, { error: `must name at least one of ${JOB_GROUPS.join(', ')}` }))
       .default([...JOB_GROUPS]),
   ),
+  /** AES-256-GCM key for personal data at rest (information requests' ID numbers, contacts): 64 hex digits or base64. */
+  DATA_ENCRYPTION_KEY: z.preprocess(emptyToUndefined, z.string().refine(isKey, { error: 'must be 32 bytes written as 64 hex digits or base64' }).optional()),
+  DATA_ENCRYPTION_KEY_ID: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, { error: 'must be 1-32 letters, digits, _ or -' }).default('k1')),
+  /** Earlier keys after a rotation, for reading: `id:key,id:key`. */
+  DATA_ENCRYPTION_PREVIOUS_KEYS: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .refine((list) => list.split(',').every((entry) => /^[A-Za-z0-9_-]{1,32}:/.test(entry.trim()) && isKey(entry.trim().replace(/^[^:]*:/, ''))), {
+        error: 'must be id:key pairs separated by commas, each key 32 bytes as hex or base64',
+      })
+      .optional(),
+  ),
   ...channelEnvShape,
 });
 
@@ -135,6 +149,8 @@ export interface Config {
   readonly channels: ChannelsConfig;
   /** Where lists, search and reports are answered: a SQLite file on this machine, or MongoDB. */
   readonly readModel: { readonly kind: 'sqlite'; readonly file: string } | { readonly kind: 'mongodb' };
+  /** Keys sealing personal data at rest (core/crypto/sealed.ts); absent: information requests are refused (503). */
+  readonly dataKeys?: SealKeys;
 }
 
 /** Raised for a bad environment; its message names the variable and is safe to print. */
@@ -184,7 +200,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     channels,
     readModel: e.READ_MODEL === 'mongodb' ? { kind: 'mongodb' } : { kind: 'sqlite', file: readModelFile(e.READ_MODEL_FILE, database, cwd) },
+    ...(e.DATA_ENCRYPTION_KEY ? { dataKeys: dataKeysOf(e.DATA_ENCRYPTION_KEY, e.DATA_ENCRYPTION_KEY_ID, e.DATA_ENCRYPTION_PREVIOUS_KEYS) } : {}),
   });
+}
+
+function isKey(text: string): boolean {
+  try {
+    parseKey(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function dataKeysOf(key: string, id: string, previous: string | undefined): SealKeys {
+  const old = (previous ?? '').split(',').map((entry) => entry.trim()).filter(Boolean).map((entry) => {
+    const cut = entry.indexOf(':');
+    return { id: entry.slice(0, cut), key: parseKey(entry.slice(cut + 1)) };
+  });
+  return sealKeys({ id, key: parseKey(key) }, old);
 }
 
 /** `scheme://host[:port]` exactly, as browsers send it in Origin. */
@@ -220,7 +254,8 @@ export function redactUri(uri: string): string {
 }
 
 function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object') {
+  // Typed arrays (the data keys) cannot be frozen; they are never handed out for writing.
+  if (value && typeof value === 'object' && !ArrayBuffer.isView(value)) {
     for (const child of Object.values(value)) deepFreeze(child);
     Object.freeze(value);
   }

@@ -7,6 +7,8 @@ import { createPublicCache, type PublicCacheOptions } from './public-cache.ts';
 import { createReadModelSync } from './read-model/sync.ts';
 import type { ReadModel } from './read-model/types.ts';
 import { disclosureStore } from './store/disclosure-store.ts';
+import type { SealKeys } from './crypto/sealed.ts';
+import { createRequestDeps } from './requests/deps.ts';
 
 export interface ServiceOptions {
   /** Where lists, search and reports are answered (core/read-model/). */
@@ -19,6 +21,8 @@ export interface ServiceOptions {
   enqueueFanOut?: (disclosureId: string, outboxKeys: string[]) => Promise<void>;
   /** Public responses' cache: how often to look for other processes' changes, and its clock. */
   publicCache?: Pick<PublicCacheOptions, 'crossProcessMs' | 'now'>;
+  /** Keys sealing information requests' personal data (DATA_ENCRYPTION_KEY); absent: requests are refused. */
+  dataKeys?: SealKeys;
 }
 
 /** The shared business services of one process, wired on its database connection. */
@@ -53,7 +57,8 @@ export function createServices(db: Connection, options: ServiceOptions) {
       }
     },
   });
-  return { calendar, publicCache, disclosures, store, readModel: options.readModel, sync, enqueue };
+  const requests = createRequestDeps(db, calendar, { readModel: options.readModel.requests, keys: options.dataKeys, now: options.now, logger: options.logger });
+  return { calendar, publicCache, disclosures, store, readModel: options.readModel, sync, enqueue, requests: requests.deps, requestSync: requests.sync };
 }
 
 export type Services = ReturnType<typeof createServices>;

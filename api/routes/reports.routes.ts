@@ -4,6 +4,7 @@ import { annualOpinionFigures, annualReport, annualReportCsv } from '../../core/
 import { agencyCode } from '../../core/disclosures/input.ts';
 import { pendingCompliance, pendingQuery } from '../../core/disclosures/compliance.ts';
 import type { Services } from '../../core/services.ts';
+import { annualRequestTable, pendingRequests, requestTableCsv } from '../../core/requests/queries.ts';
 import { principalOf } from '../middleware/auth.ts';
 import { route } from '../route-spec.ts';
 
@@ -12,10 +13,11 @@ const annualQuery = z
     year: z.coerce.number().int().min(2000).max(2100).describe('年度'),
     format: z.enum(['json', 'csv']).default('json'),
     agency: agencyCode.optional().describe('机关代码（仅管理员可查他机关）'),
+    table: z.enum(['disclosures', 'requests']).default('disclosures').describe('CSV 的表：disclosures 主动公开；requests 收到和处理政府信息公开申请情况'),
   })
   .strict();
 
-export function reportRoutes({ disclosures, readModel }: Services) {
+export function reportRoutes({ disclosures, readModel, requests }: Services) {
   const { db } = disclosures;
   return [
     route({
@@ -33,6 +35,12 @@ export function reportRoutes({ disclosures, readModel }: Services) {
           throw new ForbiddenError('only an admin may read another agency’s report');
         }
         const agency = who.role === 'admin' ? query.agency : who.agencyCode;
+        if (query.format === 'csv' && query.table === 'requests') {
+          ctx.type = 'text/csv; charset=utf-8';
+          ctx.attachment(`gongkai-annual-${query.year}-requests.csv`);
+          ctx.body = requestTableCsv(await annualRequestTable(requests, query.year, agency));
+          return;
+        }
         const rows = await annualReport(readModel, query.year, agency);
         if (query.format === 'csv') {
           ctx.type = 'text/csv; charset=utf-8';
@@ -41,21 +49,26 @@ export function reportRoutes({ disclosures, readModel }: Services) {
         } else {
           // Present only when the year had response tasks, so the disclosure figures keep their shape.
           const opinion = await annualOpinionFigures(db, query.year, agency);
-          ctx.body = { year: query.year, rows, ...(opinion.length ? { opinion } : {}) };
+          // 依申请公开 (table 三), present when the year saw any request (received, carried or closed).
+          const table = await annualRequestTable(requests, query.year, agency);
+          const anyRequest = table.lines.some((line) => line.counts.total > 0);
+          ctx.body = { year: query.year, rows, ...(opinion.length ? { opinion } : {}), ...(anyRequest ? { requests: table } : {}) };
         }
       },
     }),
     route({
       method: 'get',
       path: '/api/v1/compliance/pending',
-      summary: 'The agency’s drafts past due or nearing their legal deadline',
+      summary: 'The agency’s drafts and information requests past due or nearing their legal deadline',
       tag: 'reports',
       auth: ['admin', 'publisher', 'press'],
       query: pendingQuery,
-      responses: { 200: '{ items }' },
+      responses: { 200: '{ items, requests }' },
       handler: async (ctx, { query, principal }) => {
-        const items = await pendingCompliance(readModel, principalOf({ principal }).agencyCode, query.withinDays, disclosures.now());
-        ctx.body = { items };
+        const agency = principalOf({ principal }).agencyCode;
+        const items = await pendingCompliance(readModel, agency, query.withinDays, disclosures.now());
+        // 依申请公开 (第三十三条): open requests due within the window or late, and those waiting on receipt, a correction or an opinion.
+        ctx.body = { items, requests: await pendingRequests(requests, agency, query.withinDays) };
       },
     }),
   ];

@@ -6,21 +6,23 @@ import { land } from './land.ts';
 import { mining } from './mining.ts';
 import { procurement } from './procurement.ts';
 import { responseItemType } from './response.ts';
+import { requestResultItemType } from './request-result.ts';
 import { stateAssets } from './state-assets.ts';
 import type { DecisionKind, Field, ItemType } from './types.ts';
 
 export type { DecisionKind, Field, FieldCode, ItemType } from './types.ts';
 export { FIELD_CODES } from './types.ts';
 export { RESPONSE_ITEM_TYPE } from './response.ts';
+export { REQUEST_RESULT_ITEM_TYPE } from './request-result.ts';
 
 /** Working days to publish after the decision or the information is made (see DecisionKind). */
 export const DECISION_DUE_WORKING_DAYS = 7;
 export const DEFAULT_DUE_WORKING_DAYS = 20;
 
-/** Every field also takes 回应 items (answers to public opinion on the field's disclosures). */
+/** Every field also takes 回应 items (answers to public opinion on the field's disclosures) and 依申请公开结果. */
 export const catalogue: readonly Field[] = [housing, land, mining, procurement, stateAssets, bidding, blacklist].map((field) => ({
   ...field,
-  itemTypes: [...field.itemTypes, responseItemType],
+  itemTypes: [...field.itemTypes, responseItemType, requestResultItemType],
 }));
 
 const index = new Map<string, { field: Field; itemType: ItemType }>(

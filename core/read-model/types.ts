@@ -1,6 +1,7 @@
 import type { FieldCode } from '../catalogue/types.ts';
 import type { DisclosureRecord, DisclosureStatus } from '../models/disclosure.model.ts';
 import type { PublicSummary } from './row.ts';
+import type { RequestReadModel } from './request-types.ts';
 
 /** The public list's filters, as the API parsed them (see core/disclosures/list.ts). */
 export interface PublicFilter {
@@ -175,5 +176,7 @@ export interface ReadModel {
   namedIn(agencyCode: string, names: { ids: string[]; codes: string[] }): Promise<string | undefined>;
   /** Ids of the agency's public 回应 items answering `originalId`, oldest first. */
   responsesTo(agencyCode: string, originalId: string, limit: number): Promise<string[]>;
+  /** Information requests (依申请公开): lists, deadlines and the report's counts, without personal data. */
+  readonly requests: RequestReadModel;
   close(): Promise<void>;
 }

@@ -47,9 +47,20 @@ const ROUTES = [
   ['post', '/api/v1/opinion/reactions/{id}/answered'],
   ['get', '/api/v1/opinion/settings'],
   ['put', '/api/v1/opinion/settings'],
+  ['get', '/api/v1/requests/decisions'],
+  ['post', '/api/v1/requests'],
+  ['get', '/api/v1/requests/{id}/status'],
+  ['get', '/api/v1/agency/requests'],
+  ['post', '/api/v1/agency/requests'],
+  ['get', '/api/v1/agency/requests/{id}'],
+  ...(['receive', 'assign', 'correction', 'corrected', 'consultation', 'consultation/end', 'extend', 'reply', 'abandon', 'publish'] as const).map(
+    (action) => ['post', `/api/v1/agency/requests/{id}/${action}`] as const,
+  ),
 ] as const;
+/** Keyless writes: submitting an information request. */
+const PUBLIC_WRITES = new Set(['/api/v1/requests']);
 const KEYED = ROUTES.filter(
-  ([method, path]) => method !== 'get' || /^\/api\/v1\/(agency|reports|compliance|opinion|reactions|audit)(\/|$)|\/deliveries$/.test(path),
+  ([method, path]) => (method !== 'get' && !PUBLIC_WRITES.has(path)) || /^\/api\/v1\/(agency|reports|compliance|opinion|reactions|audit)(\/|$)|\/deliveries$/.test(path),
 );
 
 interface Parameter { name: string; in: string; required: boolean; description?: string; schema: Record<string, unknown> }
@@ -115,7 +126,7 @@ describe('GET /openapi.json', () => {
         expect(operation.security, `${method} ${path}`).toBeUndefined();
       }
     }
-    expect(KEYED).toHaveLength(31);
+    expect(KEYED).toHaveLength(44);
   });
 
   it('declares the {id} path parameter as required wherever the path has one', () => {

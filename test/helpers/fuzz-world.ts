@@ -19,6 +19,7 @@ import { OA_CALLBACK_TOKEN, sandboxEnv } from './fanout.ts';
 import { captureLogs } from './logs.ts';
 import { allocationResult, BASE_URL } from './registry.ts';
 import { testReadModel } from './read-model.ts';
+import { TEST_DATA_KEYS } from './data-keys.ts';
 
 /** Small, so bodies "beyond the limit" stay cheap to generate and send. */
 export const FUZZ_BODY_LIMIT_BYTES = 64 * 1024;
@@ -41,7 +42,7 @@ export async function fuzzWorld(label: string) {
   const config = loadConfig(sandboxEnv(sandbox.url));
   const { logger, lines } = captureLogs('error');
   const wired = createChannels({ config: config.channels, tokenStore: createMongoTokenStore(db) });
-  const services = createServices(db, { readModel: testReadModel(), logger, now: () => new Date('2026-10-09T10:00:00+08:00') });
+  const services = createServices(db, { readModel: testReadModel(), logger, now: () => new Date('2026-10-09T10:00:00+08:00'), dataKeys: TEST_DATA_KEYS });
   const sessions = createSessions('fuzz-session-secret-0123456789abcdef');
   const oaCallback = { appId: SANDBOX_APPS.oa.appId, token: OA_CALLBACK_TOKEN };
   const app = createApp({

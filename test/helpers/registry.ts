@@ -11,6 +11,7 @@ import { publishDisclosure } from '../../core/disclosures/transitions.ts';
 import { connectTestDb } from './db.ts';
 import { captureLogs } from './logs.ts';
 import { testReadModel } from './read-model.ts';
+import { TEST_DATA_KEYS } from './data-keys.ts';
 
 export const BASE_URL = 'https://gongkai.test.gov.cn';
 
@@ -37,7 +38,7 @@ export async function registryApp(label: string, options: { now?: Date; publicRa
   const db = await connectTestDb(label);
   const clock = { now: options.now ?? new Date('2026-10-09T10:00:00+08:00') };
   const { logger, lines } = captureLogs();
-  const services = createServices(db, { readModel: testReadModel(), logger, now: () => clock.now });
+  const services = createServices(db, { readModel: testReadModel(), logger, now: () => clock.now, dataKeys: TEST_DATA_KEYS });
   const app = testApp({ logger, db, services }, { publicRateLimit: options.publicRateLimit ?? 100_000, trustProxy: true }).callback();
   return { db, app, clock, services, logs: lines, http: () => request(app) };
 }

@@ -5,6 +5,7 @@ import { rowOf } from '../row.ts';
 import type { AgencyListItem, PendingItem, ReadModel, ReportRow } from '../types.ts';
 import { mongoPublicQueries } from './mongo-queries.ts';
 import { mongoDocOf, type MongoReadDoc } from './mongo-row.ts';
+import { mongoRequests } from './mongo-requests.ts';
 
 const COLLECTION = 'read_disclosures';
 const META = 'read_model_meta';
@@ -39,6 +40,7 @@ export async function createMongoReadModel(db: Db, options: { now?: () => number
   const meta = db.collection<{ _id: string; built?: Date | null }>(META);
   for (const keys of INDEXES) await rows.createIndex(keys);
   const pub = mongoPublicQueries(rows, options.now ?? Date.now, options.facetSample);
+  const requests = await mongoRequests(db);
   const model: ReadModel = {
     kind: 'mongodb',
     async apply(docs: readonly DisclosureRecord[]) {
@@ -141,6 +143,7 @@ export async function createMongoReadModel(db: Db, options: { now?: () => number
       const docs = await rows.find({ respondsTo: originalId, agencyCode, public: true }, { projection: { _id: 1 } }).sort({ sortKey: 1 }).limit(limit).toArray();
       return docs.map((d) => d._id);
     },
+    requests,
     async close() {},
   };
   return model;

@@ -6,6 +6,7 @@ import type { ReadModel, RowDigest } from '../types.ts';
 import { agencyQueries } from './agency-queries.ts';
 import { rowWriter } from './apply.ts';
 import { publicQueries } from './public-queries.ts';
+import { sqliteRequests } from './request-queries.ts';
 import { openReadModelFile, type OpenedFile } from './schema.ts';
 
 export interface SqliteReadModelOptions {
@@ -123,6 +124,7 @@ export function createSqliteReadModel(options: SqliteReadModelOptions): SqliteRe
     async responsesTo(agencyCode, originalId, limit) {
       return parts.agency.responsesTo(agencyCode, originalId, limit);
     },
+    requests: sqliteRequests(() => opened.db),
     replacedOnDisk() {
       try {
         return fs.statSync(file).ino !== opened.inode;
