@@ -123,7 +123,7 @@ export function createApp(deps: AppDeps): GongkaiApp {
       cors: Boolean(deps.corsOrigins?.length),
     });
     // The public website: HTML pages in Chinese over the read model, with the public rate limit.
-    app.use(sitePages({ services: deps.services, publicBaseUrl: baseUrl, rateLimit: limiter, secureCookies: baseUrl.startsWith('https:') }));
+    app.use(sitePages({ services: deps.services, publicBaseUrl: baseUrl, rateLimit: limiter, secureCookies: baseUrl.startsWith('https:'), front: app.front }));
   }
   const specs: RouteSpec[] = [...healthRoutes({ ...deps, calendar: deps.services?.calendar, readModel: deps.services?.sync })];
   if (deps.services) {

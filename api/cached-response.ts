@@ -73,6 +73,8 @@ export interface SendCachedOptions {
   key: string;
   front?: FrontCache;
   cacheControl?: string;
+  /** With `front`: the security headers the front cache sends for this URL (a page's own set). */
+  securityHeaders?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -86,7 +88,7 @@ export async function sendCached(
   ctx: Context,
   cached: { bytes: Buffer; etag: string; lastModified?: Date },
   type: string,
-  { key, front, cacheControl = PUBLIC_CACHE_CONTROL }: SendCachedOptions,
+  { key, front, cacheControl = PUBLIC_CACHE_CONTROL, securityHeaders }: SendCachedOptions,
 ): Promise<void> {
   const coding = cached.bytes.length >= MIN_COMPRESS_BYTES ? codingFor(ctx) : undefined;
   const etag = etagFor(cached.etag, coding);
@@ -108,5 +110,5 @@ export async function sendCached(
   }
   // The whole rendering went out (a 304 or a HEAD says nothing about the body's headers): the
   // front cache may answer this URL from now on.
-  if (front && ctx.method === 'GET') front.remember(ctx.url, { key, type, cacheControl });
+  if (front && ctx.method === 'GET') front.remember(ctx.url, { key, type, cacheControl, ...(securityHeaders ? { securityHeaders } : {}) });
 }

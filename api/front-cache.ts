@@ -13,6 +13,8 @@ export interface FrontRoute {
   key: string;
   type: string;
   cacheControl: string;
+  /** The security headers to send instead of the API's data set (HTML pages have their own CSP). */
+  securityHeaders?: Readonly<Record<string, string>>;
 }
 
 export interface FrontCacheOptions {
@@ -58,11 +60,12 @@ export function frontCache({ publicCache, logger, takeToken, trustProxy, cors, m
   function headersFor(route: FrontRoute, cached: Cached<Rendered>, coding: Coding | undefined, body: Buffer | undefined, security: Readonly<Record<string, string>>) {
     let arrays = headerArrays.get(cached.bytes);
     if (!arrays) headerArrays.set(cached.bytes, (arrays = new Map()));
-    const key = `${coding ?? ''}\n${route.type}\n${route.cacheControl}`;
+    const key = `${coding ?? ''}\n${route.type}\n${route.cacheControl}${route.securityHeaders ? '\npage' : ''}`;
     let made = arrays.get(key);
     if (made) return made;
     const notModified = ['X-Request-Id', ''];
-    for (const name in security) notModified.push(name, security[name]!);
+    const sent = route.securityHeaders ?? security;
+    for (const name in sent) notModified.push(name, sent[name]!);
     notModified.push('ETag', etagFor(cached.etag, coding), 'Cache-Control', route.cacheControl, 'Vary', vary);
     const { lastModified } = cached as { lastModified?: Date };
     if (lastModified) notModified.push('Last-Modified', lastModified.toUTCString());

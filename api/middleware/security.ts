@@ -59,19 +59,43 @@ export function securityHeaders(): Middleware {
   };
 }
 
-/**
- * HTML pages: helmet's document headers on top of the data set, with the pages' own CSP, and
- * resources readable by this origin only.
- */
-export function pageSecurityHeaders(csp: string): Middleware {
-  const documentHelmet = helmet({
+const documentHelmet = () =>
+  helmet({
     contentSecurityPolicy: false,
     crossOriginResourcePolicy: { policy: 'same-origin' },
     referrerPolicy: { policy: 'no-referrer' },
     frameguard: { action: 'deny' },
   });
+
+/**
+ * HTML pages: helmet's document headers on top of the data set, with the pages' own CSP, and
+ * resources readable by this origin only.
+ */
+export function pageSecurityHeaders(csp: string): Middleware {
+  const pageHelmet = documentHelmet();
   return (ctx, next) => {
     ctx.set('Content-Security-Policy', csp);
-    return documentHelmet(ctx, next);
+    return pageHelmet(ctx, next);
   };
+}
+
+/**
+ * Every security header a page under `pageSecurityHeaders(csp)` carries, worked out once the way
+ * the data set is, so the front cache can answer a page with the page's headers, not the API's.
+ */
+export async function pageSecurityHeaderValues(csp: string): Promise<Readonly<Record<string, string>>> {
+  const headers: Record<string, string> = { ...(await recording) };
+  const res = {
+    setHeader: (name: string, value: string | number | readonly string[]) => {
+      headers[name] = Array.isArray(value) ? value.join(', ') : String(value);
+    },
+    removeHeader: (name: string) => {
+      delete headers[name];
+    },
+    getHeader: (name: string) => headers[name],
+  };
+  await documentHelmet()({ req: { headers: {} }, res } as never, async () => undefined);
+  for (const name of Object.keys(headers)) if (name.toLowerCase() === 'content-security-policy') delete headers[name];
+  headers['Content-Security-Policy'] = csp;
+  return headers;
 }

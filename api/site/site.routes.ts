@@ -9,7 +9,8 @@ import { toPublicView } from '../../core/disclosures/views.ts';
 import { NotFoundError } from '../../core/errors.ts';
 import type { Services } from '../../core/services.ts';
 import { sendCached } from '../cached-response.ts';
-import { pageSecurityHeaders } from '../middleware/security.ts';
+import type { FrontCache } from '../front-cache.ts';
+import { pageSecurityHeaders, pageSecurityHeaderValues } from '../middleware/security.ts';
 import { displayCss, displayRoute } from './display.ts';
 import { disclosurePage } from './render/disclosure-page.ts';
 import { homeBody } from './render/home-page.ts';
@@ -30,6 +31,8 @@ export interface SitePageDeps {
   secureCookies?: boolean;
   /** The official account's name, shown on the subscribe page when configured. */
   accountName?: string;
+  /** Answers repeated page reads before Koa, with the pages' own security headers. */
+  front?: FrontCache;
 }
 
 const CSS = readFileSync(new URL('./assets/site.css', import.meta.url), 'utf8');
@@ -50,15 +53,19 @@ function filledQuery(ctx: Context): Record<string, string | string[]> {
 
 /**
  * The public website (政府网站第一平台): server-rendered pages in Chinese over the read model,
- * cached like the API (ETag, 304, emptied on every public change). Not through the front
- * cache: it answers with the API's data CSP, which would block the page's stylesheet.
+ * cached like the API (ETag, 304, emptied on every public change, the front cache in front). The
+ * front cache is handed the pages' own security headers: with the API's data CSP a page's
+ * stylesheet would be refused.
  */
 export function sitePages(deps: SitePageDeps): Middleware {
-  const { services, publicBaseUrl } = deps;
+  const { services, publicBaseUrl, front } = deps;
   const { store, readModel, publicCache } = services;
   const baseUrl = publicBaseUrl.replace(/\/+$/, '');
   const router = new Router();
   const secure = (ctx: Context) => deps.secureCookies === true || ctx.secure;
+  let pageHeaders: Readonly<Record<string, string>> | undefined;
+  void pageSecurityHeaderValues(SITE_CSP).then((headers) => (pageHeaders = headers));
+  const sendOptions = (key: string) => ({ key, ...(front && pageHeaders ? { front, securityHeaders: pageHeaders } : {}) });
 
   /** A page rendered once per key and public state, sent with its ETag. */
   const cachedPage = async (ctx: Context, key: string, render: () => Promise<SitePageOptions & { lastModified?: Date; here?: string }>) => {
@@ -67,11 +74,11 @@ export function sitePages(deps: SitePageDeps): Middleware {
       // One rendering serves every URL of the key: its display links return to the key's own URL.
       return { body: sitePage(options, { baseUrl, here: here ?? options.canonicalPath }), lastModified };
     });
-    await sendCached(ctx, page, HTML_TYPE, { key: `site:${key}` });
+    await sendCached(ctx, page, HTML_TYPE, sendOptions(`site:${key}`));
   };
   const cachedXml = async (ctx: Context, key: string, render: () => Promise<string>) => {
     const page = await publicCache.get(`site:${key}`, async () => ({ body: await render() }));
-    await sendCached(ctx, page, XML_TYPE, { key: `site:${key}` });
+    await sendCached(ctx, page, XML_TYPE, sendOptions(`site:${key}`));
   };
   const parseList = (ctx: Context, fixed: Partial<ListQuery> = {}): ListQuery => {
     const raw = filledQuery(ctx);

@@ -154,6 +154,21 @@ describe('caching', () => {
     expect((await w.http().get('/').set('If-None-Match', homeTag)).status).toBe(200);
   });
 
+  it('answers a repeated page from the front cache with the page’s own CSP', async () => {
+    const path = `/disclosures/${ids.stranger}`;
+    const front = w.app.front!;
+    const first = await w.http().get(path).set('Accept-Encoding', 'identity').expect(200);
+    const before = front.served;
+    const again = await w.http().get(path).set('Accept-Encoding', 'identity').expect(200);
+    expect(front.served).toBe(before + 1);
+    expect(again.text).toBe(first.text);
+    expect(again.headers['content-type']).toBe('text/html; charset=utf-8');
+    for (const name of ['content-security-policy', 'cross-origin-resource-policy', 'referrer-policy', 'x-frame-options', 'etag']) {
+      expect(again.headers[name], name).toBe(first.headers[name]);
+    }
+    expect(again.headers['content-security-policy']).toContain("style-src 'self'");
+  });
+
   it('shows a new publication on the list once published', async () => {
     const before = await page('/disclosures?field=housing');
     const id = await w.publish(allocationResult({ title: '海淀区2026年第四批公共租赁住房分配结果公示' }));

@@ -62,10 +62,9 @@ interface AxeViolation {
 /** axe-core's WCAG 2.1 A/AA rules in the page: serious and critical findings fail the test. */
 async function expectAccessible(name: string) {
   await page.addScriptTag({ path: AXE });
-  const violations = (await page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: unknown[] }> } }).axe;
-    return (await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })).violations;
-  })) as AxeViolation[];
+  const violations = (await page.evaluate(
+    "axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }).then((r) => r.violations)",
+  )) as AxeViolation[];
   const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.help} at ${JSON.stringify(v.nodes.map((n) => n.target))}`);
   expect(bad, name).toEqual([]);
 }
@@ -90,12 +89,12 @@ describe('the public website in Chromium', () => {
   it('is usable by keyboard alone: a skip link first, then the search box and the results', async () => {
     await page.goto(`${base}/disclosures`);
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('跳到正文');
+    expect(await page.evaluate('document.activeElement?.textContent')).toBe('跳到正文');
     expect(await page.locator('.skip').boundingBox().then((b) => b!.y >= 0)).toBe(true);
     await page.keyboard.press('Enter');
     expect(new URL(page.url()).hash).toBe('#main');
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('f-q');
+    expect(await page.evaluate('document.activeElement?.id')).toBe('f-q');
     await page.keyboard.type('公租房');
     await Promise.all([page.waitForURL(/\/disclosures\?q=/), page.keyboard.press('Enter')]);
     expect(await page.textContent('h1')).toBe('搜索：公租房');
@@ -104,7 +103,7 @@ describe('the public website in Chromium', () => {
     let reached = '';
     for (let i = 0; i < 20 && !reached.startsWith('/disclosures/'); i++) {
       await page.keyboard.press('Tab');
-      reached = await page.evaluate(() => (document.activeElement as HTMLAnchorElement | null)?.getAttribute('href') ?? '');
+      reached = String(await page.evaluate("document.activeElement?.getAttribute('href') ?? ''"));
     }
     expect(reached).toMatch(/^\/disclosures\/[0-9a-f]{24}$/);
   });
@@ -149,12 +148,12 @@ describe('the public website in Chromium', () => {
 
   it('large text and high contrast, switched by links without script, stay on and pass axe', async () => {
     await page.goto(`${base}/disclosures/${w.ids.corrected}`);
-    const size = () => page.evaluate(() => parseFloat(getComputedStyle(document.documentElement).fontSize));
+    const size = () => page.evaluate('parseFloat(getComputedStyle(document.documentElement).fontSize)') as Promise<number>;
     const normal = await size();
     await Promise.all([page.waitForURL(`${base}/disclosures/${w.ids.corrected}`), page.click('text=大字模式')]);
     expect(await size()).toBeGreaterThanOrEqual(normal * 1.3);
     await Promise.all([page.waitForURL(`${base}/disclosures/${w.ids.corrected}`), page.click('text=高对比度')]);
-    expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(0, 0, 0)');
+    expect(await page.evaluate('getComputedStyle(document.body).backgroundColor')).toBe('rgb(0, 0, 0)');
     await page.goto(`${base}/disclosures?q=${encodeURIComponent('公租房')}`);
     expect(await size()).toBeGreaterThanOrEqual(normal * 1.3);
     await expectAccessible('large-contrast search');
