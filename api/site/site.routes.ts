@@ -7,6 +7,7 @@ import { agencyCode, idParam } from '../../core/disclosures/input.ts';
 import { listQuery, PUBLIC_STATUSES, type ListQuery } from '../../core/disclosures/list.ts';
 import { toPublicView } from '../../core/disclosures/views.ts';
 import { NotFoundError } from '../../core/errors.ts';
+import { publicResponsesOf } from '../../core/opinion/respond/responses-of.ts';
 import type { Services } from '../../core/services.ts';
 import { sendCached } from '../cached-response.ts';
 import type { FrontCache } from '../front-cache.ts';
@@ -143,7 +144,8 @@ export function sitePages(deps: SitePageDeps): Middleware {
       const view = toPublicView(doc);
       const shown = view.revisions.find((r) => r.n === (revision ?? view.revision));
       if (!shown) throw new NotFoundError(`disclosure ${id} has no revision ${revision}`);
-      return { ...disclosurePage(view, shown, baseUrl), lastModified: doc.publicChangedAt };
+      const { items: responses } = await publicResponsesOf({ store, readModel }, id);
+      return { ...disclosurePage(view, shown, baseUrl, responses), lastModified: doc.publicChangedAt };
     });
   });
 

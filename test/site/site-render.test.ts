@@ -38,6 +38,14 @@ describe('the disclosure page', () => {
     expect(res.text).toContain('<a href="https://files.example.gov.cn/hd/2026-3.pdf" rel="nofollow noopener">分配结果名单.pdf</a>');
   });
 
+  it('lists the agency’s 回应 on the original, and links a 回应 to what it answers', async () => {
+    const original = await page(`/disclosures/${ids.corrected}`);
+    expect(original.text).toContain('本机关回应');
+    expect(original.text).toContain(`<a class="title" href="/disclosures/${ids.response}">关于第三批公共租赁住房分配结果的回应</a>`);
+    const response = await page(`/disclosures/${ids.response}`);
+    expect(response.text).toContain(`<a href="/disclosures/${ids.corrected}">查看所回应的信息</a>`);
+  });
+
   it('names the responsible agency and its basis', async () => {
     const res = await page(`/disclosures/${ids.corrected}`);
     expect(res.text).toContain('<a href="/agencies/bj-haidian-zjw">北京市海淀区住房和城乡建设委员会</a>');

@@ -28,8 +28,9 @@ export function blacklistItem(title = '某建筑公司列入失信黑名单的�
 }
 
 /**
- * The real app with four public items of 海淀: a corrected allocation result whose `method` is
- * withheld, a withdrawn one, one titled by a stranger's markup, and a blacklist entry.
+ * The real app with five public items of 海淀: a corrected allocation result whose `method` is
+ * withheld, a withdrawn one, one titled by a stranger's markup, a blacklist entry and a 回应 to
+ * the first.
  */
 export async function siteWorld(label: string, options: { publicBaseUrl?: string } = {}) {
   const db = await connectTestDb(label);
@@ -58,6 +59,15 @@ export async function siteWorld(label: string, options: { publicBaseUrl?: string
   ok(await http().post(`/api/v1/disclosures/${withdrawn}/withdraw`).set(haidian.auth).send({ reason: '发现名单录入错误，核实后重新公示' }), 'withdraw');
   const stranger = await publish(allocationResult({ title: STRANGER_TITLE }));
   const blacklisted = await publish(blacklistItem());
+  const response = await publish({
+    field: 'housing',
+    itemType: 'response',
+    title: '关于第三批公共租赁住房分配结果的回应',
+    region: '110108',
+    formedAt: '2026-11-19',
+    basis: 'produce',
+    content: { respondsTo: corrected, text: '摇号全程公证并直播，结果可在本页查询。', summary: '摇号全程公证' },
+  });
   await services.publicCache.settled();
-  return { db, app, http, clock, logs: lines, services, haidian, publish, correct, ids: { corrected, withdrawn, stranger, blacklisted } };
+  return { db, app, http, clock, logs: lines, services, haidian, publish, correct, ids: { corrected, withdrawn, stranger, blacklisted, response } };
 }

@@ -83,7 +83,10 @@ function objectTable(value: Record<string, unknown>, node: SchemaNode | undefine
   return html`<table class="kv content-kv"><tbody>${ordered.map((key) => {
     const child = node?.properties?.[key];
     const { label, words } = labelOf(child, key);
-    return html`<tr><th scope="row">${label}</th><td>${cell(value[key], child, words, notices.get(key))}</td></tr>`;
+    // A 回应 names the item it answers by id: a link reads better than 24 hex digits.
+    const answered = key === 'respondsTo' && typeof value[key] === 'string' && /^[0-9a-f]{24}$/.test(value[key]) && !notices.has(key);
+    const shown = answered ? html`<a href="/disclosures/${value[key] as string}">查看所回应的信息</a>` : cell(value[key], child, words, notices.get(key));
+    return html`<tr><th scope="row">${label}</th><td>${shown}</td></tr>`;
   })}</tbody></table>`;
 }
 

@@ -41,8 +41,24 @@ ${view.projectCode ? html`<tr><th scope="row">项目代码</th><td><a href="/dis
 </tbody></table>`;
 }
 
-/** One public disclosure at one of its revisions. */
-export function disclosurePage(view: PublicDisclosure, shown: Revision, baseUrl: string): Omit<SitePageOptions, never> {
+export interface ResponseLine {
+  id: string;
+  title: string;
+  publishedAt?: Date;
+  summary?: unknown;
+}
+
+/** The agency's public 回应 to opinion on this item (core/opinion/respond), oldest first. */
+function responseList(responses: readonly ResponseLine[]): SafeHtml {
+  if (!responses.length) return html``;
+  return html`<section aria-labelledby="responses"><h2 id="responses">本机关回应</h2><ol class="items">${responses.map(
+    (r) => html`<li><a class="title" href="${detailPath(r.id)}">${r.title}</a>${typeof r.summary === 'string' ? html`<p class="snippet">${r.summary}</p>` : ''}
+<p class="meta">公开于 <time datetime="${isoChina(r.publishedAt)}">${chinaDateTime(r.publishedAt)}</time></p></li>`,
+  )}</ol></section>`;
+}
+
+/** One public disclosure at one of its revisions, with the agency's responses to opinion on it. */
+export function disclosurePage(view: PublicDisclosure, shown: Revision, baseUrl: string, responses: readonly ResponseLine[] = []): SitePageOptions {
   const older = shown.n !== view.revision;
   const body = html`<nav class="crumbs" aria-label="当前位置"><ol><li><a href="/">首页</a></li><li><a href="/disclosures?field=${view.field}">${view.fieldName ?? view.field}</a></li><li aria-current="page">详情</li></ol></nav>
 <article>
@@ -55,6 +71,7 @@ ${facts(view)}
 ${contentTables(view.field, view.itemType, shown.content, shown.withheld)}
 ${shown.withheld.length ? html`<p class="meta">标注“依法不予公开”的内容，依据《中华人民共和国政府信息公开条例》第十四、十五条不予公开。</p>` : ''}</section>
 ${attachmentList(shown)}
+${responseList(responses)}
 ${history(view, shown.n)}
 </article>
 <p><a href="/subscribe?field=${view.field}&amp;region=${view.region}">订阅此类信息的更新</a> · <a href="/requests/new">对本信息有疑问？依申请公开</a></p>`;
