@@ -110,6 +110,14 @@ describe('lists and search', () => {
     expect(agency.text).toContain('<h1>北京市海淀区住房和城乡建设委员会</h1>');
   });
 
+  it('escapes the search words wherever the page repeats them', async () => {
+    const res = await page(`/disclosures?q=${encodeURIComponent('"><b>摇号')}`);
+    expect(res.status).toBe(200);
+    expect(res.text).not.toContain('"><b>');
+    expect(res.text).toContain('<h1>搜索：&quot;&gt;&lt;b&gt;摇号</h1>');
+    expect(res.text).toContain('value="&quot;&gt;&lt;b&gt;摇号"');
+  });
+
   it('pages with a next-page link carrying the cursor', async () => {
     const first = await page('/disclosures?limit=2');
     const next = /<a class="button" rel="next" href="([^"]+)">下一页<\/a>/.exec(first.text)![1]!.replace(/&amp;/g, '&');

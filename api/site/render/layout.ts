@@ -8,9 +8,11 @@
  *   ctx.type = 'html';
  *   ctx.body = sitePage({ title: '依申请公开', canonicalPath: '/requests/new', body: html`<h1>…</h1>` }, site);
  *
- * The route's middleware chain should include `pageSecurityHeaders(SITE_CSP)` (sitePages mounts it
- * for the paths it serves; a separate router mounts it itself). Pages need no script: SITE_CSP
- * allows none. The HTML is the same for every reader (so it can be cached and shared): the
+ * The route's middleware chain should include `pageSecurityHeaders(SITE_CSP)` (api/middleware/
+ * security.ts) and, for Chinese HTML error pages (a 400 naming the parameter, 404), `siteErrors(
+ * publicBaseUrl)` from api/site/site-errors.ts; sitePages mounts both for the paths it serves, a
+ * separate router mounts them itself. Pages need no script: SITE_CSP allows none. Forms post to
+ * this origin only (form-action 'self'). The HTML is the same for every reader (so it can be cached and shared): the
  * large-text and high-contrast modes come from `/site/display.css`, which follows the reader's
  * `gk_display` cookie, set by the links to `/display` in the header.
  */
