@@ -36,6 +36,7 @@ import { opinionRespondRoutes } from './routes/opinion-respond.routes.ts';
 import type { WeiboReplier } from '../channels/weibo/weibo-reply.ts';
 import { pressPages, type PressPageDeps } from './pages/press.routes.ts';
 import { sitePages } from './site/site.routes.ts';
+import { requestPages } from './site/request-pages.ts';
 
 export interface AppDeps extends HealthDeps {
   logger: Logger;
@@ -124,6 +125,7 @@ export function createApp(deps: AppDeps): GongkaiApp {
     });
     // The public website: HTML pages in Chinese over the read model, with the public rate limit.
     app.use(sitePages({ services: deps.services, publicBaseUrl: baseUrl, rateLimit: limiter, secureCookies: baseUrl.startsWith('https:'), front: app.front }));
+    app.use(requestPages({ services: deps.services, publicBaseUrl: baseUrl, rateLimit: limiter }));
   }
   const specs: RouteSpec[] = [...healthRoutes({ ...deps, calendar: deps.services?.calendar, readModel: deps.services?.sync })];
   if (deps.services) {

@@ -35,7 +35,7 @@ export async function requestWorld(label: string, start = '2026-09-30T10:00:00+0
   const { logger, lines } = captureLogs('info');
   const readModel = testReadModel();
   const services = createServices(db, { readModel, logger, now: () => clock.now, dataKeys: TEST_DATA_KEYS });
-  const app = createApp({
+  const koa = createApp({
     logger,
     db,
     queue: { processing: true, takesJobs: true },
@@ -45,7 +45,8 @@ export async function requestWorld(label: string, start = '2026-09-30T10:00:00+0
     publicBaseUrl: BASE_URL,
     publicRateLimit: 100_000,
     trustProxy: true,
-  }).callback();
+  });
+  const app = koa.callback();
   const http = () => request(app);
   let codes = 0;
   async function login(openid: string): Promise<{ Authorization: string }> {
@@ -58,7 +59,7 @@ export async function requestWorld(label: string, start = '2026-09-30T10:00:00+0
   const at = (iso: string) => {
     clock.now = new Date(iso);
   };
-  return { db, services, readModel, clock, at, logs: lines, http, login };
+  return { db, services, readModel, clock, at, logs: lines, http, login, koa };
 }
 
 /** A complete request body of a natural person. */

@@ -1,0 +1,133 @@
+import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listen, type HttpServer } from '../../api/server.ts';
+import { createAgency } from '../../core/agencies/agencies.ts';
+import { ID_A, requestWorld } from '../requests/world.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = path.resolve('test-artifacts');
+const AXE = path.join(path.dirname(createRequire(import.meta.url).resolve('axe-core')), 'axe.min.js');
+if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: install Debian's chromium package (sudo apt-get install chromium fonts-wqy-zenhei).`);
+
+const w = await requestWorld('request_pages_browser');
+await createAgency(w.db, { code: 'bj-haidian-zjw', name: '北京市海淀区住房和城乡建设委员会' });
+await createAgency(w.db, { code: 'bj-dongcheng-zjw', name: '北京市东城区住房和城乡建设委员会' });
+
+let server: HttpServer;
+let base: string;
+let context: BrowserContext;
+let page: Page;
+let userDataDir: string;
+
+beforeAll(async () => {
+  await fs.mkdir(ARTIFACTS, { recursive: true });
+  server = await listen(w.koa, '127.0.0.1', 0);
+  base = `http://127.0.0.1:${server.port}`;
+  userDataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'gongkai-request-chromium-'));
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    bypassCSP: true, // for axe's script only
+    viewport: { width: 390, height: 844 },
+    locale: 'zh-CN',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+});
+
+afterAll(async () => {
+  await context?.close();
+  await server?.close(1000);
+  if (userDataDir) await fs.rm(userDataDir, { recursive: true, force: true });
+});
+
+async function expectAccessible(name: string) {
+  await page.addScriptTag({ path: AXE });
+  const violations = (await page.evaluate(
+    "axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }).then((r) => r.violations)",
+  )) as { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[];
+  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.help} at ${JSON.stringify(v.nodes.map((n) => n.target))}`);
+  expect(bad, name).toEqual([]);
+}
+
+const focused = () => page.evaluate('document.activeElement && document.activeElement.id');
+
+/** Tab until the element with this id has the focus (the keyboard's way there), at most 40 presses. */
+async function tabTo(id: string) {
+  for (let i = 0; i < 40; i++) {
+    if ((await focused()) === id) return;
+    await page.keyboard.press('Tab');
+  }
+  throw new Error(`Tab never reached #${id}; focus is on #${await focused()}`);
+}
+
+describe('the request form in Chromium', () => {
+  it('is accessible and submits with the keyboard alone, errors first, then the receipt', async () => {
+    await page.goto(`${base}/requests/new`);
+    expect(await page.title()).toContain('政府信息公开申请');
+    await expectAccessible('form');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'request-form.png'), fullPage: true });
+
+    await tabTo('f-agency');
+    await page.keyboard.press('ArrowDown'); // 北京市东城区… (sorted by code), then the next
+    await page.keyboard.press('ArrowDown');
+    await tabTo('f-name');
+    await page.keyboard.type('张晓明');
+    await tabTo('f-idNumber');
+    await page.keyboard.type('110105194912310021'); // wrong check digit
+    await tabTo('f-phone');
+    await page.keyboard.type('13800138000');
+    await tabTo('f-description');
+    await page.keyboard.type('海淀区2026年第三批公共租赁住房分配的摇号过程记录');
+    await tabTo('f-delivery');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.tagName')).toBe('BUTTON');
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+
+    expect(await page.locator('#errors').textContent()).toContain('证件号码');
+    expect(await page.locator('#f-idNumber').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.locator('#f-idNumber').inputValue()).toBe('');
+    expect(await page.locator('#f-name').inputValue()).toBe('张晓明');
+    await expectAccessible('form with errors');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'request-form-errors.png'), fullPage: true });
+
+    await tabTo('f-idNumber');
+    await page.keyboard.type(ID_A);
+    await tabTo('f-delivery');
+    await page.keyboard.press('Tab');
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    const receipt = await page.locator('.receipt').textContent();
+    expect(receipt).toContain('北京市海淀区住房和城乡建设委员会');
+    const [, receiptNumber, accessCode] = /受理编号：(Y\d{8}-[0-9A-Z]{8}).*查询码：([0-9A-Z]{10})/s.exec(receipt!)!;
+    await expectAccessible('receipt');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'request-receipt.png'), fullPage: true });
+
+    const stored = await w.services.requests.store.get(receiptNumber!);
+    expect(stored).toMatchObject({ agencyCode: 'bj-haidian-zjw', channel: 'web', delivery: 'email' });
+
+    await page.goto(`${base}/requests/status`);
+    await expectAccessible('status form');
+    await tabTo('f-receipt');
+    await page.keyboard.type(receiptNumber!);
+    await tabTo('f-code');
+    await page.keyboard.type(accessCode!);
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    const text = (await page.locator('main').textContent())!;
+    expect(text).toContain('已提交，待机关确认收到');
+    expect(text).toContain('张*明');
+    expect(text).toContain('1101**********002X');
+    expect(text).not.toContain('13800138000');
+    expect(page.url()).not.toContain(accessCode!);
+    await expectAccessible('status');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'request-status.png'), fullPage: true });
+
+    const wrong = await page.request.post(`${base}/requests/status`, { form: { receipt: receiptNumber!, code: 'AAAAAAAAAA' } });
+    expect(wrong.status()).toBe(404);
+    expect(await wrong.text()).not.toContain('张*明');
+  });
+});
