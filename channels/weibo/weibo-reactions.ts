@@ -12,6 +12,8 @@ export interface WeiboReaction {
   /** `wb_` + HMAC of the Weibo uid: stable per person, not reversible without the key. */
   author: string;
   createdAt: Date;
+  /** Written by the owner of the status it reacts to, i.e. the agency's own account (its replies): not public opinion. */
+  byOwner?: true;
 }
 
 export interface ReactionBatch {
@@ -37,7 +39,12 @@ interface RawItem {
   text?: string;
   created_at?: string;
   user?: { idstr?: string; id?: number } | null;
+  /** comments/show: the status commented on; repost_timeline: the status reposted. */
+  status?: { user?: { idstr?: string; id?: number } | null } | null;
+  retweeted_status?: { user?: { idstr?: string; id?: number } | null } | null;
 }
+
+const uidOf = (user: { idstr?: string; id?: number } | null | undefined) => user?.idstr ?? (user?.id !== undefined ? String(user.id) : undefined);
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
@@ -63,6 +70,7 @@ interface Posted {
   text: string;
   author: string;
   createdAt: Date;
+  byOwner?: true;
 }
 
 /**
@@ -90,12 +98,14 @@ async function walkSince(
     });
     const items = (Array.isArray(body[listKey]) ? body[listKey] : []) as RawItem[];
     for (const item of items) {
-      const uid = item.user?.idstr ?? String(item.user?.id ?? 'deleted');
+      const uid = uidOf(item.user) ?? 'deleted';
+      const owner = uidOf(item.status?.user) ?? uidOf(item.retweeted_status?.user);
       found.set(item.idstr, {
         externalId: item.idstr,
         text: item.text ?? '',
         author: pseudonymousAuthor(uid, options.pseudonymKey),
         createdAt: parseWeiboDate(item.created_at),
+        ...(owner !== undefined && owner === uid ? { byOwner: true as const } : {}),
       });
     }
     const oldest = items.map((i) => i.idstr).sort(byId)[0];

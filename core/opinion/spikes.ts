@@ -5,6 +5,7 @@ import { ConflictError, NotFoundError } from '../errors.ts';
 import { agencyModel } from '../models/agency.model.ts';
 import { opinionAlertCollection, type AlertStatus, type OpinionAlertRecord } from '../models/opinion-alert.model.ts';
 import { reactionCollection } from '../models/reaction.model.ts';
+import { respondRecords, type WeiboPostClaim } from './respond/weibo-once.ts';
 import { allOpinionSettings, DEFAULT_OPINION_SETTINGS, type OpinionSettings } from './settings.ts';
 
 const MINUTE_MS = 60_000;
@@ -69,23 +70,35 @@ export function evaluateWindow(latest: WindowCounts, baseline: WindowCounts[], s
 export async function detectSpikes(db: Connection, now: Date, options: { agencyCode?: string } = {}): Promise<OpinionAlertRecord[]> {
   const codes = options.agencyCode ? [options.agencyCode] : (await agencyModel(db).find({}, { code: 1 }).lean()).map((a) => a.code);
   const settings = await allOpinionSettings(db);
+  const ours = await ownReplyIds(db);
   const alerts: OpinionAlertRecord[] = [];
-  for (const agencyCode of codes) alerts.push(...(await agencySpikes(db, agencyCode, settings.get(agencyCode) ?? DEFAULT_OPINION_SETTINGS, now)));
+  for (const agencyCode of codes) alerts.push(...(await agencySpikes(db, agencyCode, settings.get(agencyCode) ?? DEFAULT_OPINION_SETTINGS, now, ours)));
   if (!alerts.length) return [];
   const opened = await claimIds(opinionAlertCollection(db), alerts);
   return alerts.filter((a) => opened.has(a._id));
 }
 
-async function agencySpikes(db: Connection, agencyCode: string, settings: OpinionSettings, now: Date): Promise<OpinionAlertRecord[]> {
+/**
+ * Reaction ids of the replies gongkai posted on Weibo. The collector no longer stores them, but
+ * ones collected before it knew are still in `reactions`: the agency answering must not look like
+ * the public stirring.
+ */
+async function ownReplyIds(db: Connection): Promise<Set<string>> {
+  const posted = await respondRecords<WeiboPostClaim>(db).find({ state: 'posted' }, { projection: { result: 1 } }).toArray();
+  return new Set(posted.flatMap((p) => (p.result?.commentId ? [`weibo-comment:${p.result.commentId}`] : [])));
+}
+
+async function agencySpikes(db: Connection, agencyCode: string, settings: OpinionSettings, now: Date, ours: ReadonlySet<string>): Promise<OpinionAlertRecord[]> {
   const { start, end } = latestClosedWindow(now, settings.windowMinutes);
+  const between = async (from: Date, to: Date) => (await reactionsBetween(db, agencyCode, from, to)).filter((r) => !ours.has(r._id));
   // Most agencies are quiet: one or two small reads decide there is nothing to look at.
-  const latest = await reactionsBetween(db, agencyCode, start, end);
+  const latest = await between(start, end);
   if (latest.length < settings.minVolume) return [];
   const w = settings.windowMinutes * MINUTE_MS;
   const from = new Date(start.getTime() - settings.baselineWindows * w);
   const series = new Map<string, WindowCounts[]>();
   const empty = () => Array.from({ length: settings.baselineWindows + 1 }, () => ({ volume: 0, negative: 0 }));
-  for (const r of await reactionsBetween(db, agencyCode, from, end)) {
+  for (const r of await between(from, end)) {
     const i = Math.floor((r.at.getTime() - from.getTime()) / w);
     for (const key of ['', ...(r.disclosureId ? [r.disclosureId] : [])]) {
       const counts = series.get(key) ?? empty();
@@ -120,7 +133,7 @@ async function agencySpikes(db: Connection, agencyCode: string, settings: Opinio
 
 /** Reads by `(agencyCode, day)` equality, which FerretDB pushes down; the time range is applied here. */
 async function reactionsBetween(db: Connection, agencyCode: string, from: Date, to: Date) {
-  const out: { at: Date; disclosureId?: string; sentiment?: { label: string } }[] = [];
+  const out: { _id: string; at: Date; disclosureId?: string; sentiment?: { label: string } }[] = [];
   const last = chinaDay(new Date(to.getTime() - 1));
   for (let day = chinaDay(from); day <= last; day = nextDay(day)) {
     const docs = await reactionCollection(db)

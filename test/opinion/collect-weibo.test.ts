@@ -151,6 +151,24 @@ describe('Weibo reaction collection', () => {
     expect((await collectWeibo(deps({ maxAgeDays: 40 }))).polled).toBe(1);
   });
 
+  it('does not count the agency\'s own replies as public reactions (by the account, or recorded as posted by us)', async () => {
+    const { statusId } = await posted('海淀区公租房配租结果公示');
+    const resident = sandbox.weibo.addComment(statusId, { text: '什么时候公示第二批？', user: { id: '6000000011' } });
+    // The account that posted the status (the sandbox token's uid) answers under it.
+    const account = sandbox.weibo.statuses().find((s) => s.idstr === statusId)!.uid;
+    sandbox.weibo.addComment(statusId, { text: '您好，第二批将于下周公示，感谢关注', user: { id: account } });
+    sandbox.weibo.addRepost(statusId, { text: '转发：第二批下周公示', user: { id: account } });
+    // A reply gongkai posted and recorded, even if Weibo showed it under another uid.
+    const recorded = sandbox.weibo.addComment(statusId, { text: '已转相关科室核实', user: { id: '6000000099' } });
+    await db.collection('opinion_responses').insertOne({ _id: 'respond:t1:weibo' as never, taskId: 't1', state: 'posted', statusId, result: { commentId: recorded, statusId }, at: clock.now });
+    try {
+      expect(await collectWeibo(deps())).toMatchObject({ polled: 1, inserted: 1 });
+      expect((await stored()).map((r) => r.externalId)).toEqual([resident]);
+    } finally {
+      await db.collection('opinion_responses').deleteMany({});
+    }
+  });
+
   it('collects mentions of the account for its agency, attaching the disclosure an application number names', async () => {
     const disclosureId = await publishedAllocation(services, AGENCY, ['HD2026-0001']);
     const m1 = sandbox.weibo.addMention({ text: '@海淀住建 我的申请hd2026-0001为什么没有配租结果？', user: { id: '6000000007' } });

@@ -105,6 +105,22 @@ describe('detectSpikes', () => {
     expect(alerts[0]!.reason).toBe('近30分钟负面占比 100%（8/8 条），基线 0%；近30分钟声量 8 条，基线平均 0 条');
   });
 
+  it('does not count the agency\'s own Weibo replies collected before the collector knew them', async () => {
+    const SJS = 'bj-shijingshan-zjw';
+    await createAgency(db, { code: SJS, name: `${SJS} 住房和城乡建设委员会` });
+    const residents = Array.from({ length: 9 }, (_, i) => reaction(SJS, cst(`2026-11-23T14:${String(10 + i).padStart(2, '0')}`), { label: 'neg' }));
+    const own = reaction(SJS, cst('2026-11-23T14:30'), { label: 'neg', text: '您反映的问题已转相关科室核实' });
+    await reactionCollection(db).insertMany([...residents, own]);
+    await db.collection('opinion_responses').insertOne({
+      _id: 'respond:spike-own:weibo' as never, taskId: 'spike-own', state: 'posted', statusId: 's1', result: { commentId: own.externalId, statusId: 's1' }, at: cst('2026-11-23T14:30'),
+    });
+    const now = cst('2026-11-23T15:01');
+    // 9 reactions from the public: under the minimum volume (10), so no alert; the reply would have made it 10.
+    expect(await detectSpikes(db, now, { agencyCode: SJS })).toEqual([]);
+    await db.collection('opinion_responses').deleteOne({ _id: 'respond:spike-own:weibo' as never });
+    expect(await detectSpikes(db, now, { agencyCode: SJS })).toHaveLength(1);
+  });
+
   it('dismisses an open alert once, scoped to its agency', async () => {
     const [alert] = await opinionAlertCollection(db).find({ agencyCode: HD, scope: 'agency' }).toArray();
     const at = cst('2026-11-20T11:00');

@@ -10,6 +10,7 @@ import type { Sentiment } from '../sentiment/index.ts';
 import { backOff, backoffUntil, collectCursors, saveCursor, type CollectCursor } from './collect-state.ts';
 import { disclosureNamedIn } from './match-disclosure.ts';
 import type { ReadModel } from '../../read-model/types.ts';
+import { respondRecords, type WeiboPostClaim } from '../respond/weibo-once.ts';
 
 export interface WeiboCollectDeps {
   db: Connection;
@@ -88,6 +89,7 @@ export async function collectWeibo(deps: WeiboCollectDeps): Promise<WeiboCollect
   const log = deps.logger.child({ module: 'opinion-collect', source: SOURCE });
 
   const { statuses, cursors } = await statusesToPoll(deps, now);
+  const ours = await ourReplies(deps.db, statuses.map((s) => s.statusId));
   for (const status of statuses) {
     for (const { kind, source, fetch } of KINDS) {
       const id = cursorId(status.statusId, kind);
@@ -100,7 +102,8 @@ export async function collectWeibo(deps: WeiboCollectDeps): Promise<WeiboCollect
         break; // the status is gone: its other stream is too
       }
       if (!batch.complete) log.warn({ statusId: status.statusId, kind }, 'more new reactions than one run reads; older ones of this run were skipped');
-      const items: ReactionItem[] = batch.items.map((r) => ({
+      // The agency's own replies (by the status's owner, or recorded when we posted them) are not public opinion.
+      const items: ReactionItem[] = batch.items.filter((r) => !r.byOwner && !ours.has(r.externalId)).map((r) => ({
         source,
         externalId: r.externalId,
         agencyCode: status.agencyCode,
@@ -120,6 +123,15 @@ export async function collectWeibo(deps: WeiboCollectDeps): Promise<WeiboCollect
     if (stop) return { ...total, stopped: stop };
   }
   return total;
+}
+
+/** Comment ids of the replies gongkai posted under these statuses (opinion_responses). */
+async function ourReplies(db: Connection, statusIds: readonly string[]): Promise<Set<string>> {
+  if (!statusIds.length) return new Set();
+  const posted = await respondRecords<WeiboPostClaim>(db)
+    .find({ statusId: { $in: [...statusIds] }, state: 'posted' }, { projection: { result: 1 } })
+    .toArray();
+  return new Set(posted.flatMap((p) => (p.result?.commentId ? [p.result.commentId] : [])));
 }
 
 async function collectMentions(
