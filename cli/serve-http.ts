@@ -1,3 +1,4 @@
+import { createRequestNoticeSender } from '../channels/wechat/request-notice.ts';
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
 import { createApp } from '../api/app.ts';
@@ -36,6 +37,7 @@ export async function startHttp({ config, role, db, queue, wired, sandbox, metri
     fanOutChannels: [...wired.channels.keys()],
     enqueueFanOut: enqueueFanOut(queue.agenda),
     ...(config.dataKeys ? { dataKeys: config.dataKeys } : {}),
+    requestNotices: { ...wired.mp, send: createRequestNoticeSender({ client: wired.mpClient, templateId: wired.mp.templateId }) },
   });
   const app = createApp({
     logger,

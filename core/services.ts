@@ -9,6 +9,7 @@ import type { ReadModel } from './read-model/types.ts';
 import { disclosureStore } from './store/disclosure-store.ts';
 import type { SealKeys } from './crypto/sealed.ts';
 import { createRequestDeps } from './requests/deps.ts';
+import type { RequestNotices } from './requests/notify.ts';
 
 export interface ServiceOptions {
   /** Where lists, search and reports are answered (core/read-model/). */
@@ -23,6 +24,8 @@ export interface ServiceOptions {
   publicCache?: Pick<PublicCacheOptions, 'crossProcessMs' | 'now'>;
   /** Keys sealing information requests' personal data (DATA_ENCRYPTION_KEY); absent: requests are refused. */
   dataKeys?: SealKeys;
+  /** Mini-program subscribe messages telling residents each step of their requests. */
+  requestNotices?: RequestNotices;
 }
 
 /** The shared business services of one process, wired on its database connection. */
@@ -57,7 +60,7 @@ export function createServices(db: Connection, options: ServiceOptions) {
       }
     },
   });
-  const requests = createRequestDeps(db, calendar, { readModel: options.readModel.requests, keys: options.dataKeys, now: options.now, logger: options.logger });
+  const requests = createRequestDeps(db, calendar, { readModel: options.readModel.requests, keys: options.dataKeys, now: options.now, logger: options.logger, notices: options.requestNotices });
   return { calendar, publicCache, disclosures, store, readModel: options.readModel, sync, enqueue, requests: requests.deps, requestSync: requests.sync };
 }
 

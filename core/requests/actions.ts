@@ -9,6 +9,7 @@ import { requireKeys, type RequestDeps } from './deps.ts';
 import type { ReplyInput } from './input.ts';
 import type { InfoRequestRecord, RequestReply, StoredEvent } from './request.model.ts';
 import { sealFor } from './submit.ts';
+import { noticeRequester } from './notify.ts';
 
 /** What one action does to a request: the event it adds and any fields it sets, or nothing (a retry). */
 type Step = { event: StoredEvent; set?: Partial<InfoRequestRecord> } | null;
@@ -44,6 +45,8 @@ async function act(deps: RequestDeps, principal: Principal, id: string, planner:
     await deps.written(result.doc, result.claim);
     const event = result.doc.events.findLast((e) => e.type === added!.type && e.at.getTime() === added!.at.getTime()) ?? result.doc.events.at(-1)!;
     await deps.audit(result.doc, event, { kind: 'key', keyId: principal.keyId, role: principal.role, agencyCode: principal.agencyCode });
+    // The step is done and recorded; telling the resident must not undo or fail it.
+    await noticeRequester(deps, result.doc, event).catch((error: unknown) => deps.logger?.warn({ err: error, requestId: id }, 'request notice failed'));
   }
   return result.doc;
 }

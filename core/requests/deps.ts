@@ -9,6 +9,7 @@ import type { RequestReadModel } from '../read-model/request-types.ts';
 import type { VersionClaim } from '../store/versioned.ts';
 import { createRequestSync, requestStore, type RequestStore } from './request-store.ts';
 import type { InfoRequestRecord, StoredEvent } from './request.model.ts';
+import type { RequestNotices } from './notify.ts';
 
 /** What the request use cases need; wired once in core/services.ts. */
 export interface RequestDeps {
@@ -22,11 +23,13 @@ export interface RequestDeps {
   logger?: Logger;
   /** After a write: the projection's row, then the journal entry is let go. */
   written: (doc: InfoRequestRecord, claim: VersionClaim) => Promise<void>;
+  /** Mini-program subscribe messages for residents' requests; absent: none are sent. */
+  notices?: RequestNotices;
   /** Copies an event already on its request into the audit log (idempotent by its id). */
   audit: (doc: InfoRequestRecord, event: StoredEvent, actor: AuditActor) => Promise<void>;
 }
 
-export function createRequestDeps(db: Connection, calendar: CalendarStore, options: { readModel: RequestReadModel; keys?: SealKeys; now?: () => Date; logger?: Logger }) {
+export function createRequestDeps(db: Connection, calendar: CalendarStore, options: { readModel: RequestReadModel; keys?: SealKeys; now?: () => Date; logger?: Logger; notices?: RequestNotices }) {
   const store = requestStore(db);
   const now = options.now ?? (() => new Date());
   const sync = createRequestSync({ store, readModel: options.readModel, calendar: () => calendar.current(), logger: options.logger, now });
@@ -36,6 +39,7 @@ export function createRequestDeps(db: Connection, calendar: CalendarStore, optio
     readModel: options.readModel,
     calendar,
     keys: options.keys,
+    ...(options.notices ? { notices: options.notices } : {}),
     now,
     logger: options.logger,
     written: async (doc, claim) => {

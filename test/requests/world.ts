@@ -2,6 +2,7 @@ import request from 'supertest';
 import { afterAll, expect } from 'vitest';
 import { createApp } from '../../api/app.ts';
 import { createChannels, SANDBOX_APPS } from '../../channels/registry.ts';
+import { createRequestNoticeSender } from '../../channels/wechat/request-notice.ts';
 import { SANDBOX_WEBHOOK_SECRET } from '../../channels/sandbox/start-local.ts';
 import { startSandbox } from '../../channels/sandbox/server.ts';
 import { loadConfig } from '../../core/config.ts';
@@ -34,7 +35,9 @@ export async function requestWorld(label: string, start = '2026-09-30T10:00:00+0
   const clock = { now: new Date(start) };
   const { logger, lines } = captureLogs('info');
   const readModel = testReadModel();
-  const services = createServices(db, { readModel, logger, now: () => clock.now, dataKeys: TEST_DATA_KEYS });
+  sandbox.wechat.registerTemplate(SANDBOX_APPS.mp.appId, SANDBOX_APPS.mp.templateId, ['thing1', 'thing2', 'time3', 'thing4']);
+  const requestNotices = { ...wired.mp, send: createRequestNoticeSender({ client: wired.mpClient, templateId: wired.mp.templateId }) };
+  const services = createServices(db, { readModel, logger, now: () => clock.now, dataKeys: TEST_DATA_KEYS, requestNotices });
   const koa = createApp({
     logger,
     db,
@@ -59,7 +62,7 @@ export async function requestWorld(label: string, start = '2026-09-30T10:00:00+0
   const at = (iso: string) => {
     clock.now = new Date(iso);
   };
-  return { db, services, readModel, clock, at, logs: lines, http, login, koa };
+  return { db, services, readModel, clock, at, logs: lines, http, login, koa, sandbox };
 }
 
 /** A complete request body of a natural person. */
