@@ -14,6 +14,9 @@ import type {
   FieldError,
   ListQuery,
   MpConfig,
+  RequestInput,
+  RequestLine,
+  RequestView,
   Session,
   Subscription,
   SubscriptionInput,
@@ -171,4 +174,7 @@ export const api = {
   unsubscribe: (id: string) => authed<void>('DELETE', `/api/v1/me/subscriptions/${encodeURIComponent(id)}`),
   reportConsents: (results: Record<string, ConsentResult>) =>
     authed<unknown>('POST', '/api/v1/me/consents', { body: { results } }),
+  myRequests: () => authed<{ items: RequestLine[] }>('GET', '/api/v1/me/requests'),
+  myRequest: (receipt: string) => authed<RequestView>('GET', `/api/v1/me/requests/${encodeURIComponent(receipt)}`),
+  submitRequest: (input: RequestInput) => authed<{ receiptNumber: string; accessCode: string }>('POST', '/api/v1/me/requests', { body: input }),
 };

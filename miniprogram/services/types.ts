@@ -164,3 +164,48 @@ export interface ListQuery {
   cursor?: string;
   limit?: number;
 }
+
+/** 依申请公开: a line of the resident's own requests (no personal data). */
+export interface RequestLine {
+  receiptNumber: string;
+  agencyCode: string;
+  state: string;
+  submittedAt: string;
+  receivedOn?: string;
+  dueOn?: string;
+  closedOn?: string;
+  decision?: string;
+  overdue: boolean;
+}
+
+export interface RequestEventView {
+  type: string;
+  name: string;
+  on: string;
+  note?: string;
+  items?: string;
+  dueOn?: string;
+  days?: number;
+  reason?: string;
+}
+
+/** The requester's view of one request: masked name and ID, each step, the reply. */
+export interface RequestView {
+  receiptNumber: string;
+  agencyCode: string;
+  state: string;
+  requester: { type: string; name: string; idNumber: string };
+  receivedOn?: string;
+  dueOn?: string;
+  correctionDueOn?: string;
+  extendedDays: number;
+  events: RequestEventView[];
+  reply?: { decisionName?: string; reasonName?: string; basis: string; notice: string; text: string; location?: string; url?: string; information?: string };
+}
+
+export interface RequestInput {
+  agency: string;
+  requester: { type: string; name: string; idType: string; idNumber: string; contact: { phone?: string; email?: string; address?: string } };
+  description: string;
+  delivery: string;
+}

@@ -50,6 +50,10 @@ Component({
     onGoSubscribe() {
       wx.switchTab({ url: '/pages/subscribe/subscribe' });
     },
+    /** 依申请公开: the resident's own information requests and a new one. */
+    onGoRequests() {
+      wx.navigateTo({ url: '/pages/request/request' });
+    },
     async onDelete(e: WechatMiniprogram.BaseEvent<{}, { id?: string }>) {
       const id = e.currentTarget.dataset.id;
       const item = this.data.items.find((i) => i.id === id);

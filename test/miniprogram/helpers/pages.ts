@@ -13,7 +13,7 @@ import { buildMiniprogram, removeBuild, requireBuilt } from './build.ts';
 // Registered while the importing test file is collected: its build goes when the file is done.
 afterAll(removeBuild);
 
-export type PageName = 'index' | 'detail' | 'subscribe' | 'mine' | 'search';
+export type PageName = 'index' | 'detail' | 'subscribe' | 'mine' | 'search' | 'request';
 
 /** What the tests use of a j-component node (its d.ts refers to DOM types this program lacks). */
 interface Node {
