@@ -5,6 +5,7 @@ import type { ProcessRole } from '../jobs/queue.ts';
 import { agencyCommand, keyCommand } from './agency.command.ts';
 import { calendarCommand } from './calendar.command.ts';
 import { searchCommand } from './search.command.ts';
+import { requestsCommand } from './requests.command.ts';
 import { indexCommand } from './index.command.ts';
 import { sentimentCommand } from './sentiment.command.ts';
 import { serve } from './serve.ts';
@@ -48,6 +49,7 @@ program.addCommand(keyCommand());
 program.addCommand(calendarCommand());
 program.addCommand(sentimentCommand());
 program.addCommand(searchCommand());
+program.addCommand(requestsCommand());
 program.addCommand(indexCommand());
 
 try {

@@ -1,6 +1,7 @@
 /**
  * 依申请公开结果: a reply to an information request that matters to many, made public
- * (国办发〔2017〕97号 asks that information often requested be published proactively). It carries
+ * (政府信息公开条例 第四十四条: information several requesters asked for, and that may be public,
+ * can be taken into proactive disclosure; requesters may suggest it). It carries
  * what was disclosed and when, never who asked: no requester, ID, contact or receipt number.
  */
 import { z } from 'zod';
