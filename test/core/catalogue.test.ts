@@ -369,6 +369,7 @@ const examples: Record<string, Record<string, unknown>> = {
 // 回应 items are the same in every field.
 for (const field of FIELD_CODES) {
   examples[`${field}/response`] = { respondsTo: '6710e3c2a1b2c3d4e5f60718', text: '经核查，本批次分配结果符合规定，欢迎继续监督。', summary: '分配结果经核查无误' };
+  examples[`${field}/request-result`] = { decision: 'partly-disclosed', answeredOn: '2026-10-20', summary: '应申请公开：2026年第三批公共租赁住房摇号过程的公证记录（涉及个人隐私的部分除外）。' };
 }
 
 const itemTypes = catalogue.flatMap((field) => field.itemTypes.map((itemType) => ({ key: `${field.code}/${itemType.code}`, field, itemType })));
