@@ -7,6 +7,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen, type HttpServer } from '../../api/server.ts';
 import { createAgency } from '../../core/agencies/agencies.ts';
+import { agencyWithKey } from '../helpers/registry.ts';
 import { ID_A, requestWorld } from '../requests/world.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -125,6 +126,31 @@ describe('the request form in Chromium', () => {
     expect(page.url()).not.toContain(accessCode!);
     await expectAccessible('status');
     await page.screenshot({ path: path.join(ARTIFACTS, 'request-status.png'), fullPage: true });
+
+    // The agency answers; the requester looks again.
+    const staff = await agencyWithKey(w.db, 'bj-haidian-zjw', 'publisher');
+    for (const [step, body] of [
+      ['receive', {}],
+      ['extend', { days: 10, approver: '王主任', reason: '需调阅档案' }],
+      ['reply', { decision: 'partly-disclosed', text: '现将可以公开的部分提供给您。', information: '摇号过程公证书（见附件）', withheldReason: '含其他申请人的个人信息', attachments: [{ name: '摇号过程公证书.pdf', url: 'https://www.bjhd.gov.cn/files/1.pdf' }] }],
+    ] as const) {
+      const res = await w.http().post(`/api/v1/agency/requests/${receiptNumber}/${step}`).set(staff.auth).send(body);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+    }
+    await page.goto(`${base}/requests/status`);
+    await tabTo('f-receipt');
+    await page.keyboard.type(receiptNumber!);
+    await tabTo('f-code');
+    await page.keyboard.type(accessCode!);
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    const answered = (await page.locator('main').textContent())!;
+    expect(answered).toContain('已答复');
+    expect(answered).toContain('延长10个工作日，理由：需调阅档案');
+    expect(answered).toContain('部分公开');
+    expect(answered).toContain('含其他申请人的个人信息');
+    expect(answered).not.toContain('王主任');
+    await expectAccessible('answered status');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'request-status-answered.png'), fullPage: true });
 
     const wrong = await page.request.post(`${base}/requests/status`, { form: { receipt: receiptNumber!, code: 'AAAAAAAAAA' } });
     expect(wrong.status()).toBe(404);
