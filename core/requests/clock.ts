@@ -54,7 +54,14 @@ export interface RequestClock {
   onTime?: boolean;
   /** Years the count crossed without an official arrangement (Mon–Fri assumed). */
   calendarGaps: number[];
+  /**
+   * While a third party is consulted: the last day of its 15 working days to give an opinion
+   * (第三十二条); after it the agency decides without one.
+   */
+  opinionDueOn?: DateString;
 }
+
+export const THIRD_PARTY_WORKING_DAYS = 15;
 
 interface Pause {
   from: DateString;
@@ -71,6 +78,7 @@ export function requestClock(events: readonly RequestEvent[], calendar: WorkCale
   let extendedDays = 0;
   let closedOn: DateString | undefined;
   let pauses: Pause[] = [];
+  let thirdParty: DateString | undefined;
   for (const event of events) {
     switch (event.type) {
       case 'received':
@@ -92,6 +100,7 @@ export function requestClock(events: readonly RequestEvent[], calendar: WorkCale
         break;
       case 'consultation-started':
         pauses.push({ from: event.on });
+        thirdParty = event.party === 'third-party' ? event.on : undefined;
         state = 'consulting';
         break;
       case 'consultation-ended': {
@@ -135,6 +144,8 @@ export function requestClock(events: readonly RequestEvent[], calendar: WorkCale
     if (state === 'decided') clock.onTime = closedOn! <= dueOn;
   } else if (counting) {
     clock.pausedWorkingDays = pauses.length;
+    // Counted from the day the consultation was sent, a stand-in for the day the third party received it.
+    if (thirdParty) clock.opinionDueOn = calendar.addWorkingDays(thirdParty, THIRD_PARTY_WORKING_DAYS);
   }
   return clock;
 }

@@ -61,6 +61,7 @@ function clockView(doc: InfoRequestRecord, calendar: WorkCalendar, now: Date) {
     ...(clock.dueOn ? { dueOn: clock.dueOn, overdue: !clock.closedOn && clock.dueAt! < now } : {}),
     ...(clock.correctionAskBy ? { correctionAskBy: clock.correctionAskBy } : {}),
     ...(clock.correctionDueOn ? { correctionDueOn: clock.correctionDueOn } : {}),
+    ...(clock.opinionDueOn ? { opinionDueOn: clock.opinionDueOn } : {}),
     extendedDays: clock.extendedDays,
     pausedWorkingDays: clock.pausedWorkingDays,
     ...(clock.closedOn ? { closedOn: clock.closedOn } : {}),

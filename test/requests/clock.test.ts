@@ -56,6 +56,8 @@ describe('the request clock on the 2026 calendar', () => {
     const open = requestClock(started, calendar);
     expect(open.state).toBe('consulting');
     expect(open.dueOn).toBeUndefined();
+    // The third party has 15 working days (第三十二条): 10-13 … 10-16 (4), 10-19 … 10-30 (14), 11-02.
+    expect(open.opinionDueOn).toBe('2026-11-02');
     // 10-13 … 10-16 are not counted (4 working days): 11-03 moves to 11-09.
     const ended = requestClock([...started, { type: 'consultation-ended', on: '2026-10-16' }], calendar);
     expect(ended).toMatchObject({ state: 'in-progress', dueOn: '2026-11-09', pausedWorkingDays: 4 });

@@ -112,7 +112,8 @@ describe('the workflow on the clock', () => {
     at('2026-10-20T15:00:00+08:00');
     expect(await action(receiptNumber, 'corrected', { description: '海住建〔2026〕12号文件' })).toMatchObject({ state: 'in-progress', countFrom: '2026-10-20', dueOn: '2026-11-17' });
     at('2026-10-22T09:00:00+08:00');
-    expect((await action(receiptNumber, 'consultation', { party: 'third-party' })).state).toBe('consulting');
+    // The third party has 15 working days (第三十二条): 10-23, 10-26 … 10-30, 11-02 … 11-06, 11-09 … 11-12.
+    expect(await action(receiptNumber, 'consultation', { party: 'third-party' })).toMatchObject({ state: 'consulting', opinionDueOn: '2026-11-12' });
     at('2026-10-27T09:00:00+08:00');
     // 10-23, 10-26, 10-27 are not counted: 11-17 moves to 11-20.
     expect(await action(receiptNumber, 'consultation/end', {})).toMatchObject({ state: 'in-progress', dueOn: '2026-11-20', pausedWorkingDays: 3 });
