@@ -160,7 +160,14 @@ describe('a reply that matters to many', () => {
 
 describe('personal data stays out', () => {
   it('of the logs, the public endpoints and the read model', async () => {
+    // A refused submission, a status read with its access code: neither leaves a trace in the logs.
+    const bad = await http().post('/api/v1/requests').send(requestBody('bj-haidian-zjw', { requester: { ...requestBody('x').requester, idNumber: '110105194912310021' } }));
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).not.toContain('110105194912310021');
+    const { receiptNumber, accessCode } = (await http().post('/api/v1/requests').send(requestBody('bj-haidian-zjw'))).body;
+    expect((await http().get(`/api/v1/requests/${receiptNumber}/status`).query({ code: accessCode })).status).toBe(200);
     const text = logs.join('\n');
+    for (const secret of ['110105194912310021', accessCode]) expect(text).not.toContain(secret);
     expect(logs.length).toBeGreaterThan(20);
     for (const secret of PERSONAL) expect(text, secret).not.toContain(secret);
     for (const path of ['/api/v1/disclosures', '/api/v1/disclosures?q=科研', '/feeds/rss.xml', '/feeds/feed.json', '/api/v1/requests/decisions']) {
