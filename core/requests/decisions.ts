@@ -107,10 +107,14 @@ export const DECISION_TYPES: readonly DecisionType[] = [
   },
 ];
 
-/** 视为放弃申请 (第三十条) and the requester's own withdrawal: counted in （六）其他处理, not decided by a reply. */
+/**
+ * （六）其他处理: requests closed without a reply. 视为放弃 (第三十条) is the one gongkai records;
+ * unpaid 信息处理费 (第四十二条, 国办函〔2020〕109号) has no workflow here yet and stays 0.
+ */
 export const OTHER_OUTCOMES = [
   { code: 'abandoned', name: '申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请', basis: '第三十条' },
-  { code: 'withdrawn', name: '申请人撤回申请', basis: '—' },
+  { code: 'unpaid-fee', name: '申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请', basis: '第四十二条' },
+  { code: 'other', name: '其他', basis: '—' },
 ] as const;
 
 export const DECISION_CODES = DECISION_TYPES.map((d) => d.code) as [string, ...string[]];
@@ -125,16 +129,18 @@ export function reportRows(): { key: string; group: ReportGroup; name: string }[
   for (const group of REPORT_GROUPS) {
     const types = DECISION_TYPES.filter((d) => d.group === group);
     const reasons = types.flatMap((d) => d.reasons ?? []);
-    if (group === 'other' || !reasons.length) rows.push({ key: group, group, name: REPORT_GROUP_NAMES[group] });
-    else reasons.forEach((r, i) => rows.push({ key: `${group}/${r.code}`, group, name: `${REPORT_GROUP_NAMES[group]} ${i + 1}.${r.name}` }));
+    const sub = group === 'other' ? OTHER_OUTCOMES : reasons;
+    if (!sub.length) rows.push({ key: group, group, name: REPORT_GROUP_NAMES[group] });
+    else sub.forEach((r, i) => rows.push({ key: `${group}/${r.code}`, group, name: `${REPORT_GROUP_NAMES[group]} ${i + 1}.${r.name}` }));
   }
   return rows;
 }
 
 /** The report row a closed request is counted in. */
 export function reportRowOf(outcome: { decision?: string; reason?: string; closedAs?: string }): string {
-  if (!outcome.decision) return 'other';
+  // Closed without a reply: 视为放弃 is the only such close gongkai makes.
+  if (!outcome.decision) return `other/${outcome.closedAs ?? 'abandoned'}`;
   const type = decisionType(outcome.decision);
-  if (!type) return 'other';
+  if (!type) return 'other/other';
   return type.reasons?.length ? `${type.group}/${outcome.reason}` : type.group;
 }

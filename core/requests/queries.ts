@@ -114,7 +114,7 @@ export function requestTable(counts: RequestReportCounts): RequestTable {
   let onTime = 0;
   let late = 0;
   for (const c of counts.closed) {
-    add(results.find((r) => r.key === c.reportRow) ?? results.find((r) => r.key === 'other')!, c.requesterType, c.count);
+    add(results.find((r) => r.key === c.reportRow) ?? results.find((r) => r.key === 'other/other')!, c.requesterType, c.count);
     add(total, c.requesterType, c.count);
     if (c.onTime === true) onTime += c.count;
     if (c.onTime === false) late += c.count;

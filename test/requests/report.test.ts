@@ -83,12 +83,13 @@ describe('the annual report’s table 三 (国办公开办函〔2021〕30号)', 
     expect(pick(lines, 'disclosed')).toEqual({ ...zero, natural: 1, research: 1, total: 2 }); // R1, R4
     expect(pick(lines, 'not-disclosed/third-party-rights')).toEqual({ ...zero, natural: 1, total: 1 }); // R3
     expect(pick(lines, 'not-processed/repeated')).toEqual({ ...zero, natural: 1, total: 1 }); // R10
-    expect(pick(lines, 'other')).toEqual({ ...zero, 'legal-services': 1, total: 1 }); // R5, 视为放弃
+    expect(pick(lines, 'other/abandoned')).toEqual({ ...zero, 'legal-services': 1, total: 1 }); // R5, 视为放弃
+    expect(pick(lines, 'other/unpaid-fee')).toEqual(zero);
     expect(pick(lines, 'cannot-provide/not-held')).toEqual(zero); // R8 is Huangpu's
     expect(pick(lines, 'total')).toEqual({ ...zero, natural: 3, research: 1, 'legal-services': 1, total: 5 });
     expect(pick(lines, 'carried-out')).toEqual({ ...zero, natural: 2, total: 2 }); // R6, R9
     // 第一项 + 第二项 = 第三项 + 第四项: 6 + 1 = 5 + 2.
-    expect(lines).toHaveLength(2 + (1 + 1 + 8 + 3 + 5 + 1) + 1 + 1); // 一、二; （一）…（六） by reason; （七）总计; 四
+    expect(lines).toHaveLength(2 + (1 + 1 + 8 + 3 + 5 + 3) + 1 + 1); // 一、二; （一）…（六） by reason; （七）总计; 四
     // On time: R1, R3, R10; late: R4 (due 11-03, answered 11-04).
     expect([onTime, late]).toEqual([3, 1]);
   });
