@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { ZodError } from 'zod';
-import { NotFoundError, ValidationError, type FieldProblem } from '../../core/errors.ts';
+import { NotFoundError, UnavailableError, ValidationError, type FieldProblem } from '../../core/errors.ts';
 import { agencyModel } from '../../core/models/agency.model.ts';
 import { REQUESTER_TYPES } from '../../core/read-model/request-types.ts';
 import { submitRequestInput } from '../../core/requests/input.ts';
@@ -237,6 +237,10 @@ export function requestPages(deps: RequestPageDeps): Middleware {
         201,
       );
     } catch (error) {
+      if (error instanceof UnavailableError) {
+        page(ctx, '暂不能在线提交', html`<h1>暂不能在线提交申请</h1><p role="alert">本网站暂未开通在线申请（未配置个人信息加密密钥）。请当面或邮寄提交政府信息公开申请。</p>`, '/requests/new', 503);
+        return;
+      }
       const errors = new Map<FieldName, string>();
       for (const problem of problemsOf(error)) {
         const field = fieldOf(problem.path);

@@ -157,3 +157,24 @@ describe('the request form in Chromium', () => {
     expect(await wrong.text()).not.toContain('张*明');
   });
 });
+
+describe('without a data key', () => {
+  it('says the form is closed instead of storing anything unsealed', async () => {
+    const { createServices } = await import('../../core/services.ts');
+    const { createApp } = await import('../../api/app.ts');
+    const { captureLogs } = await import('../helpers/logs.ts');
+    const { testReadModel } = await import('../helpers/read-model.ts');
+    const request = (await import('supertest')).default;
+    const { logger } = captureLogs();
+    const services = createServices(w.db, { readModel: testReadModel(), logger });
+    const app = createApp({ logger, db: w.db, queue: { processing: true, takesJobs: true }, services, bodyLimit: '1mb', publicRateLimit: 100_000 }).callback();
+    const before = await w.db.collection('info_requests').countDocuments();
+    const res = await request(app)
+      .post('/requests/new')
+      .type('form')
+      .send({ agency: 'bj-haidian-zjw', type: 'natural', name: '张晓明', idType: 'resident-id', idNumber: ID_A, phone: '13800138000', description: '摇号记录', delivery: 'email' });
+    expect(res.status).toBe(503);
+    expect(res.text).toContain('暂不能在线提交申请');
+    expect(await w.db.collection('info_requests').countDocuments()).toBe(before);
+  });
+});
