@@ -37,6 +37,8 @@ import type { WeiboReplier } from '../channels/weibo/weibo-reply.ts';
 import { pressPages, type PressPageDeps } from './pages/press.routes.ts';
 import { sitePages } from './site/site.routes.ts';
 import { requestPages } from './site/request-pages.ts';
+import { subscribeQrCodes } from './site/subscribe-qr.ts';
+import type { QrCodeMaker } from '../core/wechat-qr/qr-codes.ts';
 
 export interface AppDeps extends HealthDeps {
   logger: Logger;
@@ -63,6 +65,8 @@ export interface AppDeps extends HealthDeps {
   agencyRateLimit?: number;
   /** The rate limits' clock, in milliseconds (tests inject one instead of sleeping). */
   rateLimitClock?: () => number;
+  /** The official account that makes the subscribe page's QR codes; absent: the page shows text commands only. */
+  subscribeQr?: { maker: QrCodeMaker; now?: () => number };
 }
 
 /**
@@ -124,7 +128,8 @@ export function createApp(deps: AppDeps): GongkaiApp {
       cors: Boolean(deps.corsOrigins?.length),
     });
     // The public website: HTML pages in Chinese over the read model, with the public rate limit.
-    app.use(sitePages({ services: deps.services, publicBaseUrl: baseUrl, rateLimit: limiter, secureCookies: baseUrl.startsWith('https:'), front: app.front }));
+    const subscribeQr = deps.subscribeQr && subscribeQrCodes(deps.db, deps.services, deps.logger, deps.subscribeQr);
+    app.use(sitePages({ services: deps.services, publicBaseUrl: baseUrl, rateLimit: limiter, secureCookies: baseUrl.startsWith('https:'), front: app.front, subscribeQr }));
     app.use(requestPages({ services: deps.services, publicBaseUrl: baseUrl, rateLimit: limiter }));
   }
   const specs: RouteSpec[] = [...healthRoutes({ ...deps, calendar: deps.services?.calendar, readModel: deps.services?.sync })];

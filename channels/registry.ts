@@ -27,6 +27,8 @@ export interface WiredChannels {
   channels: Map<ChannelId, Channel>;
   /** The mini-program's client, also used for residents' login (code2Session). */
   mpClient: WechatClient;
+  /** The official account's client, also used for the subscribe page's QR codes. */
+  oaClient: WechatClient;
   webhooks: { id: string; url: string }[];
   mp: { appId: string; templateId: string };
 }
@@ -45,11 +47,12 @@ export function createChannels({ config, tokenStore, massBudget, sandbox }: Chan
   const oa = config.wechatOa ?? SANDBOX_APPS.oa;
   const mp = config.wechatMp ?? SANDBOX_APPS.mp;
   const mpClient = new WechatClient({ appId: mp.appId, secret: mp.secret, baseUrl: wechatBase(!!config.wechatMp), tokenStore });
+  const oaClient = new WechatClient({ appId: oa.appId, secret: oa.secret, baseUrl: wechatBase(!!config.wechatOa), tokenStore });
   const channels = new Map<ChannelId, Channel>([
     [
       'wechat-oa',
       createWechatOaChannel({
-        client: new WechatClient({ appId: oa.appId, secret: oa.secret, baseUrl: wechatBase(!!config.wechatOa), tokenStore }),
+        client: oaClient,
         templateId: oa.templateId,
         miniProgramAppId: mp.appId,
         massBudget,
@@ -71,6 +74,7 @@ export function createChannels({ config, tokenStore, massBudget, sandbox }: Chan
   return {
     channels,
     mpClient,
+    oaClient,
     webhooks: urls.map((url) => ({ id: createHash('sha256').update(url).digest('hex').slice(0, 16), url })),
     mp: { appId: mp.appId, templateId: mp.templateId },
   };

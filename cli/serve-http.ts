@@ -58,6 +58,8 @@ export async function startHttp({ config, role, db, queue, wired, sandbox, metri
       template: { templateId: wired.mp.templateId, kind: config.channels.mpTemplateKind },
     },
     press: { sessionSecret: config.channels.sessionSecret },
+    // The same account the OA channel sends from (the sandbox's without credentials).
+    subscribeQr: { maker: wired.oaClient },
     // The same Weibo account and API (or sandbox) the collector reads: replies go where the posts are.
     ...(opinion.weibo ? { weiboReplier: createWeiboReplier({ client: opinion.weibo.client, accessToken: opinion.weibo.accessToken }) } : {}),
     bodyLimit: config.http.bodyLimit,

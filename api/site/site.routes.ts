@@ -17,10 +17,12 @@ import { disclosurePage } from './render/disclosure-page.ts';
 import { homeBody } from './render/home-page.ts';
 import { DISPLAY_CSS_PATH, SITE_CSP, SITE_CSS_PATH, sitePage, siteContext, type SitePageOptions } from './render/layout.ts';
 import { listPageOptions } from './render/list-pages.ts';
-import { subscribeBody } from './render/subscribe-page.ts';
+import { subscribeBody, type QrBlock } from './render/subscribe-page.ts';
 import { siteErrors } from './site-errors.ts';
 import { disclosuresSitemap, pagesSitemap, SITEMAP_PAGE, sitemapIndex } from './sitemap.ts';
-import { listState } from './render/list-page.ts';
+import { listState, queryString } from './render/list-page.ts';
+import type { SubscribeQrCodes } from '../../core/wechat-qr/qr-codes.ts';
+import type { SceneFilters } from '../../core/wechat-qr/scene.ts';
 
 export interface SitePageDeps {
   services: Services;
@@ -34,6 +36,8 @@ export interface SitePageDeps {
   accountName?: string;
   /** Answers repeated page reads before Koa, with the pages' own security headers. */
   front?: FrontCache;
+  /** The official account's subscribe QR codes; absent (no account configured): text commands only. */
+  subscribeQr?: SubscribeQrCodes;
 }
 
 const CSS = readFileSync(new URL('./assets/site.css', import.meta.url), 'utf8');
@@ -149,14 +153,27 @@ export function sitePages(deps: SitePageDeps): Middleware {
     });
   });
 
-  router.get('/subscribe', (ctx) => {
-    const query = parseList(ctx);
-    const state = listState(query);
-    ctx.type = 'html';
-    ctx.body = sitePage(
-      { title: '订阅与提醒', canonicalPath: '/subscribe', body: subscribeBody(state, baseUrl, deps.accountName), feeds: { query: '', title: '全部公开信息' } },
-      siteContext(ctx, { publicBaseUrl: baseUrl }),
-    );
+  router.get('/subscribe', async (ctx) => {
+    const state = listState(parseList(ctx));
+    // The page shows the field and region only (the code and the feeds subscribe to those).
+    const shown = { ...(state.field ? { field: state.field } : {}), ...(state.region ? { region: state.region } : {}) };
+    const qs = queryString(shown);
+    const render = (qr: QrBlock) => async () => ({
+      title: '订阅与提醒',
+      canonicalPath: '/subscribe',
+      here: `/subscribe${qs ? `?${qs}` : ''}`,
+      body: subscribeBody(shown, baseUrl, deps.accountName, qr),
+      feeds: { query: '', title: '全部公开信息' },
+    });
+    const codes = deps.subscribeQr;
+    if (!codes) return cachedPage(ctx, `subscribe:${qs}`, render({ kind: 'none' }));
+    if (!qs) return cachedPage(ctx, 'subscribe:pick', render({ kind: 'unavailable' }));
+    const qr = await codes.forFilters(shown as SceneFilters);
+    if (qr) return cachedPage(ctx, `subscribe:${qs}:${codes.appId}:${qr.scene}`, render({ kind: 'code', qr }));
+    // No code: cached, but not handed to the front cache, so a later view can try WeChat again.
+    const key = `site:subscribe:${qs}:unavailable`;
+    const page = await publicCache.get(key, async () => ({ body: sitePage(await render({ kind: 'unavailable' })(), { baseUrl, here: `/subscribe${qs ? `?${qs}` : ''}` }) }));
+    await sendCached(ctx, page, HTML_TYPE, { key });
   });
 
   router.get('/sitemap.xml', (ctx) => cachedXml(ctx, 'sitemap', async () => sitemapIndex(baseUrl, (await readModel.status()).publicRows)));

@@ -40,6 +40,8 @@ declare module 'co-wechat-api' {
       page: string | undefined,
       data: Record<string, { value: string }>,
     ): Promise<{ errcode: number; errmsg: string; msgid: Int64 }>;
+    /** QR_LIMIT_STR_SCENE for a string, QR_LIMIT_SCENE for a number (1–100000). */
+    createLimitQRCode(sceneId: string | number): Promise<{ ticket: string; url: string }>;
     createTags(name: string): Promise<{ tag: { id: number; name: string } }>;
     getTags(): Promise<{ tags: { id: number; name: string; count: number }[] }>;
     batchTagging(openIdList: string[], tagId: number): Promise<{ errcode: number; errmsg: string }>;

@@ -21,6 +21,9 @@ type TemplateData = Record<string, { value: string }>;
 const INT64_FIELDS = /"(msgid|msg_id|msg_data_id|MsgId|MsgID)"\s*:\s*(-?\d+)/g;
 export const parseWechatJson = (text: string): Record<string, unknown> => JSON.parse(text.replace(INT64_FIELDS, '"$1":"$2"'));
 
+/** Error messages must not carry an access token (co-wechat-api puts the URL in some). */
+export const redactToken = (message: string) => message.replace(/access_token=[^&\s]*/g, 'access_token=***');
+
 /** co-wechat-api's thrown errors and transport failures as WechatCallError. */
 function fromLibrary(error: unknown): WechatCallError {
   if (error instanceof WechatCallError) return error;
@@ -108,6 +111,28 @@ export class WechatClient {
 
   getUsersFromTag(tagId: number, nextOpenId = '') {
     return this.withToken((token) => this.library(token).getUsersFromTag(tagId, nextOpenId));
+  }
+
+  /**
+   * A permanent string-scene QR code (QR_LIMIT_STR_SCENE, at most 100,000 per account) through
+   * co-wechat-api's createLimitQRCode: `url` is what the code encodes (render it yourself);
+   * `ticket` is its id at WeChat. The access token the library puts in its error messages
+   * (`url: …?access_token=…`) is cut out, so the error can be logged.
+   */
+  async createLimitQrCode(scene: string): Promise<{ ticket: string; url: string }> {
+    let answer: unknown;
+    try {
+      answer = await this.withToken((token) => this.library(token).createLimitQRCode(scene));
+    } catch (error) {
+      const e = error as WechatCallError;
+      throw new WechatCallError(e.code, `qrcode/create: ${redactToken(e.message)}`, e.stage, e.body);
+    }
+    // Not JSON (another content type), co-wechat-api hands back the raw body unchecked.
+    const { ticket, url } = (answer ?? {}) as { ticket?: unknown; url?: unknown };
+    if (typeof ticket !== 'string' || !ticket || typeof url !== 'string' || !/^https?:\/\/\S+$/.test(url)) {
+      throw new WechatCallError('bad-response', 'qrcode/create: no ticket and url in the answer');
+    }
+    return { ticket, url };
   }
 
   /** The store's fetch: stable_token in normal mode (same token for every caller while it is valid). */

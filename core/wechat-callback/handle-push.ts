@@ -7,6 +7,7 @@ import { ValidationError } from '../errors.ts';
 import { ANY, subscriptionCollection } from '../models/subscription.model.ts';
 import { findSubscriber, upsertSubscriber } from '../subscriptions/subscribers.ts';
 import { createSubscription, deleteAllSubscriptions, listSubscriptions, type SubscriptionInput } from '../subscriptions/subscriptions.ts';
+import { parseScene, sceneOfEventKey } from '../wechat-qr/scene.ts';
 import { parseCommand } from './commands.ts';
 import { recordTemplateResult, unfollow } from './events.ts';
 import * as replies from './replies.ts';
@@ -69,10 +70,24 @@ async function onEvent(deps: CallbackDeps, push: PushFields, openid: string): Pr
   const event = field(push, 'Event') ?? '';
   const who = deps.pseudonym(openid).slice(0, 12);
   switch (event.toLowerCase()) {
-    case 'subscribe':
+    case 'subscribe': {
       await upsertSubscriber(deps.db, { appId: deps.appId, openid, kind: 'oa-follower' }, deps.now());
       deps.logger.info({ event, who }, 'follower subscribed');
+      // Followed by scanning a subscribe QR code (EventKey qrscene_<scene>): the scene's subscription too.
+      const eventKey = field(push, 'EventKey');
+      const input = parseScene(sceneOfEventKey('subscribe', eventKey));
+      if (input) return subscribe(deps, openid, input, 'qr');
+      if (eventKey) deps.logger.info({ event, who, eventKey: eventKey.slice(0, 80) }, 'follow by a code that names no subscription');
       return replies.WELCOME;
+    }
+    case 'scan': {
+      // A follower scanned a code: its scene, as `订阅 …` would.
+      const eventKey = field(push, 'EventKey');
+      const input = parseScene(sceneOfEventKey('scan', eventKey));
+      if (input) return subscribe(deps, openid, input, 'qr');
+      deps.logger.info({ event, who, eventKey: eventKey?.slice(0, 80) }, 'scan of a code that names no subscription');
+      return replies.HELP;
+    }
     case 'unsubscribe':
       await unfollow(deps, openid);
       deps.logger.info({ event, who }, 'follower unsubscribed');
@@ -110,7 +125,8 @@ async function onMessage(deps: CallbackDeps, push: PushFields, openid: string, m
   }
 }
 
-async function subscribe(deps: CallbackDeps, openid: string, input: SubscriptionInput): Promise<string> {
+/** `订阅 …` typed, or a subscribe QR code scanned: one path, so both answer and dedupe alike. */
+async function subscribe(deps: CallbackDeps, openid: string, input: SubscriptionInput, via: 'text' | 'qr' = 'text'): Promise<string> {
   const now = deps.now();
   const subscriber = await upsertSubscriber(deps.db, { appId: deps.appId, openid, kind: 'oa-follower' }, now);
   const same = await subscriptionCollection(deps.db).findOne({
@@ -132,7 +148,7 @@ async function subscribe(deps: CallbackDeps, openid: string, input: Subscription
     if (error instanceof ValidationError) return replies.LIMIT_REACHED;
     throw error;
   }
-  deps.logger.info({ who: deps.pseudonym(openid).slice(0, 12) }, 'follower subscribed to disclosures');
+  deps.logger.info({ who: deps.pseudonym(openid).slice(0, 12), via }, 'follower subscribed to disclosures');
   return replies.subscribed(input, false);
 }
 

@@ -19,6 +19,19 @@ const pushes = fc.oneof(
   fc.constantFrom('subscribe', 'unsubscribe', 'CLICK', 'bogus', '').map((event) =>
     pushXml({ ToUserName: 'gh_sandbox', FromUserName: 'fuzz-follower', CreateTime: 1_760_000_000, MsgType: 'event', Event: event }),
   ),
+  // Scans of subscribe QR codes (EventKey qrscene_<scene> on follow, the scene on SCAN), real and forged.
+  fc
+    .record({
+      event: fc.constantFrom('subscribe', 'SCAN', 'scan'),
+      key: fc.oneof(
+        fc.constantFrom('qrscene_sub1_housing_110108', 'sub1_housing_110108', 'qrscene_sub1_$where_0', 'sub1_housing_110108.$gt', 'qrscene_sub1_0_0', 'qrscene_' + 'x'.repeat(300)),
+        oddStrings.map((s) => `qrscene_${s}`),
+        oddStrings,
+      ),
+    })
+    .map(({ event, key }) =>
+      pushXml({ ToUserName: 'gh_sandbox', FromUserName: 'fuzz-follower', CreateTime: 1_760_000_000, MsgType: 'event', Event: event, EventKey: key, Ticket: 'gQfuzz' }),
+    ),
   fc.constantFrom(
     '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><xml><Content>&e;</Content></xml>',
     '<xml><MsgType>text</MsgType>',

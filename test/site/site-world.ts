@@ -1,4 +1,6 @@
+import type { Connection } from 'mongoose';
 import request from 'supertest';
+import type { AppDeps } from '../../api/app.ts';
 import { createServices } from '../../core/services.ts';
 import { connectTestDb } from '../helpers/db.ts';
 import { captureLogs } from '../helpers/logs.ts';
@@ -32,12 +34,12 @@ export function blacklistItem(title = '某建筑公司列入失信黑名单的�
  * withheld, a withdrawn one, one titled by a stranger's markup, a blacklist entry and a 回应 to
  * the first.
  */
-export async function siteWorld(label: string, options: { publicBaseUrl?: string } = {}) {
+export async function siteWorld(label: string, options: { publicBaseUrl?: string; appDeps?: (db: Connection) => Partial<AppDeps> } = {}) {
   const db = await connectTestDb(label);
   const clock = { now: new Date('2026-11-20T10:00:00+08:00') };
   const { logger, lines } = captureLogs();
   const services = createServices(db, { readModel: testReadModel(), logger, now: () => clock.now });
-  const app = testApp({ logger, db, services }, { publicBaseUrl: options.publicBaseUrl ?? BASE_URL });
+  const app = testApp({ logger, db, services }, { publicBaseUrl: options.publicBaseUrl ?? BASE_URL, ...options.appDeps?.(db) });
   const http = () => request(app.callback());
   const haidian = await agencyWithKey(db, 'bj-haidian-zjw', 'publisher', '北京市海淀区住房和城乡建设委员会');
   const ok = (res: request.Response, what: string) => {
@@ -69,5 +71,5 @@ export async function siteWorld(label: string, options: { publicBaseUrl?: string
     content: { respondsTo: corrected, text: '摇号全程公证并直播，结果可在本页查询。', summary: '摇号全程公证' },
   });
   await services.publicCache.settled();
-  return { db, app, http, clock, logs: lines, services, haidian, publish, correct, ids: { corrected, withdrawn, stranger, blacklisted, response } };
+  return { db, app, http, clock, logs: lines, logger, services, haidian, publish, correct, ids: { corrected, withdrawn, stranger, blacklisted, response } };
 }

@@ -6,6 +6,10 @@ import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen, type HttpServer } from '../../api/server.ts';
+import { SANDBOX_APPS } from '../../channels/registry.ts';
+import { startSandbox } from '../../channels/sandbox/server.ts';
+import { WechatClient } from '../../channels/wechat/wechat-client.ts';
+import { createMongoTokenStore } from '../../core/wechat-state/mongo-token-store.ts';
 import { SECRET, siteWorld } from './site-world.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -16,8 +20,16 @@ if (!existsSync(CHROMIUM)) {
   throw new Error(`No Chromium at ${CHROMIUM}: install Debian's chromium package (sudo apt-get install chromium fonts-wqy-zenhei), as CI does.`);
 }
 
+// The official account is the sandbox's: the subscribe page draws its QR codes.
+const sandbox = await startSandbox();
+afterAll(() => sandbox.close());
 // Plain http on 127.0.0.1, so the display cookie goes without the Secure flag.
-const w = await siteWorld('site_browser', { publicBaseUrl: 'http://127.0.0.1' });
+const w = await siteWorld('site_browser', {
+  publicBaseUrl: 'http://127.0.0.1',
+  appDeps: (db) => ({
+    subscribeQr: { maker: new WechatClient({ appId: SANDBOX_APPS.oa.appId, secret: SANDBOX_APPS.oa.secret, baseUrl: sandbox.url, tokenStore: createMongoTokenStore(db, { pollMs: 20 }) }) },
+  }),
+});
 
 let server: HttpServer;
 let base: string;
@@ -144,6 +156,19 @@ describe('the public website in Chromium', () => {
     }
     await page.goto(`${base}/subscribe?field=housing`);
     await shots('subscribe');
+  });
+
+  it('subscribe: the official account’s QR code for the field and region, drawn inline and named, passes axe', async () => {
+    await page.goto(`${base}/subscribe?field=housing&region=110108`);
+    const qr = page.locator('figure.qr svg[role="img"]');
+    expect(await qr.getAttribute('aria-label')).toBe('微信扫码订阅：领域：住房保障；地区：110108（含下辖区县）');
+    const box = (await qr.boundingBox())!;
+    // Big enough to scan from a phone screen held up to another phone.
+    expect(box.width).toBeGreaterThanOrEqual(150);
+    await expectAccessible('subscribe with QR');
+    await shots('subscribe-qr');
+    await page.goto(`${base}/subscribe`);
+    await expectAccessible('subscribe form');
   });
 
   it('large text and high contrast, switched by links without script, stay on and pass axe', async () => {

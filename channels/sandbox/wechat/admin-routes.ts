@@ -9,12 +9,12 @@ const appid = z.string().min(1);
 const openid = z.string().min(1);
 const appOnly = z.object({ appid });
 
-function run(ctx: Context, action: () => unknown): void {
+async function run(ctx: Context, action: () => unknown): Promise<void> {
   try {
-    const result = action();
+    const result = await action();
     ctx.body = result === undefined ? { ok: true } : result;
   } catch (error) {
-    ctx.status = error instanceof z.ZodError ? 400 : /unknown (appid|tag)/.test(String(error)) ? 404 : 500;
+    ctx.status = error instanceof z.ZodError ? 400 : /unknown (appid|tag|ticket)|no callback|expired/.test(String(error)) ? 404 : 500;
     ctx.body = { error: error instanceof z.ZodError ? z.prettifyError(error) : String((error as Error).message) };
   }
 }
@@ -66,5 +66,13 @@ export function adminRoutes(router: Router, control: WechatSandboxControl): void
   post('/tokens/expire', appOnly, (i) => control.expireTokens(i.appid));
   post('/tokens/revoke', appOnly, (i) => control.revokeTokens(i.appid));
   get('/mass-jobs', appOnly, (i) => ({ items: control.massJobs(i.appid) }));
+  post(
+    '/callback',
+    z.object({ appid, url: z.url({ protocol: /^https?$/ }), token: z.string().min(1), aesKey: z.string().length(43).optional(), ghId: z.string().optional() }),
+    ({ appid: id, ...callback }) => control.setCallback(id, callback),
+  );
+  get('/qrcodes', appOnly, (i) => ({ items: control.qrCodes(i.appid) }));
+  // e.g. curl -XPOST localhost:3100/sandbox/admin/wechat/scan -H 'content-type: application/json' -d '{"appid":"wx-sandbox-oa","ticket":"gQ…","openid":"o-me"}'
+  post('/scan', z.object({ appid, ticket: z.string().min(1), openid }), (i) => control.scan(i.appid, i.ticket, i.openid));
   post('/reset', z.object({}), () => control.reset());
 }

@@ -47,6 +47,28 @@ export interface AppState {
   /** `${month}\t${openid}` → mass messages received; `${month}\tall` → is_to_all sends. */
   massCounts: Map<string, number>;
   massJobs: MassJob[];
+  /** QR code ticket → its scene (qrcode/create). */
+  qrTickets: Map<string, SandboxQrCode>;
+  /** Permanent scene → its ticket: the same scene is answered with the same code. */
+  permanentScenes: Map<string, string>;
+  /** 服务器配置: where scans of this OA's codes are pushed (see qrcode-routes.ts). */
+  callback?: SandboxCallback;
+}
+
+export interface SandboxQrCode {
+  scene: string;
+  permanent: boolean;
+  /** Epoch ms; permanent codes never expire. */
+  expiresAt?: number;
+  url: string;
+}
+
+export interface SandboxCallback {
+  url: string;
+  token: string;
+  aesKey?: string;
+  /** The OA's gh_ id, sent as ToUserName. */
+  ghId?: string;
 }
 
 /** Daily quotas per endpoint (wechat.md §1, §2): an app's own `setQuota` overrides these. */
@@ -56,6 +78,8 @@ export const DEFAULT_QUOTAS: Record<string, number> = {
   '/cgi-bin/message/template/send': 100_000,
   '/cgi-bin/message/mass/sendall': 100,
   '/cgi-bin/message/subscribe/send': 10_000_000,
+  // Not documented; WeChat answers 45009 when an endpoint's daily limit is reached.
+  '/cgi-bin/qrcode/create': 100_000,
 };
 
 export const DEFAULT_APPS: SandboxApp[] = [
@@ -96,6 +120,8 @@ export class SandboxState {
       massClientIds: new Map(),
       massCounts: new Map(),
       massJobs: [],
+      qrTickets: new Map(),
+      permanentScenes: new Map(),
     };
     this.apps.set(app.appid, state);
     return state;

@@ -4,13 +4,15 @@ import type { SandboxOutbox } from '../outbox.ts';
 import { adminRoutes } from './admin-routes.ts';
 import { Faults } from './faults.ts';
 import { mpRoutes } from './mp-routes.ts';
+import { qrcodeRoutes, scanQrCode } from './qrcode-routes.ts';
 import { oaRoutes } from './oa-routes.ts';
 import { WechatSandboxError, replyError } from './reply.ts';
-import { DEFAULT_APPS, type MassJob, type SandboxApp, SandboxState } from './state.ts';
+import { DEFAULT_APPS, type MassJob, type SandboxApp, type SandboxCallback, SandboxState } from './state.ts';
 import { tagRoutes } from './tag-routes.ts';
 import { tokenRoutes } from './token-routes.ts';
 
-export type { SandboxApp, MassJob } from './state.ts';
+export type { SandboxApp, MassJob, SandboxCallback } from './state.ts';
+export type { ScanResult } from './qrcode-routes.ts';
 export type { Fault } from './faults.ts';
 
 export interface WechatSandboxOptions {
@@ -116,6 +118,18 @@ function createControl(state: SandboxState, faults: Faults, options: WechatSandb
     massJobs(appid: string): MassJob[] {
       return [...state.app(appid).massJobs];
     },
+    /** The OA's 服务器配置: where scans are pushed, signed with `token` (and encrypted with `aesKey`). */
+    setCallback(appid: string, callback: SandboxCallback): void {
+      state.app(appid).callback = { ...callback };
+    },
+    /** The QR codes made so far (qrcode/create), oldest first. */
+    qrCodes(appid: string): { ticket: string; scene: string; permanent: boolean; url: string; expiresAt?: number }[] {
+      return [...state.app(appid).qrTickets].map(([ticket, code]) => ({ ticket, ...code }));
+    },
+    /** A user scans a code: `subscribe` (new follower) or `SCAN` pushed, signed, to the callback. */
+    scan(appid: string, ticket: string, openid: string) {
+      return scanQrCode(state, appid, ticket, openid);
+    },
     /** Back to the start: apps from the options only, no users, tokens, codes, faults or counters. */
     reset(): void {
       state.apps.clear();
@@ -148,6 +162,7 @@ export function createWechatSandbox(outbox: SandboxOutbox, options: WechatSandbo
   router.use(faults.middleware());
   tokenRoutes(router, state);
   oaRoutes(router, state, outbox);
+  qrcodeRoutes(router, state, outbox);
   tagRoutes(router, state);
   mpRoutes(router, state, outbox);
   adminRoutes(router, control);

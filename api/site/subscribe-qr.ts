@@ -1,0 +1,19 @@
+import type { Connection } from 'mongoose';
+import type { Logger } from 'pino';
+import type { Services } from '../../core/services.ts';
+import { createSubscribeQrCodes, type QrCodeMaker, type SubscribeQrCodes } from '../../core/wechat-qr/qr-codes.ts';
+
+/**
+ * The subscribe page's QR codes, made by the official account. A code is made only for a
+ * region the site has public items in (or none): each permanent code is one of the account's
+ * 100,000 for good, so `?region=` with any six digits must not spend one.
+ */
+export function subscribeQrCodes(db: Connection, services: Services, logger: Logger, options: { maker: QrCodeMaker; now?: () => number }): SubscribeQrCodes {
+  return createSubscribeQrCodes({
+    db,
+    maker: options.maker,
+    logger: logger.child({ module: 'subscribe-qr' }),
+    ...(options.now ? { now: options.now } : {}),
+    mayCreate: async ({ region }) => !region || (await services.readModel.listPublic({ region, limit: 1 })).items.length > 0,
+  });
+}

@@ -1,0 +1,157 @@
+import type { Collection } from 'mongodb';
+import type { Connection } from 'mongoose';
+import type { Logger } from 'pino';
+import QRCode from 'qrcode';
+import { isDuplicateKeyError } from '../db.ts';
+import type { SubscriptionInput } from '../subscriptions/subscriptions.ts';
+import { parseScene, sceneOf, type SceneFilters } from './scene.ts';
+
+/**
+ * Makes permanent string-scene codes (QR_LIMIT_STR_SCENE) at WeChat: the OA's WechatClient.
+ * Permanent, not temporary (QR_STR_SCENE, 30 days at most): the page is cached and shared,
+ * people print and forward the code, and a (field, region) scene is a small fixed set, far
+ * under the account's 100,000 permanent codes; so each scene is made once and kept.
+ */
+export interface QrCodeMaker {
+  readonly appId: string;
+  createLimitQrCode(scene: string): Promise<{ ticket: string; url: string }>;
+}
+
+/** One permanent code, keyed by its scene: FerretDB 1.x answers a lone `_id` lookup in SQL. */
+export interface StoredQrCode {
+  _id: string;
+  /** The OA it was made for: a code of the sandbox account is no use once a real one is configured. */
+  appId: string;
+  action: 'QR_LIMIT_STR_SCENE';
+  ticket: string;
+  /** What the code encodes (`http://weixin.qq.com/q/…`); we render it, never WeChat's image. */
+  url: string;
+  createdAt: Date;
+}
+
+export const qrCodeCollection = (db: Connection) => db.collection('wechat_qr_codes') as unknown as Collection<StoredQrCode>;
+
+export interface SubscribeQr {
+  scene: string;
+  filters: SubscriptionInput;
+  url: string;
+  /** `<svg …>…</svg>` from the `qrcode` package, without an accessible name (the page adds it). */
+  svg: string;
+}
+
+export interface SubscribeQrDeps {
+  db: Connection;
+  maker: QrCodeMaker;
+  logger: Logger;
+  now?: () => number;
+  /**
+   * Whether a code may be made for these filters. Each code is one of the account's 100,000 for
+   * good, so a request naming any six digits must not make one: the site allows regions it has
+   * public items in.
+   */
+  mayCreate?: (filters: SubscriptionInput) => Promise<boolean>;
+}
+
+const MEMO_MAX = 2_000;
+const CHINA_OFFSET_MS = 8 * 3_600_000;
+const DAY_MS = 24 * 3_600_000;
+
+/**
+ * How long a scene waits after WeChat refused to make its code, before the next page view
+ * tries again (meanwhile the page explains the text commands). 45009 (daily quota) resets at
+ * 00:00 China time; 45029 (100,000 permanent codes made) does not reset at all.
+ */
+function backoffMs(code: string, now: number): number {
+  if (code === '45009') return DAY_MS - ((now + CHINA_OFFSET_MS) % DAY_MS);
+  if (code === '45029') return DAY_MS;
+  if (['40001', '40014', '41001', '42001', '40013', '40125', '40164', '48001'].includes(code)) return 5 * 60_000;
+  return 60_000;
+}
+
+/** SVG of the code, 4 modules of quiet zone as the QR standard asks, medium error correction. */
+export function qrSvg(url: string): Promise<string> {
+  return QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 4 });
+}
+
+/**
+ * The subscribe page's QR codes: looked up by scene, made at WeChat on the first view of a
+ * scene and stored, so each is made once. Two processes' first views at once both make it (a
+ * wasted call; WeChat answers the same scene with the same code) and the second insert loses
+ * on the unique `_id` and reads the first. Never throws: without a code the page explains the
+ * text commands instead.
+ */
+export function createSubscribeQrCodes(deps: SubscribeQrDeps) {
+  const { db, maker, logger } = deps;
+  const now = deps.now ?? Date.now;
+  const memo = new Map<string, SubscribeQr>();
+  const inFlight = new Map<string, Promise<SubscribeQr | undefined>>();
+  const waitUntil = new Map<string, number>();
+
+  const remember = (qr: SubscribeQr) => {
+    memo.set(qr.scene, qr);
+    if (memo.size > MEMO_MAX) memo.delete(memo.keys().next().value!);
+    return qr;
+  };
+  const toQr = async (scene: string, filters: SubscriptionInput, url: string) => remember({ scene, filters, url, svg: await qrSvg(url) });
+
+  async function make(scene: string, filters: SubscriptionInput): Promise<SubscribeQr | undefined> {
+    const codes = qrCodeCollection(db);
+    const stored = await codes.findOne({ _id: scene });
+    if (stored && stored.appId === maker.appId) return toQr(scene, filters, stored.url);
+    if ((waitUntil.get(scene) ?? 0) > now()) return undefined;
+    if (deps.mayCreate && !(await deps.mayCreate(filters))) return undefined;
+    let made: { ticket: string; url: string };
+    try {
+      made = await maker.createLimitQrCode(scene);
+    } catch (error) {
+      const code = String((error as { code?: unknown }).code ?? 'unexpected');
+      waitUntil.set(scene, now() + backoffMs(code, now()));
+      if (waitUntil.size > MEMO_MAX) waitUntil.delete(waitUntil.keys().next().value!);
+      // The client's messages carry no token; the secret never reaches an error.
+      logger.warn({ scene, code, err: { message: (error as Error).message } }, 'subscribe QR code not made; the page shows the text commands');
+      return undefined;
+    }
+    waitUntil.delete(scene);
+    const doc: StoredQrCode = { _id: scene, appId: maker.appId, action: 'QR_LIMIT_STR_SCENE', ...made, createdAt: new Date(now()) };
+    if (stored) {
+      // Made for another account (the sandbox's, before real credentials): this one replaces it.
+      await codes.replaceOne({ _id: scene }, doc);
+    } else {
+      try {
+        await codes.insertOne(doc);
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+        const theirs = await codes.findOne({ _id: scene });
+        logger.info({ scene }, 'subscribe QR code made twice at once; the stored one is used');
+        if (theirs && theirs.appId === maker.appId) return toQr(scene, filters, theirs.url);
+      }
+    }
+    logger.info({ scene }, 'subscribe QR code made');
+    return toQr(scene, filters, made.url);
+  }
+
+  return {
+    appId: maker.appId,
+    /** The code for these filters, or undefined: none to make (no filter), not allowed, or WeChat refused. */
+    async forFilters(filters: SceneFilters): Promise<SubscribeQr | undefined> {
+      const scene = sceneOf(filters);
+      const parsed = scene ? parseScene(scene) : undefined;
+      if (!scene || !parsed) return undefined;
+      const known = memo.get(scene);
+      if (known) return known;
+      let pending = inFlight.get(scene);
+      if (!pending) {
+        pending = make(scene, parsed)
+          .catch((error: unknown) => {
+            logger.warn({ scene, err: { message: (error as Error).message } }, 'subscribe QR code lookup failed; the page shows the text commands');
+            return undefined;
+          })
+          .finally(() => inFlight.delete(scene));
+        inFlight.set(scene, pending);
+      }
+      return pending;
+    },
+  };
+}
+
+export type SubscribeQrCodes = ReturnType<typeof createSubscribeQrCodes>;
