@@ -66,7 +66,7 @@ export interface AppDeps extends HealthDeps {
   /** The rate limits' clock, in milliseconds (tests inject one instead of sleeping). */
   rateLimitClock?: () => number;
   /** The official account that makes the subscribe page's QR codes; absent: the page shows text commands only. */
-  subscribeQr?: { maker: QrCodeMaker; now?: () => number };
+  subscribeQr?: { maker: QrCodeMaker; now?: () => number; sandbox?: boolean };
 }
 
 /**

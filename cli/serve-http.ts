@@ -59,7 +59,7 @@ export async function startHttp({ config, role, db, queue, wired, sandbox, metri
     },
     press: { sessionSecret: config.channels.sessionSecret },
     // The same account the OA channel sends from (the sandbox's without credentials).
-    subscribeQr: { maker: wired.oaClient },
+    subscribeQr: { maker: wired.oaClient, sandbox: !config.channels.wechatOa },
     // The same Weibo account and API (or sandbox) the collector reads: replies go where the posts are.
     ...(opinion.weibo ? { weiboReplier: createWeiboReplier({ client: opinion.weibo.client, accessToken: opinion.weibo.accessToken }) } : {}),
     bodyLimit: config.http.bodyLimit,

@@ -158,10 +158,11 @@ export function sitePages(deps: SitePageDeps): Middleware {
     // The page shows the field and region only (the code and the feeds subscribe to those).
     const shown = { ...(state.field ? { field: state.field } : {}), ...(state.region ? { region: state.region } : {}) };
     const qs = queryString(shown);
+    const here = `/subscribe${qs ? `?${qs}` : ''}`;
     const render = (qr: QrBlock) => async () => ({
       title: '订阅与提醒',
       canonicalPath: '/subscribe',
-      here: `/subscribe${qs ? `?${qs}` : ''}`,
+      here,
       body: subscribeBody(shown, baseUrl, deps.accountName, qr),
       feeds: { query: '', title: '全部公开信息' },
     });
@@ -169,10 +170,10 @@ export function sitePages(deps: SitePageDeps): Middleware {
     if (!codes) return cachedPage(ctx, `subscribe:${qs}`, render({ kind: 'none' }));
     if (!qs) return cachedPage(ctx, 'subscribe:pick', render({ kind: 'unavailable' }));
     const qr = await codes.forFilters(shown as SceneFilters);
-    if (qr) return cachedPage(ctx, `subscribe:${qs}:${codes.appId}:${qr.scene}`, render({ kind: 'code', qr }));
+    if (qr) return cachedPage(ctx, `subscribe:${qs}:${codes.appId}${codes.sandbox ? ':sandbox' : ''}:${qr.scene}`, render({ kind: 'code', qr, sandbox: codes.sandbox }));
     // No code: cached, but not handed to the front cache, so a later view can try WeChat again.
     const key = `site:subscribe:${qs}:unavailable`;
-    const page = await publicCache.get(key, async () => ({ body: sitePage(await render({ kind: 'unavailable' })(), { baseUrl, here: `/subscribe${qs ? `?${qs}` : ''}` }) }));
+    const page = await publicCache.get(key, async () => ({ body: sitePage(await render({ kind: 'unavailable' })(), { baseUrl, here }) }));
     await sendCached(ctx, page, HTML_TYPE, { key });
   });
 

@@ -8,12 +8,13 @@ import { createSubscribeQrCodes, type QrCodeMaker, type SubscribeQrCodes } from 
  * region the site has public items in (or none): each permanent code is one of the account's
  * 100,000 for good, so `?region=` with any six digits must not spend one.
  */
-export function subscribeQrCodes(db: Connection, services: Services, logger: Logger, options: { maker: QrCodeMaker; now?: () => number }): SubscribeQrCodes {
+export function subscribeQrCodes(db: Connection, services: Services, logger: Logger, options: { maker: QrCodeMaker; now?: () => number; sandbox?: boolean }): SubscribeQrCodes {
   return createSubscribeQrCodes({
     db,
     maker: options.maker,
     logger: logger.child({ module: 'subscribe-qr' }),
     ...(options.now ? { now: options.now } : {}),
+    sandbox: options.sandbox === true,
     mayCreate: async ({ region }) => !region || (await services.readModel.listPublic({ region, limit: 1 })).items.length > 0,
   });
 }

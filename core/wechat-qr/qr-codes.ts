@@ -50,6 +50,8 @@ export interface SubscribeQrDeps {
    * public items in.
    */
   mayCreate?: (filters: SubscriptionInput) => Promise<boolean>;
+  /** The account is the local sandbox's (no credentials): its codes cannot be scanned by a real phone. */
+  sandbox?: boolean;
 }
 
 const MEMO_MAX = 2_000;
@@ -132,6 +134,7 @@ export function createSubscribeQrCodes(deps: SubscribeQrDeps) {
 
   return {
     appId: maker.appId,
+    sandbox: deps.sandbox === true,
     /** The code for these filters, or undefined: none to make (no filter), not allowed, or WeChat refused. */
     async forFilters(filters: SceneFilters): Promise<SubscribeQr | undefined> {
       const scene = sceneOf(filters);

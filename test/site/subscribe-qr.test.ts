@@ -209,6 +209,16 @@ describe('when WeChat refuses to make a code', () => {
   });
 });
 
+describe('on the local sandbox (npm start without credentials)', () => {
+  it('says the code is the simulator’s', async () => {
+    const local = testApp({ logger: w.logger, db: w.db, services: w.services }, { subscribeQr: { maker, sandbox: true } });
+    const res = await request(local.callback()).get('/subscribe?field=housing&region=110108').expect(200);
+    expect(hasQr(res.text)).toBe(true);
+    expect(res.text).toContain('真实微信扫码无效');
+    expect((await w.http().get('/subscribe?field=housing&region=110108')).text).not.toContain('真实微信扫码无效');
+  });
+});
+
 describe('without an official account', () => {
   it('the page explains the text commands and shows no code', async () => {
     const plain = testApp({ logger: w.logger, db: w.db, services: w.services });

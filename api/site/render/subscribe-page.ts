@@ -14,7 +14,7 @@ export type QrBlock =
   /** No official account configured: text commands only, as before scene codes existed. */
   | { kind: 'none' }
   /** A code for the page's field and region. */
-  | { kind: 'code'; qr: SubscribeQr }
+  | { kind: 'code'; qr: SubscribeQr; sandbox?: boolean }
   /** An account, but no code for this page: no filter chosen, a region without items, or WeChat refused. */
   | { kind: 'unavailable' };
 
@@ -40,7 +40,10 @@ function pickForm(state: ListState): SafeHtml {
 
 function qrSection(state: ListState, block: QrBlock): SafeHtml {
   if (block.kind === 'none') return html``;
-  if (block.kind === 'code') return html`${qrFigure(block.qr)}<p class="meta">也可按下面的方法发送文字订阅。</p>`;
+  if (block.kind === 'code') {
+    const sandbox = block.sandbox ? html`<p class="meta">（本机测试环境：二维码来自微信接口模拟器，真实微信扫码无效。）</p>` : '';
+    return html`${qrFigure(block.qr)}${sandbox}<p class="meta">也可按下面的方法发送文字订阅。</p>`;
+  }
   const chosen = state.field || state.region;
   return html`<p>${chosen ? '暂时无法显示当前条件的订阅二维码，请按下面的方法发送文字订阅。' : '选择领域和地区，即可显示扫码订阅的二维码：'}</p>${pickForm(state)}`;
 }
