@@ -7,6 +7,9 @@
 export const CHANNEL_IDS = ['wechat-oa', 'wechat-mp', 'weibo', 'webhook', 'rss'] as const;
 export type ChannelId = (typeof CHANNEL_IDS)[number];
 
+/** The marker a change's title starts with, in every channel: one wording for feeds, notices and posts. */
+export const CHANGE_MARKERS: Record<OutgoingMessage['kind'], string> = { publish: '', correct: '【更正】', withdraw: '【撤回】' };
+
 /**
  * What a channel may say about a disclosure. Built by core from the PUBLIC view only, so
  * withheld values cannot reach any channel: adapters never see the stored content.

@@ -1,9 +1,7 @@
-import { ChannelError, type OutgoingMessage } from '../types.ts';
+import { CHANGE_MARKERS, ChannelError, type OutgoingMessage } from '../types.ts';
 
 /** Weibo's share limit (notes §2: ≤ 140 汉字); counting rule unconfirmed, so every code point counts 1. */
 export const WEIBO_MAX_LENGTH = 140;
-
-const LABELS: Record<OutgoingMessage['kind'], string> = { publish: '', correct: '【变更】', withdraw: '【撤回】' };
 
 export const codePoints = (text: string): number => Array.from(text).length;
 
@@ -19,12 +17,15 @@ function clean(text: string): string {
 }
 
 /**
- * `【变更】<agency>｜<item type>：<title> <url>`, cut to `maxLength` code points with `…` before the
- * link, so the permalink (which must be on the app's safe domain) always survives.
+ * `【更正】<agency>｜<item type>：<title> <url>`, cut to `maxLength` code points with `…` before the
+ * link, so the permalink (which must be on the app's safe domain) always survives. The marker leads
+ * the post; core's titles already start with it, so it is moved, not added twice.
  */
 export function buildStatusText(message: OutgoingMessage, maxLength = WEIBO_MAX_LENGTH): string {
   const url = message.url.trim();
-  const head = clean(`${LABELS[message.kind]}${message.agencyName}｜${message.itemTypeName}：${message.title}`);
+  const marker = CHANGE_MARKERS[message.kind];
+  const title = marker && message.title.startsWith(marker) ? message.title.slice(marker.length) : message.title;
+  const head = clean(`${marker}${message.agencyName}｜${message.itemTypeName}：${title}`);
   const budget = maxLength - codePoints(url) - 1;
   if (budget < 2) {
     throw new ChannelError('weibo', 'url-too-long', `The link (${codePoints(url)} characters) leaves no room in a ${maxLength}-character status`, 'fail');

@@ -1,4 +1,4 @@
-import type { OutgoingMessage } from '../../channels/types.ts';
+import { CHANGE_MARKERS, type OutgoingMessage } from '../../channels/types.ts';
 import type { DisclosureRecord } from '../models/disclosure.model.ts';
 import { disclosurePermalink } from '../disclosures/permalink.ts';
 import { toPublicView } from '../disclosures/views.ts';
@@ -19,7 +19,6 @@ export function buildMessage(doc: DisclosureRecord, change: ChangeKey, site: Mes
   const n = change === 'withdrawn' ? view.revision : Number(change.slice(1));
   const revision = view.revisions.find((r) => r.n === n) ?? view.revisions[view.revisions.length - 1]!;
   const kind = change === 'withdrawn' ? 'withdraw' : n > 1 ? 'correct' : 'publish';
-  const prefix = kind === 'withdraw' ? '【撤回】' : kind === 'correct' ? '【更正】' : '';
   const detail =
     kind === 'withdraw'
       ? `撤回理由：${view.withdrawn?.reason ?? ''}`
@@ -32,7 +31,7 @@ export function buildMessage(doc: DisclosureRecord, change: ChangeKey, site: Mes
     disclosureId: view.id,
     revision: revision.n,
     kind,
-    title: `${prefix}${revision.title}`,
+    title: `${CHANGE_MARKERS[kind]}${revision.title}`,
     summary: `${view.agency.name}发布：${revision.title}。${detail}`,
     url: disclosurePermalink(site.baseUrl, view.id, kind === 'correct' ? revision.n : undefined),
     ...(site.miniProgramPage ? { miniProgramPage: `${site.miniProgramPage}?id=${view.id}` } : {}),

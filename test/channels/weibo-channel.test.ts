@@ -46,8 +46,19 @@ describe('Weibo channel: posting', () => {
     await channel.send(sampleMessage({ kind: 'correct', title: '#紧急# 配租结果  变更\n公示' }));
     await channel.send(sampleMessage({ kind: 'withdraw', disclosureId: 'w1', url: 'http://localhost/disclosures/w1' }));
     expect(sandbox.outbox.list('weibo').map((e) => (e.body as { status: string }).status)).toEqual([
-      '【变更】北京市住房和城乡建设委员会｜配租结果：紧急 配租结果 变更 公示 http://127.0.0.1/disclosures/6710e3c2a1b2c3d4e5f60718',
+      '【更正】北京市住房和城乡建设委员会｜配租结果：紧急 配租结果 变更 公示 http://127.0.0.1/disclosures/6710e3c2a1b2c3d4e5f60718',
       '【撤回】北京市住房和城乡建设委员会｜配租结果：2026年第三批公共租赁住房配租结果公示 http://localhost/disclosures/w1',
+    ]);
+  });
+
+  it('leads with the marker once when the title already carries it, as core’s titles do', async () => {
+    const channel = createWeiboChannel({ client, accessToken: TOKEN });
+    await channel.send(sampleMessage({ kind: 'withdraw', title: '【撤回】2026年第三批公共租赁住房配租结果公示' }));
+    await channel.send(sampleMessage({ kind: 'correct', disclosureId: 'c2', title: '【更正】2026年第三批公共租赁住房配租结果公示' }));
+    const statuses = sandbox.outbox.list('weibo').map((e) => (e.body as { status: string }).status);
+    expect(statuses.map((s) => s.split(' ')[0])).toEqual([
+      '【撤回】北京市住房和城乡建设委员会｜配租结果：2026年第三批公共租赁住房配租结果公示',
+      '【更正】北京市住房和城乡建设委员会｜配租结果：2026年第三批公共租赁住房配租结果公示',
     ]);
   });
 
