@@ -77,10 +77,11 @@ export function qrSvg(url: string): Promise<string> {
 
 /**
  * The subscribe page's QR codes: looked up by scene, made at WeChat on the first view of a
- * scene and stored, so each is made once. Two processes' first views at once both make it (a
- * wasted call; WeChat answers the same scene with the same code) and the second insert loses
- * on the unique `_id` and reads the first. Never throws: without a code the page explains the
- * text commands instead.
+ * scene and stored, so each is made once (within a process, concurrent views share one call).
+ * Two processes' first views at once both call WeChat, and the second insert loses on the
+ * unique `_id` and uses the first's code: a wasted call, and, should WeChat not answer a repeated
+ * scene_str with the same code (the sandbox does; unconfirmed for WeChat), one unused code of the
+ * 100,000. Never throws: without a code the page explains the text commands instead.
  */
 export function createSubscribeQrCodes(deps: SubscribeQrDeps) {
   const { db, maker, logger } = deps;
