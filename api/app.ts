@@ -23,6 +23,7 @@ import { disclosureRoutes } from './routes/disclosures.routes.ts';
 import { feedRoutes } from './routes/feeds.routes.ts';
 import { healthRoutes, type HealthDeps } from './routes/health.routes.ts';
 import { publicRoutes } from './routes/public.routes.ts';
+import { agencyRoutes } from './routes/agencies.routes.ts';
 import { residentRoutes, type ResidentDeps } from './routes/residents.routes.ts';
 import { requireResident } from './middleware/resident-auth.ts';
 import { wechatOaRoutes } from './routes/wechat-oa.routes.ts';
@@ -137,6 +138,7 @@ export function createApp(deps: AppDeps): GongkaiApp {
     specs.push(
       ...catalogueRoutes,
       ...publicRoutes(deps.services, app.front),
+      ...agencyRoutes(deps.services),
       ...feedRoutes(deps.services, baseUrl, app.front),
       ...disclosureRoutes(deps.services),
       ...reportRoutes(deps.services),

@@ -1,4 +1,5 @@
 import type { Connection } from 'mongoose';
+import { createAgencyDirectory, type AgencyDirectoryOptions } from './agencies/directory.ts';
 import type { Logger } from 'pino';
 import type { ChannelId } from '../channels/types.ts';
 import { createCalendarStore } from './calendar/calendar-store.ts';
@@ -26,6 +27,8 @@ export interface ServiceOptions {
   dataKeys?: SealKeys;
   /** Mini-program subscribe messages telling residents each step of their requests. */
   requestNotices?: RequestNotices;
+  /** The public agency list in memory: how often it is reloaded for other processes' changes, and its clock. */
+  agencyDirectory?: Pick<AgencyDirectoryOptions, 'refreshMs' | 'now'>;
 }
 
 /** The shared business services of one process, wired on its database connection. */
@@ -61,7 +64,8 @@ export function createServices(db: Connection, options: ServiceOptions) {
     },
   });
   const requests = createRequestDeps(db, calendar, { readModel: options.readModel.requests, keys: options.dataKeys, now: options.now, logger: options.logger, notices: options.requestNotices });
-  return { calendar, publicCache, disclosures, store, readModel: options.readModel, sync, enqueue, requests: requests.deps, requestSync: requests.sync };
+  const agencies = createAgencyDirectory(db, { logger: options.logger, ...options.agencyDirectory });
+  return { calendar, publicCache, agencies, disclosures, store, readModel: options.readModel, sync, enqueue, requests: requests.deps, requestSync: requests.sync };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -2,7 +2,6 @@ import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { ZodError } from 'zod';
 import { NotFoundError, UnavailableError, ValidationError, type FieldProblem } from '../../core/errors.ts';
-import { agencyModel } from '../../core/models/agency.model.ts';
 import { REQUESTER_TYPES } from '../../core/read-model/request-types.ts';
 import { submitRequestInput } from '../../core/requests/input.ts';
 import { requestStatus } from '../../core/requests/queries.ts';
@@ -83,9 +82,9 @@ const CHINESE_MESSAGES: Partial<Record<FieldName, string>> = {
   name: '请填写姓名或名称',
 };
 
+/** From the agency directory in memory (core/agencies/directory.ts), never a scan per page view. */
 async function agencyOptions(services: Services) {
-  const agencies = await agencyModel(services.disclosures.db).find({}, { code: 1, name: 1, _id: 0 }).lean();
-  return agencies.map((a) => ({ code: a.code, name: a.name })).sort((a, b) => a.code.localeCompare(b.code));
+  return [...(await services.agencies.list())].sort((a, b) => a.code.localeCompare(b.code));
 }
 
 function select(name: FieldName, options: readonly (readonly [string, string])[], value: string | undefined, errors: Map<FieldName, string>): SafeHtml {

@@ -4,6 +4,7 @@ import { agencyCode } from '../disclosures/input.ts';
 import { uniqueWrite } from '../db.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { agencyModel } from '../models/agency.model.ts';
+import { agencyChanged } from './directory.ts';
 
 export const agencyInput = z
   .object({
@@ -21,6 +22,7 @@ export type AgencyInput = z.infer<typeof agencyInput>;
 export async function createAgency(db: Connection, input: AgencyInput) {
   const parsed = agencyInput.parse(input);
   const doc = await uniqueWrite(agencyModel(db).create(parsed), 'code', `agency ${parsed.code} already exists`);
+  agencyChanged(db);
   return { code: doc.code, name: doc.name, region: doc.region ?? undefined };
 }
 
@@ -40,6 +42,7 @@ export async function updateAgency(db: Connection, code: string, patch: AgencyUp
   if (!Object.keys(changes).length) throw new ValidationError('nothing to change: give --name, --region, --require-review or --no-require-review');
   const before = await agencyModel(db).findOneAndUpdate({ code }, { $set: changes }).lean();
   if (!before) throw new NotFoundError(`no agency with code ${code}`);
+  agencyChanged(db);
   const view = (a: { code: string; name: string; region?: string | null; requireReview?: boolean | null }) => ({
     code: a.code,
     name: a.name,

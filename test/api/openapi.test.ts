@@ -10,6 +10,7 @@ const ROUTES = [
   ['get', '/readyz'],
   ['get', '/api/v1/catalogue'],
   ['get', '/api/v1/disclosures'],
+  ['get', '/api/v1/agencies'],
   ['post', '/api/v1/disclosures'],
   ['get', '/api/v1/disclosures/{id}'],
   ['post', '/api/v1/disclosures/{id}/publish'],
