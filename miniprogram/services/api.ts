@@ -7,6 +7,7 @@
  */
 import { config } from './config';
 import type {
+  Agency,
   Catalogue,
   ConsentResult,
   Disclosure,
@@ -167,6 +168,7 @@ function listParams(query: ListQuery): object {
 export const api = {
   mpConfig: () => send<MpConfig>('GET', '/api/v1/mp/config'),
   catalogue: () => send<Catalogue>('GET', '/api/v1/catalogue'),
+  agencies: (region?: string) => send<{ items: Agency[] }>('GET', '/api/v1/agencies', { query: { region } }),
   disclosures: (query: ListQuery) => send<DisclosurePage>('GET', '/api/v1/disclosures', { query: listParams(query) }),
   disclosure: (id: string) => send<Disclosure>('GET', `/api/v1/disclosures/${encodeURIComponent(id)}`),
   subscriptions: () => authed<{ items: Subscription[] }>('GET', '/api/v1/me/subscriptions'),

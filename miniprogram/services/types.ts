@@ -42,6 +42,8 @@ export interface Catalogue {
 export interface Agency {
   code: string;
   name: string;
+  /** 6-digit 行政区划代码, in the agency directory (GET /api/v1/agencies) when the agency has one. */
+  region?: string;
 }
 
 export interface DisclosureSummary {

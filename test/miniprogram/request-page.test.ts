@@ -26,9 +26,15 @@ const view = {
   reply: { decisionName: '予以公开', basis: '《中华人民共和国政府信息公开条例》第三十六条第（二）项', notice: '您申请的政府信息可以公开。', text: '现予公开。', information: '摇号记录见附件' },
 };
 
+const agencies = [
+  { code: 'bj-chaoyang-zjw', name: '北京市朝阳区住房和城乡建设委员会', region: '110105' },
+  { code: 'bj-haidian-zjw', name: '北京市海淀区住房和城乡建设委员会', region: '110108' },
+];
+
 beforeEach(() => {
   wx = new FakeWx()
     .route('GET', '/api/v1/mp/config', ok(mpConfig))
+    .route('GET', '/api/v1/agencies', ok({ items: agencies }))
     .route('POST', '/api/v1/mp/login', ok({ token: 'tok-1', expiresAt: '2099-01-01T00:00:00.000Z' }))
     .route('POST', '/api/v1/me/consents', ok({}))
     .route('GET', '/api/v1/me/requests', ok({ items: lines }))
@@ -39,7 +45,7 @@ beforeEach(() => {
 
 async function fill(page: Awaited<ReturnType<typeof open>>) {
   if (page.has('#new-request')) await page.tap('#new-request');
-  await page.type('#agency-input', 'bj-haidian-zjw');
+  await page.pick('#agency-picker', 1);
   await page.type('#name-input', '张晓明');
   await page.type('#id-number-input', '11010519491231002X');
   await page.type('#phone-input', '13800138000');
@@ -94,6 +100,40 @@ describe('依申请公开 pages/request', () => {
     await page.tap('#submit');
     expect(page.text('#id-number-error')).toBe('请填写正确的证件号码（居民身份证为18位）');
     expect(page.data['submitting']).toBe(false);
+  });
+});
+
+describe('the 受理机关 picker', () => {
+  it('lists the agency directory by name, sends the picked one’s code, and asks for one when none is picked', async () => {
+    const page = await open('request');
+    await page.tap('#new-request');
+    expect(wx.requestsTo('GET', '/api/v1/agencies')).toHaveLength(1);
+    expect(page.data['agencyNames']).toEqual(['北京市朝阳区住房和城乡建设委员会', '北京市海淀区住房和城乡建设委员会']);
+    expect(page.text('#agency-chosen')).toBe('请选择受理机关 ▾');
+    await page.type('#name-input', '张晓明');
+    await page.type('#id-number-input', '11010519491231002X');
+    await page.type('#phone-input', '13800138000');
+    await page.type('#description-input', '摇号过程记录');
+    await page.tap('#submit');
+    expect(wx.requestsTo('POST', '/api/v1/me/requests')).toHaveLength(0);
+    expect(page.text('#agency-error')).toBe('请选择受理机关');
+    await page.pick('#agency-picker', 0);
+    expect(page.text('#agency-chosen')).toBe('北京市朝阳区住房和城乡建设委员会 ▾');
+    expect(page.has('#agency-error')).toBe(false);
+    await page.tap('#submit');
+    expect(wx.requestsTo('POST', '/api/v1/me/requests')[0]!.data).toMatchObject({ agency: 'bj-chaoyang-zjw' });
+  });
+
+  it('offers to load the directory again when it failed', async () => {
+    wx.route('GET', '/api/v1/agencies', apiError(503, 'unavailable', 'down'));
+    const page = await open('request');
+    await page.tap('#new-request');
+    expect(page.has('#agency-picker')).toBe(false);
+    expect(page.text('#agencies-error')).toContain('服务暂时不可用');
+    wx.route('GET', '/api/v1/agencies', ok({ items: agencies }));
+    await page.tap('#agencies-retry');
+    expect(page.has('#agency-picker')).toBe(true);
+    expect(wx.requestsTo('GET', '/api/v1/agencies')).toHaveLength(2);
   });
 });
 

@@ -1,11 +1,12 @@
 /**
  * 依申请公开: the resident's own information requests (GET /me/requests), a new one (POST
  * /me/requests) and one request's steps and reply (GET /me/requests/:receipt, also opened from
- * a progress notice with ?receipt=). As on 订阅, the consent popup for progress notices is asked
+ * a progress notice with ?receipt=). The 受理机关 is picked from the public agency directory
+ * (GET /api/v1/agencies), loaded when the form first opens. As on 订阅, the consent popup for progress notices is asked
  * straight from the tap, before any await; the request is submitted whatever the answer.
  */
 import { api, ApiError, errorMessage } from '../../services/api';
-import type { RequestInput, RequestView } from '../../services/types';
+import type { Agency, RequestInput, RequestView } from '../../services/types';
 import { requestSubscribe } from '../../utils/ui';
 import type { ConsentOutcome } from '../../utils/ui';
 
@@ -57,7 +58,7 @@ const ERROR_SLOTS: Record<string, string> = {
   description: 'description',
 };
 const SLOT_MESSAGES: Record<string, string> = {
-  agency: '请填写正确的受理机关代码',
+  agency: '请选择受理机关',
   name: '请填写姓名或名称',
   idNumber: '请填写正确的证件号码（居民身份证为18位）',
   phone: '请填写联系电话',
@@ -79,7 +80,16 @@ Component({
     idTypeIndex: 0,
     deliveryNames: DELIVERIES.map((d) => d[1]!),
     deliveryIndex: 0,
-    form: { agency: '', name: '', idNumber: '', phone: '', description: '' },
+    agencies: [] as Agency[],
+    agencyNames: [] as string[],
+    /** -1 until the resident picks one: no agency is chosen for them. */
+    agencyIndex: -1,
+    /** What the picker shows and opens at, kept here so the WXML needs no expressions. */
+    agencyLabel: '请选择受理机关',
+    agencyPickerIndex: 0,
+    agenciesState: 'idle' as 'idle' | 'loading' | 'ready' | 'error',
+    agenciesError: '',
+    form: { name: '', idNumber: '', phone: '', description: '' },
     errors: { ...NO_ERRORS },
     submitting: false,
     submitted: { receiptNumber: '', accessCode: '' },
@@ -126,6 +136,24 @@ Component({
     },
     onNew() {
       this.setData({ mode: 'form', errors: { ...NO_ERRORS }, submitting: false });
+      if (this.data.agenciesState !== 'ready' && this.data.agenciesState !== 'loading') void this.loadAgencies();
+    },
+    async loadAgencies() {
+      this.setData({ agenciesState: 'loading', agenciesError: '' });
+      try {
+        const { items } = await api.agencies();
+        this.setData({ agenciesState: 'ready', agencies: items, agencyNames: items.map((a) => a.name), agencyIndex: -1, agencyLabel: '请选择受理机关', agencyPickerIndex: 0 });
+      } catch (err) {
+        this.setData({ agenciesState: 'error', agenciesError: errorMessage(err) });
+      }
+    },
+    onAgenciesRetry() {
+      void this.loadAgencies();
+    },
+    onAgencyChange(e: WechatMiniprogram.PickerChange) {
+      const agencyIndex = Number(e.detail.value);
+      const agency = this.data.agencies[agencyIndex];
+      if (agency) this.setData({ agencyIndex, agencyPickerIndex: agencyIndex, agencyLabel: agency.name, 'errors.agency': '' });
     },
     onInput(e: WechatMiniprogram.Input & { currentTarget: { dataset: { field?: string } } }) {
       const field = e.currentTarget.dataset.field;
@@ -145,18 +173,19 @@ Component({
     onSubmit() {
       if (this.data.submitting) return;
       const { form } = this.data;
+      const agency = this.data.agencies[this.data.agencyIndex];
       const errors = { ...NO_ERRORS };
-      if (!form.agency.trim()) errors.agency = SLOT_MESSAGES['agency']!;
+      if (!agency) errors.agency = SLOT_MESSAGES['agency']!;
       if (!form.name.trim()) errors.name = SLOT_MESSAGES['name']!;
       if (!form.idNumber.trim()) errors.idNumber = SLOT_MESSAGES['idNumber']!;
       if (!form.phone.trim()) errors.phone = SLOT_MESSAGES['phone']!;
       if (!form.description.trim()) errors.description = SLOT_MESSAGES['description']!;
-      if (Object.values(errors).some(Boolean)) {
+      if (!agency || Object.values(errors).some(Boolean)) {
         this.setData({ errors });
         return;
       }
       const input: RequestInput = {
-        agency: form.agency.trim(),
+        agency: agency.code,
         requester: {
           type: TYPES[this.data.typeIndex]![0]!,
           name: form.name.trim(),
