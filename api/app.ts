@@ -40,6 +40,9 @@ import { sitePages } from './site/site.routes.ts';
 import { requestPages } from './site/request-pages.ts';
 import { subscribeQrCodes } from './site/subscribe-qr.ts';
 import type { QrCodeMaker } from '../core/wechat-qr/qr-codes.ts';
+import { staffRoutes } from './routes/staff.routes.ts';
+import { createStaffSessions } from './staff/staff-session.ts';
+import { createSignInThrottle, type ThrottleOptions } from './staff/sign-in-throttle.ts';
 
 export interface AppDeps extends HealthDeps {
   logger: Logger;
@@ -68,6 +71,8 @@ export interface AppDeps extends HealthDeps {
   rateLimitClock?: () => number;
   /** The official account that makes the subscribe page's QR codes; absent: the page shows text commands only. */
   subscribeQr?: { maker: QrCodeMaker; now?: () => number; sandbox?: boolean };
+  /** Console staff sign-in: the failed-sign-in throttle's limits and clock (tests inject one). */
+  staffSignIn?: ThrottleOptions;
 }
 
 /**
@@ -113,9 +118,11 @@ export function createApp(deps: AppDeps): GongkaiApp {
     app.use(oa.routes());
     app.use(oa.allowedMethods({ throw: true }));
   }
+  // Console staff sessions (SESSION_SECRET, the press pages' clock): accepted on agency endpoints and /press.
+  const staffSessions = deps.services ? createStaffSessions(deps.db, deps.press?.sessionSecret, deps.press?.now) : undefined;
   if (deps.services) {
     // HTML pages with their own form reading, cookie sessions and error pages.
-    app.use(pressPages({ db: deps.db, ...deps.press, secureCookies: deps.publicBaseUrl?.startsWith('https:') ?? false }));
+    app.use(pressPages({ db: deps.db, ...deps.press, staff: staffSessions, secureCookies: deps.publicBaseUrl?.startsWith('https:') ?? false }));
   }
 
   const baseUrl = deps.publicBaseUrl ?? 'http://127.0.0.1:3000';
@@ -149,6 +156,13 @@ export function createApp(deps: AppDeps): GongkaiApp {
       ...opinionRoutes(deps.services),
       ...opinionRespondRoutes(deps.services, deps.weiboReplier),
       ...requestRoutes(deps.services),
+      ...staffRoutes({
+        db: deps.db,
+        sessions: staffSessions!,
+        throttle: createSignInThrottle({ now: deps.rateLimitClock, ...deps.staffSignIn }),
+        secureCookies: deps.publicBaseUrl?.startsWith('https:') ?? false,
+        now: deps.press?.now ?? (() => new Date()),
+      }),
     );
   }
   if (deps.residents) specs.push(...residentRoutes(deps.residents));
@@ -174,7 +188,7 @@ export function createApp(deps: AppDeps): GongkaiApp {
   const resident = deps.residents ? requireResident(deps.db, deps.residents.sessions) : undefined;
   // Wrong keys count against the client's public budget: a scan of key ids gets no further.
   const authGuard = failedAuthLimit(deps.publicRateLimit ?? 600, { now: deps.rateLimitClock });
-  mount(router, deps.db, specs, (spec) => (!spec.auth && spec.tag !== 'health' ? [limiter] : []), resident, keyLimiter, authGuard);
+  mount(router, deps.db, specs, (spec) => (!spec.auth && spec.tag !== 'health' ? [limiter] : []), resident, keyLimiter, authGuard, staffSessions);
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true }));
   return app;

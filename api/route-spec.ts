@@ -4,7 +4,8 @@ import type { Connection } from 'mongoose';
 import type { z } from 'zod';
 import type { Principal } from '../core/agencies/api-keys.ts';
 import type { Role } from '../core/models/api-key.model.ts';
-import { requireKey } from './middleware/auth.ts';
+import { requireAgencyCaller } from './middleware/auth.ts';
+import type { StaffSessions } from './staff/staff-session.ts';
 
 export interface RouteInput<P, Q, B> {
   params: P;
@@ -51,12 +52,14 @@ export function mount(
   keyLimit?: Middleware,
   /** Runs before the API key is checked, e.g. the limit on failed authentications. */
   authGuard?: Middleware,
+  /** Console staff sessions, accepted wherever a key is (same roles and scoping). */
+  staff?: StaffSessions,
 ): void {
   for (const spec of specs) {
     if (spec.resident && !resident) throw new Error(`${spec.path} needs resident sessions`);
     const handlers = [
       ...extra(spec),
-      ...(spec.auth ? [...(authGuard ? [authGuard] : []), requireKey(db, ...spec.auth), ...(keyLimit ? [keyLimit] : [])] : []),
+      ...(spec.auth ? [...(authGuard ? [authGuard] : []), requireAgencyCaller(db, spec.auth, staff), ...(keyLimit ? [keyLimit] : [])] : []),
       ...(spec.resident ? [resident!] : []),
       async (ctx: Context) => {
         const input = {

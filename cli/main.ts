@@ -9,6 +9,7 @@ import { requestsCommand } from './requests.command.ts';
 import { indexCommand } from './index.command.ts';
 import { sentimentCommand } from './sentiment.command.ts';
 import { serve } from './serve.ts';
+import { staffCommand } from './staff.command.ts';
 
 const program = new Command('gongkai')
   .description('公开 gongkai: publish public-resource-allocation disclosures once, reach the public everywhere')
@@ -51,6 +52,7 @@ program.addCommand(sentimentCommand());
 program.addCommand(searchCommand());
 program.addCommand(requestsCommand());
 program.addCommand(indexCommand());
+program.addCommand(staffCommand());
 
 try {
   await program.parseAsync(process.argv);

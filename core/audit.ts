@@ -3,11 +3,14 @@ import { Schema, type Connection, type Model } from 'mongoose';
 
 export interface AuditActor {
   /** `job`: a background job acting on its own (e.g. an escalation); `requester`: someone submitting an information request. */
-  kind: 'key' | 'cli' | 'job' | 'requester';
+  kind: 'key' | 'cli' | 'job' | 'requester' | 'staff';
   keyId?: string;
   role?: string;
   agencyCode?: string;
 }
+
+/** A console staff account acts as `staff:<username>` wherever a key id is recorded. */
+export const actorKind = (keyId: string | undefined): 'key' | 'staff' => (keyId?.startsWith('staff:') ? 'staff' : 'key');
 
 export interface AuditRecord {
   _id: string;

@@ -12,6 +12,7 @@ import { readForm } from './form-body.ts';
 import { clearSession, pressPrincipal, PRESS_ROLES, requireCsrf, setSession, type PressPrincipal } from './press-auth.ts';
 import { agencyDashboard, disclosureDrillDown } from '../../core/opinion/dashboard.ts';
 import { createPressSessions } from './press-session.ts';
+import type { StaffSessions } from '../staff/staff-session.ts';
 import { errorPage, loginPage, PRESS_CSP, PRESS_CSS_PATH, type SignedIn } from './render/layout.ts';
 import { dashboardPage, drillDownPage } from './render/press-pages.ts';
 
@@ -22,6 +23,8 @@ export interface PressPageDeps {
   /** Mark the cookie Secure (the public base URL is https). */
   secureCookies?: boolean;
   now?: () => Date;
+  /** Console staff sessions: a press or admin account signed in at /console reaches /press too. */
+  staff?: StaffSessions;
 }
 
 const CSS = readFileSync(new URL('./assets/press.css', import.meta.url), 'utf8');
@@ -82,7 +85,7 @@ export function pressPages(deps: PressPageDeps): Middleware {
 
   // Everything below needs a session.
   const signedIn = async (ctx: Context, next: Next) => {
-    const principal = await pressPrincipal(ctx, db, sessions, now());
+    const principal = await pressPrincipal(ctx, db, sessions, now(), deps.staff);
     if (!principal) {
       if (ctx.cookies.get('gk_press') !== undefined) clearSession(ctx, secure(ctx));
       ctx.redirect('/press/login');

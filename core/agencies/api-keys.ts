@@ -9,6 +9,8 @@ export interface Principal {
   keyId: string;
   agencyCode: string;
   role: Role;
+  /** A console staff account's username (then `keyId` is `staff:<username>`); absent for API keys. */
+  staff?: string;
 }
 
 // gk_<16 hex keyId>_<64 hex secret>: the prefix makes leaked keys easy to find in code scans.

@@ -1,6 +1,6 @@
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
-import { recordAudit } from '../audit.ts';
+import { actorKind, recordAudit } from '../audit.ts';
 import type { ChannelId } from '../../channels/types.ts';
 import type { CalendarStore } from '../calendar/calendar-store.ts';
 import type { DisclosureEvent, DisclosureRecord } from '../models/disclosure.model.ts';
@@ -52,7 +52,7 @@ export function createDisclosureDeps(
       recordAudit(db, {
         id: `disclosure:${disclosure._id.toHexString()}:${event.seq}`,
         action: `disclosure.${event.action}`,
-        actor: { kind: 'key', keyId: event.keyId, role: event.role, agencyCode: disclosure.agencyCode },
+        actor: { kind: actorKind(event.keyId), keyId: event.keyId, role: event.role, agencyCode: disclosure.agencyCode },
         agencyCode: disclosure.agencyCode,
         subject: disclosure._id.toHexString(),
         contentHash: event.contentHash,

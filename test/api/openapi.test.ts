@@ -57,11 +57,20 @@ const ROUTES = [
   ...(['receive', 'assign', 'correction', 'corrected', 'consultation', 'consultation/end', 'extend', 'reply', 'abandon', 'publish'] as const).map(
     (action) => ['post', `/api/v1/agency/requests/{id}/${action}`] as const,
   ),
+  ['post', '/api/v1/staff/sign-in'],
+  ['get', '/api/v1/staff/me'],
+  ['post', '/api/v1/staff/sign-out'],
+  ['get', '/api/v1/staff'],
+  ['post', '/api/v1/staff'],
+  ['post', '/api/v1/staff/{username}/disable'],
+  ['post', '/api/v1/staff/{username}/reset'],
 ] as const;
-/** Keyless writes: submitting an information request. */
-const PUBLIC_WRITES = new Set(['/api/v1/requests']);
+/** Keyless writes: submitting an information request, signing in to the console. */
+const PUBLIC_WRITES = new Set(['/api/v1/requests', '/api/v1/staff/sign-in']);
 const KEYED = ROUTES.filter(
-  ([method, path]) => (method !== 'get' && !PUBLIC_WRITES.has(path)) || /^\/api\/v1\/(agency|reports|compliance|opinion|reactions|audit)(\/|$)|\/deliveries$/.test(path),
+  ([method, path]) =>
+    (method !== 'get' && !PUBLIC_WRITES.has(path)) ||
+    (!PUBLIC_WRITES.has(path) && /^\/api\/v1\/(agency|reports|compliance|opinion|reactions|audit|staff)(\/|$)|\/deliveries$/.test(path)),
 );
 
 interface Parameter { name: string; in: string; required: boolean; description?: string; schema: Record<string, unknown> }
@@ -127,7 +136,7 @@ describe('GET /openapi.json', () => {
         expect(operation.security, `${method} ${path}`).toBeUndefined();
       }
     }
-    expect(KEYED).toHaveLength(44);
+    expect(KEYED).toHaveLength(50);
   });
 
   it('declares the {id} path parameter as required wherever the path has one', () => {

@@ -39,7 +39,8 @@ ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
 <form method="post" action="/press/login" class="login">
 <label for="apiKey">API 密钥（新闻发言人或管理员）</label>
 <input id="apiKey" name="apiKey" type="password" autocomplete="off" required>
-<button type="submit">登录</button></form>`,
+<button type="submit">登录</button></form>
+<p>有工作人员账号？<a href="/console/">在机关工作台用用户名和密码登录</a>，登录后即可进入舆情工作台。</p>`,
   );
 }
 
