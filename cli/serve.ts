@@ -7,6 +7,7 @@ import { connectDb } from '../core/db.ts';
 import { ensureEmbeddedDb } from '../core/embedded/embedded-db.ts';
 import { indexIdLookups, type FerretDBHandle } from '../core/embedded/ferretdb-process.ts';
 import { createKnownCollections } from '../core/embedded/known-collections.ts';
+import { startupDataKeys } from '../core/crypto/development-key.ts';
 import type { Logger } from 'pino';
 import { fanOutDeps } from '../core/fanout/wiring.ts';
 import { opinionCollectOptions } from '../core/opinion/collect/wiring.ts';
@@ -96,7 +97,10 @@ export async function serve(config: Config, role: ProcessRole): Promise<Service>
     if (role !== 'worker') {
       // Imported here so a worker process never loads the HTTP side (koa, feeds, jieba for search).
       const { startHttp } = await import('./serve-http.ts');
-      ({ server, services } = await startHttp({ config, role, db, queue, wired, sandbox, metrics, opinion, readModel: readModel!, logger }));
+      const data = startupDataKeys(config);
+      if (data.warning) logger.warn(data.file ? { file: data.file } : {}, data.warning);
+      const httpConfig = data.keys ? { ...config, dataKeys: data.keys } : config;
+      ({ server, services } = await startHttp({ config: httpConfig, role, db, queue, wired, sandbox, metrics, opinion, readModel: readModel!, logger }));
     } else {
       logger.info({ role, jobs: config.jobs.groups, channels: [...wired.channels.keys()] }, 'gongkai worker running');
     }

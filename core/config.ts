@@ -108,6 +108,8 @@ const envSchema = z.object({
       })
       .optional(),
   ),
+  /** `production` never gets a generated development data key. */
+  NODE_ENV: z.preprocess(emptyToUndefined, z.string().optional()),
   ...channelEnvShape,
 });
 
@@ -151,6 +153,14 @@ export interface Config {
   readonly readModel: { readonly kind: 'sqlite'; readonly file: string } | { readonly kind: 'mongodb' };
   /** Keys sealing personal data at rest (core/crypto/sealed.ts); absent: information requests are refused (503). */
   readonly dataKeys?: SealKeys;
+  /**
+   * Without DATA_ENCRYPTION_KEY, on the embedded default (no MONGODB_URI) and outside
+   * NODE_ENV=production: the file in the data folder holding a key generated for development
+   * (core/crypto/development-key.ts). Absent otherwise: requests stay refused.
+   */
+  readonly developmentKeyFile?: string;
+  /** NODE_ENV=production. */
+  readonly production: boolean;
 }
 
 /** Raised for a bad environment; its message names the variable and is safe to print. */
@@ -201,6 +211,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     channels,
     readModel: e.READ_MODEL === 'mongodb' ? { kind: 'mongodb' } : { kind: 'sqlite', file: readModelFile(e.READ_MODEL_FILE, database, cwd) },
     ...(e.DATA_ENCRYPTION_KEY ? { dataKeys: dataKeysOf(e.DATA_ENCRYPTION_KEY, e.DATA_ENCRYPTION_KEY_ID, e.DATA_ENCRYPTION_PREVIOUS_KEYS) } : {}),
+    ...(!e.DATA_ENCRYPTION_KEY && database.kind === 'embedded' && e.NODE_ENV !== 'production'
+      ? { developmentKeyFile: path.join(database.dataDir, 'keys', 'data-encryption.key') }
+      : {}),
+    production: e.NODE_ENV === 'production',
   });
 }
 
