@@ -75,7 +75,7 @@ describe('npm start without DATA_ENCRYPTION_KEY', () => {
     try {
       const res = await submit();
       expect(res.status).toBe(201);
-      receipt = await res.json();
+      receipt = (await res.json()) as typeof receipt;
     } finally {
       await first.stop();
     }
