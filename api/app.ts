@@ -36,6 +36,7 @@ import { opinionRoutes } from './routes/opinion.routes.ts';
 import { opinionRespondRoutes } from './routes/opinion-respond.routes.ts';
 import type { WeiboReplier } from '../channels/weibo/weibo-reply.ts';
 import { pressPages, type PressPageDeps } from './pages/press.routes.ts';
+import { consolePages } from './console/console.routes.ts';
 import { sitePages } from './site/site.routes.ts';
 import { requestPages } from './site/request-pages.ts';
 import { subscribeQrCodes } from './site/subscribe-qr.ts';
@@ -123,6 +124,8 @@ export function createApp(deps: AppDeps): GongkaiApp {
   if (deps.services) {
     // HTML pages with their own form reading, cookie sessions and error pages.
     app.use(pressPages({ db: deps.db, ...deps.press, staff: staffSessions, secureCookies: deps.publicBaseUrl?.startsWith('https:') ?? false }));
+    // The agency console: the built single-page app under /console, its own strict CSP.
+    app.use(consolePages());
   }
 
   const baseUrl = deps.publicBaseUrl ?? 'http://127.0.0.1:3000';

@@ -12,7 +12,7 @@ export const SESSION_SECRET = 'staff-console-test-secret-0123456789abcdef';
  * The real app with console sign-in: two agencies (海淀 with admin and publisher keys, 朝阳 with a
  * publisher key), one settable clock for sessions, due dates and the sign-in throttle.
  */
-export async function staffWorld(label: string) {
+export async function staffWorld(label: string, options: { publicBaseUrl?: string } = {}) {
   const db = await connectTestDb(label);
   const clock = { now: new Date('2026-10-09T10:00:00+08:00') };
   const now = () => clock.now;
@@ -20,7 +20,7 @@ export async function staffWorld(label: string) {
   const services = createServices(db, { readModel: testReadModel(), logger, now });
   const app = testApp(
     { logger, db, services },
-    { trustProxy: true, press: { sessionSecret: SESSION_SECRET, now }, rateLimitClock: () => clock.now.getTime() },
+    { trustProxy: true, press: { sessionSecret: SESSION_SECRET, now }, rateLimitClock: () => clock.now.getTime(), ...(options.publicBaseUrl ? { publicBaseUrl: options.publicBaseUrl } : {}) },
   );
   const http = () => request(app.callback());
   const haidianAdminKey = await agencyWithKey(db, 'bj-haidian-zjw', 'admin', '北京市海淀区住房和城乡建设委员会');
