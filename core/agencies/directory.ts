@@ -55,7 +55,8 @@ export function createAgencyDirectory(db: Connection, { refreshMs = 60_000, now 
       const agencies = docs
         .map((a): PublicAgency => ({ code: a.code, name: a.name, ...(a.region ? { region: a.region } : {}) }))
         .sort((a, b) => (a.region ?? '999999').localeCompare(b.region ?? '999999') || a.code.localeCompare(b.code));
-      current = { version: ++version, agencies, loadedAt: startedAt, changes: seen };
+      // A slower load begun before a newer one finished must not put its older list back.
+      if (!current || seen >= current.changes) current = { version: ++version, agencies, loadedAt: startedAt, changes: seen };
       return current;
     } catch (error) {
       // A list that is a little old beats none while the database is away; the next read retries.

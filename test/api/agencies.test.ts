@@ -4,6 +4,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createApp } from '../../api/app.ts';
 import { createAgency, updateAgency } from '../../core/agencies/agencies.ts';
 import { createApiKey } from '../../core/agencies/api-keys.ts';
+import { createAgencyDirectory } from '../../core/agencies/directory.ts';
 import { connectDb } from '../../core/db.ts';
 import { createServices } from '../../core/services.ts';
 import { connectTestDb } from '../helpers/db.ts';
@@ -14,7 +15,7 @@ import { BASE_URL } from '../helpers/registry.ts';
 const REFRESH_MS = 60_000;
 const db = await connectTestDb('agency_directory');
 // Another API process: its own connection to the same database, so changes made here are not its own.
-const other = await connectDb({ uri: inject('mongoUri'), dbName: db.name });
+const other = await connectDb({ uri: inject('mongoUri'), dbName: db.name, monitorCommands: true });
 afterAll(() => other.close());
 
 /** An API process whose agency directory runs on a clock the test moves. */
@@ -98,5 +99,31 @@ describe('the website request form', () => {
     const page = await here.http().get('/requests/new').expect(200);
     expect(page.text).toContain('<option value="gd-yuexiu-zjj">广州市越秀区住房和城乡建设局</option>');
     expect(page.text).toContain('<option value="bj-haidian-zjw">北京市海淀区住房和城乡建设委员会</option>');
+  });
+});
+
+describe('the directory in memory', () => {
+  it('loads once for concurrent reads, then answers from memory until the refresh', async () => {
+    const finds: string[] = [];
+    const listen = (e: { commandName: string; command: Record<string, unknown> }) => {
+      if (e.commandName === 'find' && e.command['find'] === 'agencies') finds.push(e.commandName);
+    };
+    other.getClient().on('commandStarted', listen);
+    try {
+      const clock = { ms: 0 };
+      const directory = createAgencyDirectory(other, { refreshMs: REFRESH_MS, now: () => clock.ms });
+      const lists = await Promise.all([1, 2, 3, 4, 5].map(() => directory.list('110000')));
+      expect(lists.map((l) => l.map((a) => a.code))).toEqual(Array(5).fill(['bj-chaoyang-zjw', 'bj-haidian-zjw']));
+      expect(finds).toHaveLength(1);
+      await directory.list();
+      clock.ms += REFRESH_MS - 1;
+      await directory.list();
+      expect(finds).toHaveLength(1);
+      clock.ms += 1;
+      await Promise.all([directory.list(), directory.list()]);
+      expect(finds).toHaveLength(2);
+    } finally {
+      other.getClient().off('commandStarted', listen);
+    }
   });
 });
