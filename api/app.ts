@@ -37,6 +37,7 @@ import { opinionRespondRoutes } from './routes/opinion-respond.routes.ts';
 import type { WeiboReplier } from '../channels/weibo/weibo-reply.ts';
 import { pressPages, type PressPageDeps } from './pages/press.routes.ts';
 import { consolePages } from './console/console.routes.ts';
+import { previewRoutes } from './routes/preview.routes.ts';
 import { sitePages } from './site/site.routes.ts';
 import { requestPages } from './site/request-pages.ts';
 import { subscribeQrCodes } from './site/subscribe-qr.ts';
@@ -159,6 +160,7 @@ export function createApp(deps: AppDeps): GongkaiApp {
       ...opinionRoutes(deps.services),
       ...opinionRespondRoutes(deps.services, deps.weiboReplier),
       ...requestRoutes(deps.services),
+      ...previewRoutes(deps.services, baseUrl),
       ...staffRoutes({
         db: deps.db,
         sessions: staffSessions!,

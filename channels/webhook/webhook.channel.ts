@@ -51,6 +51,11 @@ function endpoint(recipient: Recipient | undefined): URL {
  * POSTs a signed JSON event to each subscribed endpoint (signature scheme in ./signature.ts).
  * 2xx = sent; 408/429/5xx/timeouts/network errors = retry (honouring Retry-After); other answers = fail.
  */
+/** The JSON a delivery posts (also the console's preview of it). */
+export function webhookPayload(message: OutgoingMessage, sentAt: Date): WebhookPayload {
+  return { event: EVENTS[message.kind], key: message.key, disclosure: message.document, url: message.url, sentAt: sentAt.toISOString() };
+}
+
 export function createWebhookChannel(options: WebhookChannelOptions): Channel {
   const now = options.now ?? (() => new Date());
   const http = axios.create({
@@ -69,7 +74,7 @@ export function createWebhookChannel(options: WebhookChannelOptions): Channel {
     async send(message: OutgoingMessage, recipient?: Recipient): Promise<SendResult> {
       const url = endpoint(recipient);
       const sentAt = now();
-      const payload: WebhookPayload = { event: EVENTS[message.kind], key: message.key, disclosure: message.document, url: message.url, sentAt: sentAt.toISOString() };
+      const payload = webhookPayload(message, sentAt);
       const rawBody = JSON.stringify(payload);
       const secret = typeof options.secret === 'function' ? await options.secret(recipient as Recipient) : options.secret;
       const where = `${url.origin}${url.pathname}`;

@@ -64,6 +64,7 @@ const ROUTES = [
   ['post', '/api/v1/staff'],
   ['post', '/api/v1/staff/{username}/disable'],
   ['post', '/api/v1/staff/{username}/reset'],
+  ['post', '/api/v1/disclosures/{id}/preview'],
 ] as const;
 /** Keyless writes: submitting an information request, signing in to the console. */
 const PUBLIC_WRITES = new Set(['/api/v1/requests', '/api/v1/staff/sign-in']);
@@ -136,7 +137,7 @@ describe('GET /openapi.json', () => {
         expect(operation.security, `${method} ${path}`).toBeUndefined();
       }
     }
-    expect(KEYED).toHaveLength(50);
+    expect(KEYED).toHaveLength(51);
   });
 
   it('declares the {id} path parameter as required wherever the path has one', () => {

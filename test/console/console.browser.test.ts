@@ -30,6 +30,9 @@ const published = await draft(w.haidianKey.auth, '海淀区已公开的分配结
 await w.http().post(`/api/v1/disclosures/${published}/publish`).set(w.haidianKey.auth).expect(200);
 await draft(w.chaoyangKey.auth, '朝阳区的分配结果', '2026-10-08', '110105');
 
+const TITLE = '海淀区2026年第四批公共租赁住房（永丰家园项目）分配结果公示';
+const SECRET = '内部议定的分配办法甲乙丙';
+
 let server: HttpServer;
 let base: string;
 let context: BrowserContext;
@@ -52,6 +55,8 @@ beforeAll(async () => {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   page = context.pages()[0] ?? (await context.newPage());
+  // A missing element fails its step in seconds, naming it, instead of timing the whole test out.
+  page.setDefaultTimeout(8000);
   // The browser's clock is the service's: days left are counted from the same moment.
   await page.clock.setFixedTime(w.clock.now);
   page.on('console', (message) => {
@@ -70,7 +75,8 @@ afterAll(async () => {
 /** axe-core's serious and critical violations on the current page. */
 async function axeProblems(): Promise<string[]> {
   await page.addScriptTag({ path: AXE });
-  const results = (await page.evaluate(() => (window as unknown as { axe: { run: (o: unknown) => Promise<unknown> } }).axe.run({ resultTypes: ['violations'] }))) as {
+  // Strings, not functions: the test's TypeScript has no DOM library.
+  const results = (await page.evaluate("axe.run({ resultTypes: ['violations'] })")) as {
     violations: { id: string; impact: string; nodes: { target: string[] }[] }[];
   };
   return results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
@@ -97,11 +103,11 @@ describe('the agency console in Chromium', () => {
   });
 
   it('signs in with the keyboard alone', async () => {
-    for (let i = 0; i < 10 && (await page.evaluate(() => document.activeElement?.id)) !== 'username'; i++) await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('username');
+    for (let i = 0; i < 10 && (await page.evaluate('document.activeElement?.id')) !== 'username'; i++) await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement?.id')).toBe('username');
     await page.keyboard.type(publisher.username);
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('password');
+    expect(await page.evaluate('document.activeElement?.id')).toBe('password');
     await page.keyboard.type(publisher.password);
     await page.keyboard.press('Enter');
     await page.waitForURL(`${base}/console/items`);
@@ -116,7 +122,7 @@ describe('the agency console in Chromium', () => {
     expect(rows.join('\n')).not.toContain('朝阳区');
     const overdue = rows.find((r) => r.includes('海淀区逾期未公开的分配结果'))!;
     expect(overdue).toContain('已逾期');
-    const color = await page.$eval('.items-table .overdue', (el) => getComputedStyle(el).color);
+    const color = await page.evaluate("getComputedStyle(document.querySelector('.items-table .overdue')).color");
     expect(color).toBe('rgb(179, 38, 30)');
     expect(rows.find((r) => r.includes('海淀区本月形成的分配结果'))).toMatch(/剩 \d+ 天/);
     expect(rows.find((r) => r.includes('海淀区已公开的分配结果'))).toContain('按时公开');
@@ -126,7 +132,7 @@ describe('the agency console in Chromium', () => {
 
   it('filters by status', async () => {
     await page.click('.status-filter >> text=已公开');
-    await page.waitForFunction(() => document.querySelectorAll('.items-table .el-table__row').length === 1);
+    await page.waitForFunction("document.querySelectorAll('.items-table .el-table__row').length === 1");
     expect(await page.textContent('.items-table .el-table__row')).toContain('海淀区已公开的分配结果');
   });
 
@@ -146,6 +152,77 @@ describe('the agency console in Chromium', () => {
     expect(download.headers()['content-type']).toMatch(/^text\/csv/);
     expect(await axeProblems()).toEqual([]);
     await screenshots('report');
+  });
+
+  it('publishes an allocation result through the form generated from its schema: three result rows, one field withheld, errors beside their field, previews per channel', async () => {
+    const pick = async (select: string, option: string) => {
+      await page.click(select);
+      // The listbox this select controls (others may still be fading out).
+      const listbox = await page.getAttribute(`${select} [aria-controls]`, 'aria-controls');
+      await page.locator(`[id="${listbox}"] .el-select-dropdown__item`, { hasText: option }).first().click();
+    };
+    await page.click('nav >> text=发布事项');
+    await page.waitForSelector('h1:has-text("发布事项")');
+    await pick('.pick-field', '住房保障');
+    await pick('.pick-type', '分配结果');
+    await page.waitForSelector('#title');
+    await page.fill('#title', TITLE);
+    await page.fill('#region', '110108');
+    await page.fill('#formedAt', '2026-10-08');
+    await page.keyboard.press('Enter');
+    await page.fill('#f-content-projectName', '永丰家园公共租赁住房');
+    await page.fill('#f-content-batch', '2026年第四批');
+    await page.fill('#f-content-drawDate', '2026-10-07');
+    await page.keyboard.press('Enter');
+    await page.fill('#f-content-method', SECRET);
+    await pick('.content-item[data-key="method"] .withhold-select', '个人隐私');
+    await page.click('text=添加一行');
+    await page.click('text=添加一行');
+    const rows = [
+      ['HD2026-0101', '张*明', '已分配', '3-1-502'],
+      ['HD2026-0102', '李四', '轮候', ''],
+      ['HD2026-0103', '王*', '未通过', ''],
+    ];
+    for (const [i, [number, name, outcome, unit]] of rows.entries()) {
+      await page.fill(`#f-content-results-${i}-applicationNumber`, number!);
+      await page.fill(`#f-content-results-${i}-householdName`, name!);
+      await pick(`[data-path="content.results.${i}.outcome"] .el-select`, outcome!);
+      if (unit) await page.fill(`#f-content-results-${i}-allocatedUnit`, unit);
+    }
+    // 李四 is not masked: the API's zod error lands beside that cell.
+    await page.click('button:has-text("预览各渠道")');
+    const cellError = page.locator('[data-path="content.results.1.householdName"] .field-error');
+    await cellError.waitFor();
+    expect(await cellError.textContent()).toContain('姓名须脱敏');
+    await page.fill('#f-content-results-1-householdName', '李*');
+    await page.click('button:has-text("预览各渠道")');
+    await page.waitForSelector('.channel-preview');
+    expect(await page.textContent('.due')).toContain('到期日 2026-11-04');
+
+    const oa = (await page.textContent('.preview-wechat-oa'))!;
+    expect(oa).toContain('北京市海淀区住房和城乡建设委员会');
+    expect(oa).toContain('超过 20 字已截断');
+    expect(await axeProblems()).toEqual([]);
+    await screenshots('publish');
+    await page.click('.channel-preview >> text=微博');
+    const weibo = (await page.textContent('.preview-weibo'))!;
+    expect(weibo).toContain('海淀区2026年第四批');
+    expect(await page.textContent('.weibo-count')).toMatch(/^\s*\d+ \/ 140 字\s*$/);
+    await page.click('.channel-preview >> text=Webhook JSON');
+    const webhook = (await page.textContent('.preview-webhook'))!;
+    expect(webhook).toContain('依法不予公开（个人隐私）');
+    expect(webhook).toContain('HD2026-0103');
+    for (const text of [oa, weibo, webhook, (await page.textContent('.channel-preview'))!]) expect(text).not.toContain(SECRET);
+
+    await page.click('button.submit');
+    await page.waitForURL(/\/console\/items/);
+    await page.waitForSelector(`.items-table .el-table__row:has-text("${TITLE}")`);
+    expect(await page.textContent(`.items-table .el-table__row:has-text("${TITLE}")`)).toContain('已公开');
+    const stored = await w.db.collection('disclosures').findOne({ title: TITLE });
+    expect(stored?.status).toBe('published');
+    expect(stored?.revisions[0].content.results).toHaveLength(3);
+    expect(stored?.revisions[0].withheld).toEqual([{ path: 'method', basis: 'privacy' }]);
+    expect(await w.db.collection('audit').findOne({ action: 'disclosure.publish', subject: stored!._id.toHexString() })).toMatchObject({ actor: { kind: 'staff', keyId: 'staff:hd-clerk' } });
     expect(cspViolations).toEqual([]);
     expect(pageErrors).toEqual([]);
   });
