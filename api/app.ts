@@ -73,6 +73,8 @@ export interface AppDeps extends HealthDeps {
   rateLimitClock?: () => number;
   /** The official account that makes the subscribe page's QR codes; absent: the page shows text commands only. */
   subscribeQr?: { maker: QrCodeMaker; now?: () => number; sandbox?: boolean };
+  /** NODE_ENV=production: `/sandbox/outbox` needs an admin key. */
+  sandboxAdminOnly?: boolean;
   /** Console staff sign-in: the failed-sign-in throttle's limits and clock (tests inject one). */
   staffSignIn?: ThrottleOptions;
 }
@@ -173,7 +175,7 @@ export function createApp(deps: AppDeps): GongkaiApp {
   if (deps.residents) specs.push(...residentRoutes(deps.residents));
   if (deps.residents && deps.services) specs.push(...residentRequestRoutes(deps.services));
   if (deps.metrics) specs.push(metricsRoute(deps.metrics));
-  if (deps.sandboxOutbox) specs.push(sandboxOutboxRoute(deps.sandboxOutbox));
+  if (deps.sandboxOutbox) specs.push(sandboxOutboxRoute(deps.sandboxOutbox, deps.sandboxAdminOnly ?? false));
   specs.push(
     route({
       method: 'get',

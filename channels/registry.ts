@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ChannelsConfig } from '../core/config-channels.ts';
+import type { ChannelMode, ChannelsConfig } from '../core/config-channels.ts';
 import type { Channel, ChannelId, TokenStore } from './types.ts';
 import { createWebhookChannel } from './webhook/webhook.channel.ts';
 import { WechatClient } from './wechat/wechat-client.ts';
@@ -19,68 +19,86 @@ export interface ChannelWiring {
   config: ChannelsConfig;
   tokenStore: TokenStore;
   massBudget?: MassBudget;
-  /** The running sandbox, when any channel lacks credentials (or GONGKAI_SANDBOX=1). */
+  /** The running sandbox, when some account is in `sandbox` mode. */
   sandbox?: { url: string; webhook: { url: string; secret: string } };
 }
 
 export interface WiredChannels {
   channels: Map<ChannelId, Channel>;
-  /** The mini-program's client, also used for residents' login (code2Session). */
-  mpClient: WechatClient;
-  /** The official account's client, also used for the subscribe page's QR codes. */
-  oaClient: WechatClient;
+  /** The mode each wired channel runs in: delivery records carry it. */
+  modes: Map<ChannelId, ChannelMode>;
+  /** The mini-program's client, also used for residents' login (code2Session); absent when it is off. */
+  mpClient?: WechatClient;
+  /** The official account's client, also used for the subscribe page's QR codes; absent when it is off. */
+  oaClient?: WechatClient;
   webhooks: { id: string; url: string }[];
-  mp: { appId: string; templateId: string };
+  mp?: { appId: string; templateId: string };
 }
 
-/** True when at least one channel has no credentials and so talks to the sandbox. */
+/** True when at least one account is in `sandbox` mode, so the local sandbox must run. */
 export function needsSandbox(config: ChannelsConfig): boolean {
-  return config.sandbox.forced || !config.wechatOa || !config.wechatMp || !config.weiboToken;
+  return Object.values(config.modes).includes('sandbox');
 }
 
 /**
- * Builds every channel: with credentials against the real APIs, without against the sandbox.
- * This is the one place that knows which is which; adding a channel is a folder plus a line here.
+ * Builds every channel in its account's mode: `live` against the real APIs with its credentials,
+ * `sandbox` against the local sandbox with the sandbox's apps, `off` not at all. Nothing falls
+ * back from one to the other. Adding a channel is a folder plus a line here.
  */
 export function createChannels({ config, tokenStore, massBudget, sandbox }: ChannelWiring): WiredChannels {
-  const wechatBase = (real: boolean) => (real ? config.wechatBase : requireSandbox(sandbox).url);
-  const oa = config.wechatOa ?? SANDBOX_APPS.oa;
-  const mp = config.wechatMp ?? SANDBOX_APPS.mp;
-  const mpClient = new WechatClient({ appId: mp.appId, secret: mp.secret, baseUrl: wechatBase(!!config.wechatMp), tokenStore });
-  const oaClient = new WechatClient({ appId: oa.appId, secret: oa.secret, baseUrl: wechatBase(!!config.wechatOa), tokenStore });
-  const channels = new Map<ChannelId, Channel>([
-    [
-      'wechat-oa',
-      createWechatOaChannel({
-        client: oaClient,
-        templateId: oa.templateId,
-        miniProgramAppId: mp.appId,
-        massBudget,
-      }),
-    ],
-    ['wechat-mp', createWechatMpChannel({ client: mpClient, templateId: mp.templateId, page: config.mpPage })],
-    [
-      'weibo',
+  const { modes } = config;
+  const base = (mode: ChannelMode, real: string) => (mode === 'live' ? real : requireSandbox(sandbox).url);
+  const channels = new Map<ChannelId, Channel>();
+  const wiredModes = new Map<ChannelId, ChannelMode>();
+  const add = (channel: Channel, mode: ChannelMode) => {
+    channels.set(channel.id, channel);
+    wiredModes.set(channel.id, mode);
+  };
+  let mpClient: WechatClient | undefined;
+  let mp: WiredChannels['mp'];
+  if (modes['wechat-mp'] !== 'off') {
+    const app = modes['wechat-mp'] === 'live' ? config.wechatMp! : SANDBOX_APPS.mp;
+    mpClient = new WechatClient({ appId: app.appId, secret: app.secret, baseUrl: base(modes['wechat-mp'], config.wechatBase), tokenStore });
+    mp = { appId: app.appId, templateId: app.templateId };
+    add(createWechatMpChannel({ client: mpClient, templateId: app.templateId, page: config.mpPage }), modes['wechat-mp']);
+  }
+  let oaClient: WechatClient | undefined;
+  if (modes['wechat-oa'] !== 'off') {
+    const app = modes['wechat-oa'] === 'live' ? config.wechatOa! : SANDBOX_APPS.oa;
+    oaClient = new WechatClient({ appId: app.appId, secret: app.secret, baseUrl: base(modes['wechat-oa'], config.wechatBase), tokenStore });
+    // A notice opens the mini-program only when one is bound in the same mode (a live OA cannot open the sandbox's).
+    const boundMp = mp && modes['wechat-mp'] === modes['wechat-oa'] ? mp.appId : undefined;
+    add(createWechatOaChannel({ client: oaClient, templateId: app.templateId, ...(boundMp ? { miniProgramAppId: boundMp } : {}), massBudget }), modes['wechat-oa']);
+  }
+  if (modes.weibo !== 'off') {
+    const live = modes.weibo === 'live';
+    add(
       createWeiboChannel({
-        client: createWeiboClient({ baseURL: config.weiboToken ? config.weiboBase : requireSandbox(sandbox).url }),
-        accessToken: config.weiboToken ?? SANDBOX_APPS.weiboToken,
+        client: createWeiboClient({ baseURL: base(modes.weibo, config.weiboBase) }),
+        accessToken: live ? config.weiboToken! : SANDBOX_APPS.weiboToken,
+        rip: config.weiboServerIp,
       }),
-    ],
-  ]);
-  const useSandboxWebhook = !config.webhooks.urls.length && sandbox;
-  const urls = useSandboxWebhook ? [sandbox.webhook.url] : config.webhooks.urls;
-  const secret = useSandboxWebhook ? sandbox.webhook.secret : config.webhooks.secret;
-  if (urls.length && secret) channels.set('webhook', createWebhookChannel({ secret, timeoutMs: 10_000 }));
+      modes.weibo,
+    );
+  }
+  let urls: string[] = [];
+  if (modes.webhook !== 'off') {
+    const live = modes.webhook === 'live';
+    urls = live ? config.webhooks.urls : [requireSandbox(sandbox).webhook.url];
+    const secret = live ? config.webhooks.secret! : requireSandbox(sandbox).webhook.secret;
+    add(createWebhookChannel({ secret, timeoutMs: 10_000 }), modes.webhook);
+  }
   return {
     channels,
-    mpClient,
-    oaClient,
+    modes: wiredModes,
+    ...(mpClient ? { mpClient } : {}),
+    ...(oaClient ? { oaClient } : {}),
+    ...(mp ? { mp } : {}),
     webhooks: urls.map((url) => ({ id: createHash('sha256').update(url).digest('hex').slice(0, 16), url })),
-    mp: { appId: mp.appId, templateId: mp.templateId },
   };
 }
 
 function requireSandbox(sandbox: ChannelWiring['sandbox']): NonNullable<ChannelWiring['sandbox']> {
-  if (!sandbox) throw new Error('a channel without credentials needs the sandbox running');
+  if (!sandbox) throw new Error('an account in sandbox mode needs the local sandbox running');
   return sandbox;
 }

@@ -37,31 +37,43 @@ export async function startHttp({ config, role, db, queue, wired, sandbox, metri
     fanOutChannels: [...wired.channels.keys()],
     enqueueFanOut: enqueueFanOut(queue.agenda),
     ...(config.dataKeys ? { dataKeys: config.dataKeys } : {}),
-    requestNotices: { ...wired.mp, send: createRequestNoticeSender({ client: wired.mpClient, templateId: wired.mp.templateId }) },
+    ...(wired.mp && wired.mpClient ? { requestNotices: { ...wired.mp, send: createRequestNoticeSender({ client: wired.mpClient, templateId: wired.mp.templateId }) } } : {}),
   });
+  const oaCallback = config.channels.oaCallback;
   const app = createApp({
     logger,
     db,
     queue,
     services,
     metrics,
-    sandboxOutbox: sandbox?.outbox,
-    wechatOaCallback: {
-      appId: config.channels.wechatOa?.appId ?? SANDBOX_APPS.oa.appId,
-      ...config.channels.oaCallback,
-      ...(config.channels.sessionSecret ? { pseudonymKey: config.channels.sessionSecret } : {}),
-    },
-    residents: {
-      db,
-      sessions: createSessions(config.channels.sessionSecret),
-      wechat: wired.mpClient,
-      template: { templateId: wired.mp.templateId, kind: config.channels.mpTemplateKind },
-    },
+    // Only while some account is in sandbox mode (the sandbox runs only then); in production, admins only.
+    ...(sandbox?.outbox ? { sandboxOutbox: sandbox.outbox, sandboxAdminOnly: config.channels.production } : {}),
+    // Served for a live or sandbox OA, never for one that is off; no default token.
+    ...(oaCallback
+      ? {
+          wechatOaCallback: {
+            appId: config.channels.wechatOa?.appId ?? SANDBOX_APPS.oa.appId,
+            token: oaCallback.token,
+            ...(oaCallback.aesKey ? { aesKey: oaCallback.aesKey } : {}),
+            ...(config.channels.sessionSecret ? { pseudonymKey: config.channels.sessionSecret } : {}),
+          },
+        }
+      : {}),
+    ...(wired.mp && wired.mpClient
+      ? {
+          residents: {
+            db,
+            sessions: createSessions(config.channels.sessionSecret),
+            wechat: wired.mpClient,
+            template: { templateId: wired.mp.templateId, kind: config.channels.mpTemplateKind },
+          },
+        }
+      : {}),
     press: { sessionSecret: config.channels.sessionSecret },
     // The same account the OA channel sends from (the sandbox's without credentials).
-    subscribeQr: { maker: wired.oaClient, sandbox: !config.channels.wechatOa },
+    ...(wired.oaClient ? { subscribeQr: { maker: wired.oaClient, sandbox: config.channels.modes['wechat-oa'] === 'sandbox' } } : {}),
     // The same Weibo account and API (or sandbox) the collector reads: replies go where the posts are.
-    ...(opinion.weibo ? { weiboReplier: createWeiboReplier({ client: opinion.weibo.client, accessToken: opinion.weibo.accessToken }) } : {}),
+    ...(opinion.weibo ? { weiboReplier: createWeiboReplier({ client: opinion.weibo.client, accessToken: opinion.weibo.accessToken, rip: config.channels.weiboServerIp }) } : {}),
     bodyLimit: config.http.bodyLimit,
     publicBaseUrl: config.http.publicBaseUrl,
     publicRateLimit: config.http.publicRateLimit,
@@ -70,6 +82,13 @@ export async function startHttp({ config, role, db, queue, wired, sandbox, metri
     corsOrigins: config.http.corsOrigins,
   });
   const server = await listen(app, config.http.host, config.http.port);
+  if (sandbox && oaCallback && config.channels.modes['wechat-oa'] === 'sandbox') {
+    // The sandbox signs its pushes (scans, events) with this process's token, random or configured.
+    const host = /^(0\.0\.0\.0|::)$/.test(config.http.host) ? '127.0.0.1' : config.http.host;
+    await sandbox
+      .setCallback(SANDBOX_APPS.oa.appId, { url: `http://${host}:${server.port}/wechat/oa`, token: oaCallback.token, ...(oaCallback.aesKey ? { aesKey: oaCallback.aesKey } : {}) })
+      .catch((error: unknown) => logger.warn({ err: error }, 'the sandbox OA callback could not be registered: register it at /sandbox/admin/wechat/callback'));
+  }
   // The journal's consumer: catches the read model up at start (rebuilding it when missing), then follows.
   services.sync.start();
   services.requestSync.start();

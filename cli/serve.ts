@@ -7,6 +7,7 @@ import { connectDb } from '../core/db.ts';
 import { ensureEmbeddedDb } from '../core/embedded/embedded-db.ts';
 import { indexIdLookups, type FerretDBHandle } from '../core/embedded/ferretdb-process.ts';
 import { createKnownCollections } from '../core/embedded/known-collections.ts';
+import { isAdminKey } from '../core/agencies/admin-key.ts';
 import { startupDataKeys } from '../core/crypto/development-key.ts';
 import type { Logger } from 'pino';
 import { fanOutDeps } from '../core/fanout/wiring.ts';
@@ -72,9 +73,14 @@ export async function serve(config: Config, role: ProcessRole): Promise<Service>
       readModel = await openReadModel(config.readModel, db);
       logger.info({ kind: readModel.kind, ...(config.readModel.kind === 'sqlite' ? { file: config.readModel.file } : {}) }, 'read model open');
     }
+    for (const [channel, mode] of Object.entries(config.channels.modes)) {
+      logger.info({ channel, mode, why: config.channels.modeReasons[channel as keyof typeof config.channels.modes] }, `channel ${channel}: ${mode}`);
+    }
     if (needsSandbox(config.channels)) {
-      sandbox = await startLocalSandbox(config.channels.sandbox.port);
-      logger.info({ url: sandbox.url, forced: config.channels.sandbox.forced }, 'channels without credentials use the local sandbox');
+      // In production the sandbox's own pages (/sandbox/*) need an admin key, like the API's outbox.
+      const authorize = config.channels.production ? (header: string | undefined) => isAdminKey(db!, header) : undefined;
+      sandbox = await startLocalSandbox(config.channels.sandbox.port, authorize ? { authorize } : {});
+      logger.info({ url: sandbox.url, forced: config.channels.sandbox.forced }, 'accounts in sandbox mode use the local sandbox');
     }
     const wired = createChannels({
       config: config.channels,

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
@@ -13,8 +15,19 @@ const whole = (fallback: number, what: string) =>
       .default(fallback),
   );
 
+/** How a channel account runs: against the real platform, against the local sandbox, or not at all. */
+export const CHANNEL_MODES = ['live', 'sandbox', 'off'] as const;
+export type ChannelMode = (typeof CHANNEL_MODES)[number];
+/** The channel accounts a single-account deployment configures from the environment. */
+export type AccountChannel = 'wechat-oa' | 'wechat-mp' | 'weibo' | 'webhook';
+const mode = z.preprocess(emptyToUndefined, z.enum(CHANNEL_MODES, { error: 'must be live, sandbox or off' }).optional());
+
 /** The delivery channels' part of the environment (read by core/config.ts only). */
 export const channelEnvShape = {
+  WECHAT_OA_MODE: mode,
+  WECHAT_MP_MODE: mode,
+  WEIBO_MODE: mode,
+  WEBHOOK_MODE: mode,
   GONGKAI_SANDBOX: z.preprocess(emptyToUndefined, z.enum(['0', '1'], { error: 'must be 0 or 1' }).default('0')),
   SANDBOX_PORT: z.preprocess(
     emptyToUndefined,
@@ -45,6 +58,8 @@ export const channelEnvShape = {
   WECHAT_MP_PAGE: z.preprocess(emptyToUndefined, z.string().regex(/^[a-z0-9/_-]+$/i).default('pages/detail/detail')),
   WEIBO_API_BASE: z.preprocess(emptyToUndefined, httpUrl('such as https://api.weibo.com').default('https://api.weibo.com')),
   WEIBO_ACCESS_TOKEN: optional(z.string().min(8, { error: 'must be an OAuth2 access token' })),
+  /** The server's public address, sent as `rip` on automatic posts (Weibo marks it required). */
+  WEIBO_SERVER_IP: optional(z.string().refine((ip) => isIP(ip) !== 0, { error: 'must be an IPv4 or IPv6 address (the server’s public one)' })),
   WEBHOOK_URLS: optional(
     z.string().refine((s) => s.split(',').every((u) => /^https?:\/\/\S+$/.test(u.trim())), {
       error: 'must be comma-separated http(s) URLs',
@@ -61,7 +76,8 @@ export const channelEnvShape = {
   OPINION_WEIBO_MAX_AGE_DAYS: whole(30, 'of days a Weibo post is watched for reactions'),
 };
 
-type ChannelEnv = z.output<z.ZodObject<typeof channelEnvShape>>;
+/** core/config.ts parses NODE_ENV: `production` removes the sandbox default, every channel must say its mode. */
+type ChannelEnv = z.output<z.ZodObject<typeof channelEnvShape>> & { NODE_ENV?: string };
 
 export interface WechatAppConfig {
   appId: string;
@@ -69,15 +85,33 @@ export interface WechatAppConfig {
   templateId: string;
 }
 
+/** Each account's mode and why: shown at start-up, one line per channel. */
+export interface ChannelModes {
+  'wechat-oa': ChannelMode;
+  'wechat-mp': ChannelMode;
+  weibo: ChannelMode;
+  webhook: ChannelMode;
+}
+
 export interface ChannelsConfig {
-  /** Where channels without credentials (or all, with GONGKAI_SANDBOX=1) are sent: the local sandbox. */
+  /** The mode of each account; nothing falls back from one to another. */
+  modes: ChannelModes;
+  /** Why each mode is what it is (e.g. `WECHAT_OA_MODE=live`, or the fresh-machine default). */
+  modeReasons: Record<AccountChannel, string>;
+  /** NODE_ENV=production: no mode defaults, and the sandbox's pages need an admin key. */
+  production: boolean;
+  /** The local sandbox (for accounts in `sandbox` mode); `forced` is GONGKAI_SANDBOX=1. */
   sandbox: { forced: boolean; port: number };
   wechatBase: string;
-  /** Real credentials, or undefined: then the sandbox app is used. */
+  /** Real credentials of a `live` account, else undefined. */
   wechatOa?: WechatAppConfig;
   wechatMp?: WechatAppConfig;
-  /** Server configuration of the official account's callback (服务器配置). */
-  oaCallback: { token: string; aesKey?: string };
+  /**
+   * Server configuration of the official account's callback (服务器配置), unless the OA is off.
+   * `token`: WECHAT_OA_TOKEN (required when live); in sandbox mode without it, random per process
+   * (`random: true`), and the process registers it with the sandbox itself.
+   */
+  oaCallback?: { token: string; random: boolean; aesKey?: string };
   /** Whether the mini-program's subscribe template is one-time (一次性) or long-term (长期). */
   mpTemplateKind: 'one-time' | 'long-term';
   /** Signs residents' mini-program sessions; the same value on every API process. */
@@ -86,7 +120,14 @@ export interface ChannelsConfig {
   wechatOaMassTag?: number;
   mpPage: string;
   weiboBase: string;
+  /** The token of a `live` Weibo account, else undefined. */
   weiboToken?: string;
+  /**
+   * `rip` of automatic posts: WEIBO_SERVER_IP (required when live); in sandbox mode without it,
+   * 127.0.0.1. Replies a staff member triggers carry that member's address instead.
+   */
+  weiboServerIp: string;
+  /** Endpoints and secret of `live` webhooks (empty otherwise). */
   webhooks: { urls: string[]; secret?: string };
   throttle: { ratePerSecond: number; concurrency: number };
   fanOut: { batchSize: number; leaseMs: number };
@@ -94,36 +135,88 @@ export interface ChannelsConfig {
   opinion: { oaAgency?: string; weiboAgency?: string; collectEveryMinutes: number; weiboMaxAgeDays: number };
 }
 
+type EnvName = keyof z.output<z.ZodObject<typeof channelEnvShape>>;
+/** Per account: its mode variable, the variables that configure it, and those `live` needs. */
+const ACCOUNTS: Record<AccountChannel, { mode: EnvName; configures: EnvName[]; live: EnvName[] }> = {
+  'wechat-oa': {
+    mode: 'WECHAT_OA_MODE',
+    configures: ['WECHAT_OA_APPID', 'WECHAT_OA_SECRET', 'WECHAT_OA_TEMPLATE_ID', 'WECHAT_OA_TOKEN', 'WECHAT_OA_AES_KEY'],
+    live: ['WECHAT_OA_APPID', 'WECHAT_OA_SECRET', 'WECHAT_OA_TEMPLATE_ID', 'WECHAT_OA_TOKEN'],
+  },
+  'wechat-mp': {
+    mode: 'WECHAT_MP_MODE',
+    configures: ['WECHAT_MP_APPID', 'WECHAT_MP_SECRET', 'WECHAT_MP_TEMPLATE_ID'],
+    live: ['WECHAT_MP_APPID', 'WECHAT_MP_SECRET', 'WECHAT_MP_TEMPLATE_ID'],
+  },
+  weibo: { mode: 'WEIBO_MODE', configures: ['WEIBO_ACCESS_TOKEN', 'WEIBO_SERVER_IP'], live: ['WEIBO_ACCESS_TOKEN', 'WEIBO_SERVER_IP'] },
+  webhook: { mode: 'WEBHOOK_MODE', configures: ['WEBHOOK_URLS', 'WEBHOOK_SECRET'], live: ['WEBHOOK_URLS', 'WEBHOOK_SECRET'] },
+};
+
+/**
+ * The rule (README "Channel modes"): a mode variable wins. Unset, a channel is `sandbox` only on
+ * a machine that configures nothing for it and is not NODE_ENV=production (or with
+ * GONGKAI_SANDBOX=1); a channel with any of its variables set, or any channel in production,
+ * must say its mode. `live` needs all its credentials. Errors name variables, never values.
+ */
+function resolveMode(e: ChannelEnv, channel: AccountChannel, production: boolean, forced: boolean): { mode: ChannelMode; reason: string } | { error: string } {
+  const account = ACCOUNTS[channel];
+  const given = e[account.mode] as ChannelMode | undefined;
+  const set = account.configures.filter((name) => e[name] !== undefined);
+  if (given === 'live') {
+    if (forced) return { error: `${account.mode}=live contradicts GONGKAI_SANDBOX=1` };
+    const missing = account.live.filter((name) => e[name] === undefined);
+    if (missing.length) return { error: `${account.mode}=live needs ${missing.join(', ')}` };
+    return { mode: 'live', reason: `${account.mode}=live` };
+  }
+  if (given) return { mode: given, reason: `${account.mode}=${given}` };
+  if (forced) return { mode: 'sandbox', reason: 'GONGKAI_SANDBOX=1' };
+  if (production) return { error: `${account.mode} must be set to live, sandbox or off (NODE_ENV=production has no default)` };
+  if (set.length) return { error: `${account.mode} must be set to live, sandbox or off, since ${set.join(', ')} ${set.length > 1 ? 'are' : 'is'} set` };
+  return { mode: 'sandbox', reason: `nothing configured: the local sandbox (set ${account.mode} to choose)` };
+}
+
 export function channelsConfig(e: ChannelEnv): ChannelsConfig | { error: string } {
   const forced = e.GONGKAI_SANDBOX === '1';
-  const app = (prefix: 'OA' | 'MP'): WechatAppConfig | undefined | { error: string } => {
-    const [appId, secret, templateId] = [e[`WECHAT_${prefix}_APPID`], e[`WECHAT_${prefix}_SECRET`], e[`WECHAT_${prefix}_TEMPLATE_ID`]];
-    if (!appId && !secret && !templateId) return undefined;
-    if (!appId || !secret || !templateId) {
-      return { error: `WECHAT_${prefix}_APPID, WECHAT_${prefix}_SECRET and WECHAT_${prefix}_TEMPLATE_ID must be set together` };
-    }
-    return forced ? undefined : { appId, secret, templateId };
-  };
-  const oa = app('OA');
-  const mp = app('MP');
-  if (oa && 'error' in oa) return oa;
-  if (mp && 'error' in mp) return mp;
-  const urls = e.WEBHOOK_URLS ? e.WEBHOOK_URLS.split(',').map((u) => u.trim()) : [];
-  if (urls.length && !e.WEBHOOK_SECRET) return { error: 'WEBHOOK_SECRET must be set when WEBHOOK_URLS is' };
+  const production = e.NODE_ENV === 'production';
+  const modes = {} as ChannelModes;
+  const modeReasons = {} as Record<AccountChannel, string>;
+  for (const channel of Object.keys(ACCOUNTS) as AccountChannel[]) {
+    const resolved = resolveMode(e, channel, production, forced);
+    if ('error' in resolved) return resolved;
+    modes[channel] = resolved.mode;
+    modeReasons[channel] = resolved.reason;
+  }
+  const app = (prefix: 'OA' | 'MP'): WechatAppConfig => ({
+    appId: e[`WECHAT_${prefix}_APPID`]!,
+    secret: e[`WECHAT_${prefix}_SECRET`]!,
+    templateId: e[`WECHAT_${prefix}_TEMPLATE_ID`]!,
+  });
+  const oaMode = modes['wechat-oa'];
+  const aesKey = e.WECHAT_OA_AES_KEY ? { aesKey: e.WECHAT_OA_AES_KEY } : {};
+  // No default token: a live OA has its own (required above); a sandbox OA a configured or random one.
+  const oaCallback =
+    oaMode === 'off'
+      ? undefined
+      : e.WECHAT_OA_TOKEN
+        ? { token: e.WECHAT_OA_TOKEN, random: false, ...aesKey }
+        : { token: randomBytes(16).toString('hex'), random: true, ...aesKey };
   return {
+    modes,
+    modeReasons,
+    production,
     sandbox: { forced, port: e.SANDBOX_PORT },
     wechatBase: e.WECHAT_API_BASE.replace(/\/+$/, ''),
-    wechatOa: oa,
-    wechatMp: mp,
+    ...(oaMode === 'live' ? { wechatOa: app('OA') } : {}),
+    ...(modes['wechat-mp'] === 'live' ? { wechatMp: app('MP') } : {}),
     wechatOaMassTag: e.WECHAT_OA_MASS_TAG,
-    // Without a configured token the sandbox's is used, so the callback works on a dev machine.
-    oaCallback: { token: e.WECHAT_OA_TOKEN ?? 'sandboxtoken', ...(e.WECHAT_OA_AES_KEY ? { aesKey: e.WECHAT_OA_AES_KEY } : {}) },
+    ...(oaCallback ? { oaCallback } : {}),
     mpTemplateKind: e.WECHAT_MP_TEMPLATE_KIND,
     ...(e.SESSION_SECRET ? { sessionSecret: e.SESSION_SECRET } : {}),
     mpPage: e.WECHAT_MP_PAGE,
     weiboBase: e.WEIBO_API_BASE.replace(/\/+$/, ''),
-    weiboToken: forced ? undefined : e.WEIBO_ACCESS_TOKEN,
-    webhooks: forced ? { urls: [] } : { urls, secret: e.WEBHOOK_SECRET },
+    ...(modes.weibo === 'live' ? { weiboToken: e.WEIBO_ACCESS_TOKEN } : {}),
+    weiboServerIp: e.WEIBO_SERVER_IP ?? '127.0.0.1',
+    webhooks: modes.webhook === 'live' ? { urls: e.WEBHOOK_URLS!.split(',').map((u) => u.trim()), secret: e.WEBHOOK_SECRET } : { urls: [] },
     throttle: { ratePerSecond: e.CHANNEL_RATE, concurrency: e.CHANNEL_CONCURRENCY },
     fanOut: { batchSize: e.FANOUT_BATCH, leaseMs: e.FANOUT_LEASE_MS },
     opinion: {
@@ -133,4 +226,9 @@ export function channelsConfig(e: ChannelEnv): ChannelsConfig | { error: string 
       weiboMaxAgeDays: e.OPINION_WEIBO_MAX_AGE_DAYS,
     },
   };
+}
+
+/** True when some account runs against the local sandbox. */
+export function anySandboxAccount(config: Pick<ChannelsConfig, 'modes'>): boolean {
+  return Object.values(config.modes).includes('sandbox');
 }

@@ -11,8 +11,8 @@ export function createMetrics(queueDepth?: () => Promise<Record<string, number>>
     registry,
     deliveries: new Counter({
       name: 'gongkai_deliveries_total',
-      help: 'Delivery outcomes by channel: sent (accepted by the vendor), skipped, retry, failed',
-      labelNames: ['channel', 'state'] as const,
+      help: 'Delivery outcomes by channel and account mode (live, sandbox): sent (accepted by the vendor), skipped, retry, failed',
+      labelNames: ['channel', 'state', 'mode'] as const,
       registers: [registry],
     }),
     sendSeconds: new Histogram({

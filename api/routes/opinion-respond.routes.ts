@@ -29,7 +29,8 @@ export function opinionRespondRoutes(services: Services, weibo?: WeiboReplier) {
         503: 'no Weibo account configured, or its authorisation expired',
       },
       handler: async (ctx, { params, body, principal }) => {
-        ctx.body = await respondToTask({ disclosures, weibo }, principalOf({ principal }), params.id, body);
+        // The press officer's own address is Weibo's `rip` for the reply they ask for.
+        ctx.body = await respondToTask({ disclosures, weibo }, principalOf({ principal }), params.id, body, { ip: ctx.ip });
       },
     }),
     route({

@@ -20,13 +20,17 @@ export function metricsRoute(metrics: Metrics) {
   });
 }
 
-/** Lets anyone running `npm start` without credentials watch what the channels sent. */
-export function sandboxOutboxRoute(outbox: SandboxOutbox) {
+/**
+ * Lets anyone running `npm start` on the local sandbox watch what the channels sent. Mounted only
+ * while some account is in sandbox mode; `adminOnly` (NODE_ENV=production) asks for an admin key.
+ */
+export function sandboxOutboxRoute(outbox: SandboxOutbox, adminOnly = false) {
   return route({
     method: 'get',
     path: '/sandbox/outbox',
-    summary: 'What the local WeChat/Weibo/webhook sandbox received (only when channels run against it)',
+    summary: 'What the local WeChat/Weibo/webhook sandbox received (only while some account is in sandbox mode)',
     tag: 'sandbox',
+    ...(adminOnly ? { auth: ['admin' as const] } : {}),
     query: z.object({ channel: z.enum(CHANNEL_IDS).optional() }).strict(),
     responses: { 200: '{ items }' },
     handler: (ctx, { query }) => {

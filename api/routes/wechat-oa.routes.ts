@@ -25,11 +25,11 @@ export const TIMESTAMP_TOLERANCE_S = 300;
 
 export interface WechatOaDeps {
   db: Connection;
-  /** The official account's appid (`config.wechatOa?.appId ?? 'wx-sandbox-oa'`). */
+  /** The official account's appid (a live OA's, or `wx-sandbox-oa` in sandbox mode). */
   appId: string;
-  /** 服务器配置 Token. */
+  /** 服务器配置 Token: WECHAT_OA_TOKEN, or a sandbox OA's random per-process one; never a default. */
   token: string;
-  /** 服务器配置 EncodingAESKey; without it encrypted (safe-mode) pushes are refused. */
+  /** 服务器配置 EncodingAESKey; without it encrypted (safe-mode) pushes are refused, with it plaintext ones. */
   aesKey?: string;
   logger: Logger;
   now?: () => Date;
@@ -68,6 +68,11 @@ export function wechatOaRoutes(deps: WechatOaDeps): Router {
       throw new ValidationError('encrypt_type must be aes or raw', [{ path: 'encrypt_type', message: 'must be aes or raw' }]);
     }
     checkFresh(q.timestamp, now());
+    // With an EncodingAESKey the account is in safe mode: a plaintext push did not come from WeChat
+    // (anyone who learnt the token could sign one), so it is refused before anything is read.
+    if (aesKey && !safe) {
+      throw new AppError(400, 'plaintext_refused', 'plaintext push refused: this official account is in safe mode (WECHAT_OA_AES_KEY), pushes must be encrypted');
+    }
     // Plaintext pushes are authenticated before their XML is even parsed.
     if (!safe) verify(q.signature, [token, q.timestamp, q.nonce]);
     let push = parsePushXml(body);

@@ -16,6 +16,12 @@ export interface SandboxOptions {
   weibo?: WeiboSandboxOptions;
   /** Secret the sandbox's webhook receiver verifies signatures with. */
   webhookSecret?: string;
+  /**
+   * Guards its own pages (`/sandbox/*`: outbox and admin): given, a request there is answered
+   * only when this says yes to its Authorization header (NODE_ENV=production: an admin key).
+   * The platform endpoints the channels call are not guarded; they check their own tokens.
+   */
+  authorize?: (authorization: string | undefined) => Promise<boolean>;
 }
 
 /**
@@ -42,6 +48,15 @@ export async function startSandbox(options: SandboxOptions = {}) {
     ctx.body = { items: outbox.list(channel as ChannelId | undefined) };
   });
   // Raw bodies first: the webhook receiver verifies the signature over the exact bytes.
+  const authorize = options.authorize;
+  if (authorize) {
+    app.use(async (ctx, next) => {
+      if (!ctx.path.startsWith('/sandbox/')) return next();
+      if (await authorize(ctx.get('authorization') || undefined)) return next();
+      ctx.status = 401;
+      ctx.body = { error: 'the sandbox pages need an admin API key (Authorization: Bearer …) with NODE_ENV=production' };
+    });
+  }
   app.use(webhook.router.routes());
   app.use(bodyParser({ enableTypes: ['json', 'form', 'text'], jsonLimit: '2mb' }));
   for (const router of [admin, wechat.router, weibo.router]) app.use(router.routes());

@@ -8,8 +8,11 @@ export interface WeiboReplyOptions {
   accessToken: string | (() => string | Promise<string>);
   /** Longest comment in code points; default 140 (notes §4). */
   maxLength?: number;
-  /** The server's public IP, sent as `rip` (marked required on the current comment pages). */
-  rip?: string;
+  /**
+   * The server's public IP, sent as `rip` (required on the current comment pages) when a reply
+   * does not carry the address of the person who asked for it.
+   */
+  rip: string;
 }
 
 export interface WeiboReplyInput {
@@ -18,6 +21,8 @@ export interface WeiboReplyInput {
   /** The comment answered; without it the status itself is commented on. */
   commentId?: string;
   text: string;
+  /** The address of the staff member who asked for this reply (their request's client IP), sent as `rip`. */
+  rip?: string;
 }
 
 export interface WeiboReplyResult {
@@ -55,7 +60,7 @@ export function createWeiboReplier(options: WeiboReplyOptions): WeiboReplier {
       if (codePoints(comment) > maxLength) {
         throw new ChannelError('weibo', 'text-too-long', `A Weibo comment is at most ${maxLength} characters; this one has ${codePoints(comment)}`, 'fail');
       }
-      const form = { access_token: await token(), id: input.statusId, comment, rip: options.rip };
+      const form = { access_token: await token(), id: input.statusId, comment, rip: input.rip ?? options.rip };
       const posted = input.commentId
         ? await client.post<WeiboComment>('/2/comments/reply.json', { ...form, cid: input.commentId })
         : await client.post<WeiboComment>('/2/comments/create.json', form);

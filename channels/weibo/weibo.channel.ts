@@ -9,8 +9,8 @@ export interface WeiboChannelOptions {
   accessToken: string | (() => string | Promise<string>);
   /** Longest status in code points; default 140. */
   maxLength?: number;
-  /** The server's public IP, sent as `rip` (marked required on the current share page). */
-  rip?: string;
+  /** The server's public IP, sent as `rip` (required on the current share page: 10016 without it). */
+  rip: string;
 }
 
 interface WeiboStatus {

@@ -1,7 +1,8 @@
 import type { AnyBulkWriteOperation } from 'mongodb';
 import { claimIds } from '../store/claims.ts';
 import { chunkedBulkWrite } from '../store/scan.ts';
-import { ChannelError, type Channel, type OutgoingMessage, type Recipient } from '../../channels/types.ts';
+import { ChannelError, type Channel, type ChannelId, type OutgoingMessage, type Recipient } from '../../channels/types.ts';
+import type { ChannelMode } from '../config-channels.ts';
 import { deliveryCollection, type DeliveryRecord } from '../models/delivery.model.ts';
 import { backoffMs, MAX_ATTEMPTS } from './backoff.ts';
 import { claimDeliveries, releaseDeliveries, type OwnedDelivery } from './delivery-claims.ts';
@@ -76,7 +77,7 @@ export async function deliverBatch(
     else {
       outcomes.push([delivery, result]);
       outcome[result.state]++;
-      deps.metrics?.deliveries.inc({ channel: channel.id, state: result.state });
+      deps.metrics?.deliveries.inc({ channel: channel.id, state: result.state, mode: modeOf(deps, channel.id) });
     }
   }
   await recordOutcomes(deps, channel, message, agencyCode, outcomes, done);
@@ -121,6 +122,7 @@ async function recordOutcomes(
       disclosureId: message.disclosureId,
       agencyCode,
       channel: channel.id,
+      mode: modeOf(deps, channel.id),
       recipientId: o[0].recipient.id,
       ...(o[0].recipient.address ? { address: o[0].recipient.address } : {}),
       createdAt: done,
@@ -139,4 +141,11 @@ function classify(error: ChannelError, attempt: number): Result {
   if (error.action === 'skip-recipient') return { state: 'skipped', code: error.code, message };
   if (error.action === 'retry' && attempt < MAX_ATTEMPTS) return { state: 'retry', code: error.code, message };
   return { state: 'failed', code: error.code, message };
+}
+
+/** The account mode of a wired channel; a channel wired without one is a wiring bug, not a guess. */
+function modeOf(deps: FanOutDeps, channel: ChannelId): ChannelMode {
+  const mode = deps.modes.get(channel);
+  if (!mode) throw new Error(`channel ${channel} has no account mode`);
+  return mode;
 }

@@ -14,25 +14,35 @@ async function ownDisclosure(db: Connection, principal: Principal, id: string) {
   return doc;
 }
 
-/** Per channel: how many deliveries are in each state, why the failed ones failed, and the outbox. */
+type Counts = Record<DeliveryState, number>;
+const zero = (): Counts => Object.fromEntries(DELIVERY_STATES.map((s) => [s, 0])) as Counts;
+
+/**
+ * Per channel: how many deliveries are in each state, why the failed ones failed, and the outbox.
+ * `counts` are `live` sends only, the ones that reached the public; sends through the sandbox
+ * are counted apart (`sandbox`), and so are records written before modes were recorded
+ * (`unrecordedMode`), so nothing that went to the sandbox is ever reported as delivered.
+ */
 export async function deliveryReport(db: Connection, principal: Principal, id: string) {
   const doc = await ownDisclosure(db, principal, id);
   const grouped = await deliveryCollection(db)
-    .aggregate<{ _id: { channel: string; state: DeliveryState; code?: string }; n: number }>([
+    .aggregate<{ _id: { channel: string; mode?: string; state: DeliveryState; code?: string }; n: number }>([
       { $match: { disclosureId: id } },
-      { $group: { _id: { channel: '$channel', state: '$state', code: '$code' }, n: { $sum: 1 } } },
+      { $group: { _id: { channel: '$channel', mode: '$mode', state: '$state', code: '$code' }, n: { $sum: 1 } } },
     ])
     .toArray();
-  const channels = new Map<string, { counts: Record<DeliveryState, number>; failures: { state: string; code: string; count: number }[] }>();
+  type Row = { counts: Counts; sandbox?: Counts; unrecordedMode?: Counts; failures: { state: string; code: string; count: number; mode?: string }[] };
+  const channels = new Map<string, Row>();
   const entry = (channel: string) => {
     let found = channels.get(channel);
-    if (!found) channels.set(channel, (found = { counts: Object.fromEntries(DELIVERY_STATES.map((s) => [s, 0])) as Record<DeliveryState, number>, failures: [] }));
+    if (!found) channels.set(channel, (found = { counts: zero(), failures: [] }));
     return found;
   };
   for (const { _id, n } of grouped) {
     const row = entry(_id.channel);
-    row.counts[_id.state] += n;
-    if (_id.code && _id.state !== 'sent') row.failures.push({ state: _id.state, code: _id.code, count: n });
+    const bucket = _id.mode === 'live' ? row.counts : _id.mode === 'sandbox' ? (row.sandbox ??= zero()) : (row.unrecordedMode ??= zero());
+    bucket[_id.state] += n;
+    if (_id.code && _id.state !== 'sent') row.failures.push({ state: _id.state, code: _id.code, count: n, ...(_id.mode !== 'live' ? { mode: _id.mode ?? 'unrecorded' } : {}) });
   }
   const progress = new Map(
     (await fanOutCollection(db).find({ disclosureId: id }).toArray()).map((f) => [f.outboxKey, f]),

@@ -1,6 +1,7 @@
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
 import type { Channel, ChannelId } from '../../channels/types.ts';
+import type { ChannelMode } from '../config-channels.ts';
 import type { FanOutMetrics } from '../metrics.ts';
 import type { MessageSite } from './message.ts';
 import type { WebhookEndpoint } from './recipients.ts';
@@ -10,6 +11,8 @@ import type { Throttle } from './throttle.ts';
 export interface FanOutDeps {
   db: Connection;
   channels: ReadonlyMap<ChannelId, Channel>;
+  /** Each wired channel's account mode, written into every delivery record. */
+  modes: ReadonlyMap<ChannelId, ChannelMode>;
   site: MessageSite;
   webhooks: WebhookEndpoint[];
   /** The mini-program app and subscribe template, whose consents gate `wechat-mp` sends. */

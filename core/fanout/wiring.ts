@@ -21,9 +21,10 @@ export function fanOutDeps(
   return {
     db,
     channels: wired.channels,
+    modes: wired.modes,
     site,
     webhooks: wired.webhooks,
-    mp: wired.mp,
+    ...(wired.mp ? { mp: wired.mp } : {}),
     ...(config.wechatOaMassTag ? { massTagId: config.wechatOaMassTag } : {}),
     throttle: (channel) => {
       let throttle = throttles.get(channel);

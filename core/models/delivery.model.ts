@@ -1,6 +1,7 @@
 import type { Collection } from 'mongodb';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { ChannelId } from '../../channels/types.ts';
+import type { ChannelMode } from '../config-channels.ts';
 
 /** See core/GLOSSARY.md: sent means accepted by the vendor, not read by the resident. */
 export const DELIVERY_STATES = ['queued', 'sending', 'sent', 'retry', 'failed', 'skipped'] as const;
@@ -16,6 +17,11 @@ export interface DeliveryRecord {
   disclosureId: string;
   agencyCode: string;
   channel: ChannelId;
+  /**
+   * The account's mode the send went through. Only `live` reaches the public; records written
+   * before modes existed have none (reported apart as `unrecordedMode`).
+   */
+  mode?: ChannelMode;
   recipientId: string;
   address?: string;
   state: DeliveryState;
@@ -43,6 +49,7 @@ const deliverySchema = new Schema<DeliveryRecord>(
     disclosureId: { type: String, required: true },
     agencyCode: { type: String, required: true },
     channel: { type: String, required: true },
+    mode: { type: String, enum: ['live', 'sandbox', 'off'] },
     recipientId: { type: String, required: true },
     address: { type: String },
     state: { type: String, enum: DELIVERY_STATES, required: true },

@@ -122,7 +122,8 @@ async function lastPostPerChannel(db: Connection, readModel: ReadModel, agencyCo
     if (!missing.length) break;
     for (const channel of missing) {
       const sent = await deliveryCollection(db).findOne(
-        { disclosureId: item._id.toHexString(), channel, state: 'sent' },
+        // Sends through the sandbox reached nobody: they do not keep a channel from being silent.
+        { disclosureId: item._id.toHexString(), channel, state: 'sent', mode: { $ne: 'sandbox' as const } },
         { projection: { sentAt: 1, updatedAt: 1 }, sort: { sentAt: -1 } },
       );
       if (sent) found.set(channel, sent.sentAt ?? sent.updatedAt);

@@ -6,7 +6,7 @@ import { createWeiboClient } from '../../channels/weibo/weibo-client.ts';
 import { createWeiboReplier } from '../../channels/weibo/weibo-reply.ts';
 import { responseTaskCollection } from '../../core/models/response-task.model.ts';
 import { openTask } from '../../core/opinion/tasks.ts';
-import { fanOutWorld } from '../helpers/fanout.ts';
+import { fanOutWorld, WEIBO_SERVER_IP } from '../helpers/fanout.ts';
 import { captureLogs } from '../helpers/logs.ts';
 import { agencyWithKey, allocationResult, BASE_URL } from '../helpers/registry.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -14,8 +14,8 @@ import { waitFor } from '../helpers/wait.ts';
 // Real parts: the sandbox's Weibo over HTTP, the fan-out on a job queue, FerretDB.
 const world = await fanOutWorld('opinion_respond');
 const { db, sandbox, services } = world;
-const weiboReplier = createWeiboReplier({ client: createWeiboClient({ baseURL: sandbox.url, timeoutMs: 5_000 }), accessToken: SANDBOX_APPS.weiboToken });
-const app = createApp({ logger: captureLogs('warn').logger, db, queue: world.queue, services, bodyLimit: '1mb', publicBaseUrl: BASE_URL, weiboReplier }).callback();
+const weiboReplier = createWeiboReplier({ client: createWeiboClient({ baseURL: sandbox.url, timeoutMs: 5_000 }), accessToken: SANDBOX_APPS.weiboToken, rip: WEIBO_SERVER_IP });
+const app = createApp({ logger: captureLogs('warn').logger, db, queue: world.queue, services, bodyLimit: '1mb', publicBaseUrl: BASE_URL, weiboReplier, trustProxy: true }).callback();
 const http = () => request(app);
 
 const publisher = await agencyWithKey(db, 'bj-haidian-zjw');
@@ -48,8 +48,10 @@ async function newTask(agencyCode = 'bj-haidian-zjw', disclosureId: string | nul
   return task._id;
 }
 
+/** The press officer's address, as the reverse proxy reports it: Weibo's `rip` for their replies. */
+const STAFF_IP = '198.51.100.23';
 const respond = (taskId: string, body: unknown, auth: Record<string, string> = press.auth) =>
-  http().post(`/api/v1/opinion/tasks/${encodeURIComponent(taskId)}/respond`).set(auth).send(body as object);
+  http().post(`/api/v1/opinion/tasks/${encodeURIComponent(taskId)}/respond`).set(auth).set('X-Forwarded-For', STAFF_IP).send(body as object);
 const replies = () => sandbox.outbox.list('weibo').filter((e) => e.path.startsWith('/2/comments/'));
 
 describe('POST /api/v1/opinion/tasks/:id/respond', () => {
@@ -64,7 +66,7 @@ describe('POST /api/v1/opinion/tasks/:id/respond', () => {
 
     // On Weibo: one reply to that comment under our status.
     expect(replies().slice(before)).toEqual([
-      expect.objectContaining({ path: '/2/comments/reply.json', body: { cid: commentId, id: statusId, comment: '未列入名单的申请仍在审核中，结果将另行公示。' }, externalId: res.body.weibo.commentId }),
+      expect.objectContaining({ path: '/2/comments/reply.json', body: { cid: commentId, id: statusId, comment: '未列入名单的申请仍在审核中，结果将另行公示。', rip: STAFF_IP }, externalId: res.body.weibo.commentId }),
     ]);
     // On the task, as core/opinion/tasks.ts recorded it.
     const task = await responseTaskCollection(db).findOne({ _id: taskId });
@@ -80,6 +82,8 @@ describe('POST /api/v1/opinion/tasks/:id/respond', () => {
       (found) => found.length > 0,
     );
     expect(shared).toHaveLength(1);
+    // An automatic post carries the configured server address.
+    expect(shared[0]!.body).toMatchObject({ rip: WEIBO_SERVER_IP });
   });
 
   it('a retried respond returns the first result and posts nothing twice; a different answer is 409', async () => {

@@ -47,8 +47,10 @@ let msgSeq = 6054768590064713728n;
 const textXml = (content = '你好', msgId = String(msgSeq++)) =>
   pushXml({ ToUserName: 'gh_test', FromUserName: 'o-security-user', CreateTime: Number(TS), MsgType: 'text', Content: content, MsgId: msgId });
 
+// An account in safe mode refuses plaintext pushes, so plaintext ones go to an account without a key.
+const plainApp = appWith();
 const post = (query: Record<string, string>, body: string) =>
-  request(app).post(PATH).query(query).set('Content-Type', 'text/xml').send(body);
+  request(query.encrypt_type === 'aes' ? app : plainApp).post(PATH).query(query).set('Content-Type', 'text/xml').send(body);
 
 describe('GET /wechat/oa (URL verification)', () => {
   const nonce = '1320562132';
@@ -99,6 +101,17 @@ describe('POST /wechat/oa in plaintext mode', () => {
 
 describe('POST /wechat/oa in safe mode', () => {
   const other = new WXBizMsgCrypt(TOKEN, AES_KEY, APP_ID);
+
+  it('refuses a plaintext push, however well signed, once an EncodingAESKey is configured', async () => {
+    const before = await seenPushes(db).countDocuments();
+    const { query, body } = signPush(sender, textXml('订阅 住房 110108'), { now: NOW });
+    const res = await request(app).post(PATH).query(query).set('Content-Type', 'text/xml').send(body);
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'plaintext_refused' });
+    // Also when it says encrypt_type=raw.
+    expect((await request(app).post(PATH).query({ ...query, encrypt_type: 'raw' }).set('Content-Type', 'text/xml').send(body)).status).toBe(400);
+    expect(await seenPushes(db).countDocuments()).toBe(before);
+  });
 
   it('processes a push encrypted by our own encrypt', async () => {
     const { query, body } = signPush(sender, textXml('我的订阅'), { now: NOW, safe: true });

@@ -5,7 +5,7 @@ import { buildStatusText, codePoints } from '../../channels/weibo/status-text.ts
 import { createWeiboClient, type WeiboClient } from '../../channels/weibo/weibo-client.ts';
 import { createWeiboChannel } from '../../channels/weibo/weibo.channel.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { sampleMessage, thrown, weiboSandbox } from './weibo-helpers.ts';
+import { sampleMessage, thrown, weiboSandbox, SERVER_IP } from './weibo-helpers.ts';
 
 let sandbox: Sandbox;
 let client: WeiboClient;
@@ -42,7 +42,7 @@ describe('Weibo channel: posting', () => {
   });
 
   it('labels corrections and withdrawals and drops # so no topic is formed', async () => {
-    const channel = createWeiboChannel({ client, accessToken: async () => TOKEN });
+    const channel = createWeiboChannel({ client, accessToken: async () => TOKEN, rip: SERVER_IP });
     await channel.send(sampleMessage({ kind: 'correct', title: '#紧急# 配租结果  变更\n公示' }));
     await channel.send(sampleMessage({ kind: 'withdraw', disclosureId: 'w1', url: 'http://localhost/disclosures/w1' }));
     expect(sandbox.outbox.list('weibo').map((e) => (e.body as { status: string }).status)).toEqual([
@@ -52,7 +52,7 @@ describe('Weibo channel: posting', () => {
   });
 
   it('leads with the marker once when the title already carries it, as core’s titles do', async () => {
-    const channel = createWeiboChannel({ client, accessToken: TOKEN });
+    const channel = createWeiboChannel({ client, accessToken: TOKEN, rip: SERVER_IP });
     await channel.send(sampleMessage({ kind: 'withdraw', title: '【撤回】2026年第三批公共租赁住房配租结果公示' }));
     await channel.send(sampleMessage({ kind: 'correct', disclosureId: 'c2', title: '【更正】2026年第三批公共租赁住房配租结果公示' }));
     const statuses = sandbox.outbox.list('weibo').map((e) => (e.body as { status: string }).status);
@@ -65,7 +65,7 @@ describe('Weibo channel: posting', () => {
   it('cuts a 300-character Chinese title to 140 code points and keeps the link whole', async () => {
     const title = '关于'.padEnd(300, '保障性住房分配');
     const message = sampleMessage({ title, url: 'http://127.0.0.1/disclosures/6710e3c2a1b2c3d4e5f60718?lang=zh' });
-    await createWeiboChannel({ client, accessToken: TOKEN }).send(message);
+    await createWeiboChannel({ client, accessToken: TOKEN, rip: SERVER_IP }).send(message);
 
     const status = (sandbox.outbox.list('weibo')[0]?.body as { status: string }).status;
     expect(codePoints(status)).toBe(140);
@@ -81,7 +81,7 @@ describe('Weibo channel: posting', () => {
 
   it('fails locally when the link leaves no room', async () => {
     const url = `http://127.0.0.1/${'x'.repeat(150)}`;
-    const error = await thrown(() => createWeiboChannel({ client, accessToken: TOKEN }).send(sampleMessage({ url })));
+    const error = await thrown(() => createWeiboChannel({ client, accessToken: TOKEN, rip: SERVER_IP }).send(sampleMessage({ url })));
     expect(error).toBeInstanceOf(ChannelError);
     expect(error).toMatchObject({ channel: 'weibo', code: 'url-too-long', action: 'fail' });
     expect(sandbox.outbox.list('weibo')).toEqual([]);
@@ -90,7 +90,7 @@ describe('Weibo channel: posting', () => {
 
 describe('Weibo channel: duplicates are already published', () => {
   it('answers 20019 for the same text and returns the existing status id from our timeline', async () => {
-    const channel = createWeiboChannel({ client, accessToken: TOKEN });
+    const channel = createWeiboChannel({ client, accessToken: TOKEN, rip: SERVER_IP });
     const first = await channel.send(sampleMessage());
     const again = await channel.send(sampleMessage());
     expect(again).toEqual(first);
@@ -98,25 +98,25 @@ describe('Weibo channel: duplicates are already published', () => {
   });
 
   it('a share that timed out but was posted is found, not posted twice, on retry', async () => {
-    const impatient = createWeiboChannel({ client: createWeiboClient({ baseURL: sandbox.url, timeoutMs: 200 }), accessToken: TOKEN });
+    const impatient = createWeiboChannel({ client: createWeiboClient({ baseURL: sandbox.url, timeoutMs: 200 }), accessToken: TOKEN, rip: SERVER_IP });
     sandbox.weibo.fault({ path: '/2/statuses/share.json', latencyMs: 1_000 });
     const error = await thrown(() => impatient.send(sampleMessage()));
     expect(error).toMatchObject({ code: 'timeout', action: 'retry' });
 
     const [posted] = await waitFor(async () => sandbox.weibo.statuses(), (s) => s.length === 1);
-    const retried = await createWeiboChannel({ client, accessToken: TOKEN }).send(sampleMessage());
+    const retried = await createWeiboChannel({ client, accessToken: TOKEN, rip: SERVER_IP }).send(sampleMessage());
     expect(retried).toEqual({ externalId: posted?.idstr });
     expect(sandbox.outbox.list('weibo')).toHaveLength(1);
   });
 
   it('20017 (similar) without our exact text in the timeline fails for an operator', async () => {
     sandbox.weibo.fault({ path: '/2/statuses/share.json', errorCode: 20017, error: 'repeated weibo text!' });
-    const error = await thrown(() => createWeiboChannel({ client, accessToken: TOKEN }).send(sampleMessage()));
+    const error = await thrown(() => createWeiboChannel({ client, accessToken: TOKEN, rip: SERVER_IP }).send(sampleMessage()));
     expect(error).toMatchObject({ code: '20017', action: 'fail' });
   });
 
   it('20032 (accepted, visible later) counts as sent', async () => {
     sandbox.weibo.fault({ path: '/2/statuses/share.json', errorCode: 20032, error: 'publish success, visible later' });
-    expect(await createWeiboChannel({ client, accessToken: TOKEN }).send(sampleMessage())).toEqual({});
+    expect(await createWeiboChannel({ client, accessToken: TOKEN, rip: SERVER_IP }).send(sampleMessage())).toEqual({});
   });
 });

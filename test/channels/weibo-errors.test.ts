@@ -4,7 +4,7 @@ import { ChannelError } from '../../channels/types.ts';
 import { classifyWeiboCode, untilNextHour, weiboError } from '../../channels/weibo/errors.ts';
 import { createWeiboClient, type WeiboClient } from '../../channels/weibo/weibo-client.ts';
 import { createWeiboChannel } from '../../channels/weibo/weibo.channel.ts';
-import { sampleMessage, testClock, thrown, weiboSandbox } from './weibo-helpers.ts';
+import { sampleMessage, testClock, thrown, weiboSandbox, SERVER_IP } from './weibo-helpers.ts';
 
 const clock = testClock('2026-10-09T10:45:00+08:00');
 const start = clock.now;
@@ -23,12 +23,12 @@ beforeEach(() => {
 });
 
 const send = (accessToken = TOKEN, n = 1) =>
-  thrown<ChannelError>(() => createWeiboChannel({ client, accessToken }).send(sampleMessage({ disclosureId: `d${n}`, title: `公示${n}` })));
+  thrown<ChannelError>(() => createWeiboChannel({ client, accessToken, rip: SERVER_IP }).send(sampleMessage({ disclosureId: `d${n}`, title: `公示${n}` })));
 
 describe('Weibo errors from the sandbox → ChannelError', () => {
   it('an expired token fails (21327) and tells a human to re-authorise', async () => {
     const token = sandbox.weibo.issueToken('5000000002', { expiresInSeconds: 60 });
-    expect(await createWeiboChannel({ client, accessToken: token }).send(sampleMessage())).toHaveProperty('externalId');
+    expect(await createWeiboChannel({ client, accessToken: token, rip: SERVER_IP }).send(sampleMessage())).toHaveProperty('externalId');
     clock.advance(61_000);
     const error = await send(token, 2);
     expect(error).toBeInstanceOf(ChannelError);
@@ -46,18 +46,18 @@ describe('Weibo errors from the sandbox → ChannelError', () => {
 
   it('the user hourly quota (10023) pauses the channel until the next hour', async () => {
     sandbox.weibo.setRateLimit({ callsPerHour: 1 });
-    await createWeiboChannel({ client, accessToken: TOKEN }).send(sampleMessage());
+    await createWeiboChannel({ client, accessToken: TOKEN, rip: SERVER_IP }).send(sampleMessage());
     const error = await send(TOKEN, 2);
     expect(error).toMatchObject({ code: '10023', action: 'pause-channel', retryable: true, retryAfterMs: 15 * 60_000 });
   });
 
   it('the posting quota (10024) pauses too, and the next hour accepts again', async () => {
     sandbox.weibo.setRateLimit({ postsPerHour: 1 });
-    await createWeiboChannel({ client, accessToken: TOKEN }).send(sampleMessage());
+    await createWeiboChannel({ client, accessToken: TOKEN, rip: SERVER_IP }).send(sampleMessage());
     const error = await send(TOKEN, 2);
     expect(error).toMatchObject({ code: '10024', action: 'pause-channel', retryAfterMs: 15 * 60_000 });
     clock.advance(error.retryAfterMs ?? 0);
-    const later = await createWeiboChannel({ client, accessToken: TOKEN }).send(sampleMessage({ disclosureId: 'd2', title: '公示2' }));
+    const later = await createWeiboChannel({ client, accessToken: TOKEN, rip: SERVER_IP }).send(sampleMessage({ disclosureId: 'd2', title: '公示2' }));
     expect(later.externalId).toMatch(/^\d+$/);
   });
 
@@ -65,7 +65,7 @@ describe('Weibo errors from the sandbox → ChannelError', () => {
     sandbox.weibo.fault({ http: 503, count: 2 });
     expect(await send(TOKEN, 1)).toMatchObject({ code: 'http-503', action: 'retry' });
     expect(await send(TOKEN, 2)).toMatchObject({ code: 'http-503', action: 'retry' });
-    expect(await createWeiboChannel({ client, accessToken: TOKEN }).send(sampleMessage())).toHaveProperty('externalId');
+    expect(await createWeiboChannel({ client, accessToken: TOKEN, rip: SERVER_IP }).send(sampleMessage())).toHaveProperty('externalId');
   });
 
   it('system errors (10001) → retry', async () => {
@@ -78,20 +78,20 @@ describe('Weibo errors from the sandbox → ChannelError', () => {
     const error = await send();
     expect(error).toMatchObject({ code: '10017', action: 'fail' });
     expect(error.message).toContain('text not find domain!');
-    const ok = createWeiboChannel({ client, accessToken: TOKEN });
+    const ok = createWeiboChannel({ client, accessToken: TOKEN, rip: SERVER_IP });
     const result = await ok.send(sampleMessage({ url: 'https://www.gongkai.example.gov.cn/disclosures/1' }));
     expect(result).toHaveProperty('externalId');
   });
 
   it('a status the sandbox finds too long → 20012 fail', async () => {
-    const channel = createWeiboChannel({ client, accessToken: TOKEN, maxLength: 200 });
+    const channel = createWeiboChannel({ client, accessToken: TOKEN, rip: SERVER_IP, maxLength: 200 });
     const error = await thrown(() => channel.send(sampleMessage({ title: '长'.repeat(200) })));
     expect(error).toMatchObject({ code: '20012', action: 'fail' });
   });
 
   it('connection refused → network retry', async () => {
     const dead = createWeiboClient({ baseURL: 'http://127.0.0.1:1', timeoutMs: 2_000 });
-    const error = await thrown(() => createWeiboChannel({ client: dead, accessToken: TOKEN }).send(sampleMessage()));
+    const error = await thrown(() => createWeiboChannel({ client: dead, accessToken: TOKEN, rip: SERVER_IP }).send(sampleMessage()));
     expect(error).toMatchObject({ code: 'network', action: 'retry' });
     expect((error as Error).message).not.toContain(TOKEN);
   });

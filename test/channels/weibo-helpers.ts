@@ -2,6 +2,9 @@ import { startSandbox, type Sandbox, type SandboxOptions } from '../../channels/
 import type { OutgoingMessage } from '../../channels/types.ts';
 import { createWeiboClient, type WeiboClientOptions } from '../../channels/weibo/weibo-client.ts';
 
+/** `rip` of the tests' automatic posts: a documentation address (RFC 5737). */
+export const SERVER_IP = '203.0.113.7';
+
 /** A settable clock shared by the sandbox and the client, so hourly windows and expiry are exact. */
 export function testClock(iso = '2026-10-09T10:45:00+08:00') {
   const clock = { now: new Date(iso), advance: (ms: number) => (clock.now = new Date(clock.now.getTime() + ms)) };

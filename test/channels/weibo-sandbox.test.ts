@@ -23,9 +23,29 @@ async function call(method: string, path: string, body?: Record<string, unknown>
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
-const share = (status: string, token = TOKEN) => call('POST', '/2/statuses/share.json', { access_token: token, status }, true);
+const share = (status: string, token = TOKEN) => call('POST', '/2/statuses/share.json', { access_token: token, status, rip: '203.0.113.7' }, true);
 
 describe('Weibo sandbox API', () => {
+  it('requires rip on statuses/share, comments/create and comments/reply: 10016 naming it when missing, 10017 when not an address', async () => {
+    const posted = await share('要 rip http://127.0.0.1/d/rip');
+    expect(posted.status).toBe(200);
+    const id = String(posted.body.idstr);
+    const withoutRip = [
+      ['/2/statuses/share.json', { access_token: TOKEN, status: '无 rip http://127.0.0.1/d/rip2' }],
+      ['/2/comments/create.json', { access_token: TOKEN, id, comment: '评论' }],
+      ['/2/comments/reply.json', { access_token: TOKEN, id, cid: '1', comment: '回复' }],
+    ] as const;
+    for (const [path, form] of withoutRip) {
+      const res = await call('POST', path, form, true);
+      expect(res.body, path).toMatchObject({ error_code: 10016, error: 'miss required parameter (rip), see doc for more info.', request: path });
+      const bad = await call('POST', path, { ...form, rip: 'localhost' }, true);
+      expect(bad.body.error_code, path).toBe(10017);
+      expect(String(bad.body.error)).toMatch(/^parameter \(rip\)'s value invalid/);
+    }
+    // Nothing was posted by the refused calls.
+    expect(sandbox.outbox.list('weibo').filter((e) => e.path !== '/2/statuses/share.json' || (e.body as { rip?: string }).rip !== '203.0.113.7')).toEqual([]);
+  });
+
   it('answers a share with a Status: int64 id as number and string, Weibo date, the user', async () => {
     const { status, body } = await share('公示 http://127.0.0.1/d/1');
     expect(status).toBe(200);

@@ -94,23 +94,70 @@ describe('redactUri', () => {
 });
 
 describe('channel configuration', () => {
-  it('sends every channel to the sandbox without credentials', () => {
+  const OA = { WECHAT_OA_APPID: 'wx1234567890', WECHAT_OA_SECRET: 'secret-12345', WECHAT_OA_TEMPLATE_ID: 'tpl-1234', WECHAT_OA_TOKEN: 'oatoken123' };
+
+  it('on a fresh machine (nothing configured, not production) runs every channel in sandbox mode, saying why', () => {
     const { channels } = loadConfig({});
+    expect(channels.modes).toEqual({ 'wechat-oa': 'sandbox', 'wechat-mp': 'sandbox', weibo: 'sandbox', webhook: 'sandbox' });
+    expect(channels.modeReasons['wechat-oa']).toMatch(/^nothing configured: the local sandbox \(set WECHAT_OA_MODE to choose\)$/);
     expect(channels.wechatOa).toBeUndefined();
     expect(channels.weiboToken).toBeUndefined();
     expect(channels.sandbox).toEqual({ forced: false, port: 3100 });
   });
 
-  it('uses real credentials when all three of an app are set, unless GONGKAI_SANDBOX=1', () => {
-    const env = { WECHAT_OA_APPID: 'wx1234567890', WECHAT_OA_SECRET: 'secret-12345', WECHAT_OA_TEMPLATE_ID: 'tpl-1234' };
-    expect(loadConfig(env).channels.wechatOa).toEqual({ appId: 'wx1234567890', secret: 'secret-12345', templateId: 'tpl-1234' });
-    expect(loadConfig({ ...env, GONGKAI_SANDBOX: '1' }).channels.wechatOa).toBeUndefined();
+  it('uses the credentials only in live mode, and sandbox mode ignores them', () => {
+    const live = loadConfig({ ...OA, WECHAT_OA_MODE: 'live' }).channels;
+    expect(live.modes['wechat-oa']).toBe('live');
+    expect(live.wechatOa).toEqual({ appId: 'wx1234567890', secret: 'secret-12345', templateId: 'tpl-1234' });
+    expect(live.oaCallback).toEqual({ token: 'oatoken123', random: false });
+    const sandbox = loadConfig({ ...OA, WECHAT_OA_MODE: 'sandbox' }).channels;
+    expect(sandbox.wechatOa).toBeUndefined();
+    expect(sandbox.oaCallback).toEqual({ token: 'oatoken123', random: false });
+    const off = loadConfig({ ...OA, WECHAT_OA_MODE: 'off' }).channels;
+    expect(off.oaCallback).toBeUndefined();
+    expect(() => loadConfig({ ...OA, WECHAT_OA_MODE: 'live', GONGKAI_SANDBOX: '1' })).toThrow(/^WECHAT_OA_MODE=live contradicts GONGKAI_SANDBOX=1$/);
+    expect(loadConfig({ ...OA, GONGKAI_SANDBOX: '1' }).channels.modes['wechat-oa']).toBe('sandbox');
   });
 
-  it('refuses half-configured apps and webhooks without a secret, naming the variables', () => {
-    expect(() => loadConfig({ WECHAT_MP_APPID: 'wx1234567890' })).toThrow(/^WECHAT_MP_APPID, WECHAT_MP_SECRET and WECHAT_MP_TEMPLATE_ID must be set together$/);
-    expect(() => loadConfig({ WEBHOOK_URLS: 'https://ggzy.example.gov.cn/hook' })).toThrow(/^WEBHOOK_SECRET must be set/);
-    expect(() => loadConfig({ WEBHOOK_URLS: 'ftp://x' })).toThrow(/^WEBHOOK_URLS /);
+  it('refuses live with missing credentials in one line naming every missing variable, never a value', () => {
+    expect(() => loadConfig({ WECHAT_OA_MODE: 'live', WECHAT_OA_APPID: 'wx1234567890', WECHAT_OA_SECRET: 'secret-12345' })).toThrow(
+      /^WECHAT_OA_MODE=live needs WECHAT_OA_TEMPLATE_ID, WECHAT_OA_TOKEN$/,
+    );
+    // The token is required for a live OA: there is no default any more.
+    const { WECHAT_OA_TOKEN: _token, ...noToken } = OA;
+    expect(() => loadConfig({ ...noToken, WECHAT_OA_MODE: 'live' })).toThrow(/^WECHAT_OA_MODE=live needs WECHAT_OA_TOKEN$/);
+    expect(() => loadConfig({ WECHAT_MP_MODE: 'live' })).toThrow(/^WECHAT_MP_MODE=live needs WECHAT_MP_APPID, WECHAT_MP_SECRET, WECHAT_MP_TEMPLATE_ID$/);
+    expect(() => loadConfig({ WEIBO_MODE: 'live' })).toThrow(/^WEIBO_MODE=live needs WEIBO_ACCESS_TOKEN, WEIBO_SERVER_IP$/);
+    expect(() => loadConfig({ WEIBO_MODE: 'live', WEIBO_ACCESS_TOKEN: 'token-12345678', WEIBO_SERVER_IP: 'my-server' })).toThrow(/^WEIBO_SERVER_IP must be an IPv4 or IPv6 address/);
+    expect(loadConfig({ WEIBO_MODE: 'live', WEIBO_ACCESS_TOKEN: 'token-12345678', WEIBO_SERVER_IP: '203.0.113.10' }).channels.weiboServerIp).toBe('203.0.113.10');
+    expect(loadConfig({}).channels.weiboServerIp).toBe('127.0.0.1');
+    expect(() => loadConfig({ WEBHOOK_MODE: 'live', WEBHOOK_URLS: 'https://ggzy.example.gov.cn/hook' })).toThrow(/^WEBHOOK_MODE=live needs WEBHOOK_SECRET$/);
+    try {
+      loadConfig({ ...OA, WECHAT_OA_TOKEN: undefined, WECHAT_OA_MODE: 'live' });
+    } catch (error) {
+      expect(String(error)).not.toContain('secret-12345');
+    }
+  });
+
+  it('asks for an explicit mode when a channel has any variable set, or in production', () => {
+    expect(() => loadConfig({ WECHAT_MP_APPID: 'wx1234567890' })).toThrow(/^WECHAT_MP_MODE must be set to live, sandbox or off, since WECHAT_MP_APPID is set$/);
+    expect(() => loadConfig({ WEIBO_ACCESS_TOKEN: 'token-12345678' })).toThrow(/^WEIBO_MODE must be set/);
+    expect(() => loadConfig({ WEBHOOK_URLS: 'https://ggzy.example.gov.cn/hook' })).toThrow(/^WEBHOOK_MODE must be set/);
+    expect(() => loadConfig({ NODE_ENV: 'production', DATA_ENCRYPTION_KEY: '0'.repeat(64) })).toThrow(/^WECHAT_OA_MODE must be set to live, sandbox or off \(NODE_ENV=production has no default\)$/);
+    const explicit = { WECHAT_OA_MODE: 'off', WECHAT_MP_MODE: 'off', WEIBO_MODE: 'sandbox', WEBHOOK_MODE: 'off' };
+    const production = loadConfig({ NODE_ENV: 'production', DATA_ENCRYPTION_KEY: '0'.repeat(64), ...explicit }).channels;
+    expect(production).toMatchObject({ production: true, modes: { 'wechat-oa': 'off', weibo: 'sandbox' } });
+    expect(() => loadConfig({ WEBHOOK_MODE: 'maybe' })).toThrow(/^WEBHOOK_MODE must be live, sandbox or off$/);
+    expect(() => loadConfig({ WEBHOOK_MODE: 'live', WEBHOOK_URLS: 'ftp://x', WEBHOOK_SECRET: 'x'.repeat(16) })).toThrow(/^WEBHOOK_URLS /);
     expect(() => loadConfig({ WECHAT_OA_MASS_TAG: '2' })).toThrow(/^WECHAT_OA_MASS_TAG /);
+  });
+
+  it('gives a sandbox OA without WECHAT_OA_TOKEN a random token of its own, never a default', () => {
+    const a = loadConfig({}).channels.oaCallback!;
+    const b = loadConfig({}).channels.oaCallback!;
+    expect(a.random).toBe(true);
+    expect(a.token).toMatch(/^[0-9a-f]{32}$/);
+    expect(a.token).not.toBe(b.token);
+    expect(a.token).not.toBe('sandboxtoken');
   });
 });

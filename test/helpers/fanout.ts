@@ -25,10 +25,19 @@ import { BASE_URL } from './registry.ts';
 import { testReadModel } from './read-model.ts';
 
 export const OA_CALLBACK_TOKEN = 'fanoutworldtoken';
+export const WEIBO_SERVER_IP = '203.0.113.10';
 
-/** The environment a gongkai process needs to treat the sandbox as the real WeChat/Weibo APIs. */
+/**
+ * The environment a gongkai process needs to treat the sandbox as the real WeChat/Weibo APIs:
+ * every account `live`, with complete credentials, its API base pointed at the sandbox.
+ */
 export function sandboxEnv(sandboxUrl: string): Record<string, string> {
   return {
+    WECHAT_OA_MODE: 'live',
+    WECHAT_MP_MODE: 'live',
+    WEIBO_MODE: 'live',
+    WEBHOOK_MODE: 'live',
+    WECHAT_OA_TOKEN: OA_CALLBACK_TOKEN,
     WECHAT_API_BASE: sandboxUrl,
     WECHAT_OA_APPID: SANDBOX_APPS.oa.appId,
     WECHAT_OA_SECRET: SANDBOX_APPS.oa.secret,
@@ -38,6 +47,8 @@ export function sandboxEnv(sandboxUrl: string): Record<string, string> {
     WECHAT_MP_TEMPLATE_ID: SANDBOX_APPS.mp.templateId,
     WEIBO_API_BASE: sandboxUrl,
     WEIBO_ACCESS_TOKEN: SANDBOX_APPS.weiboToken,
+    // rip of automatic posts (a documentation address, RFC 5737).
+    WEIBO_SERVER_IP: WEIBO_SERVER_IP,
     WEBHOOK_URLS: `${sandboxUrl}/webhook/receive`,
     WEBHOOK_SECRET: SANDBOX_WEBHOOK_SECRET,
   };
@@ -57,7 +68,8 @@ export async function fanOutWorld(label: string, env: Record<string, string> = {
   sandbox.weibo.setSafeDomain([new URL(BASE_URL).hostname, '127.0.0.1']);
   const config = loadConfig({ ...sandboxEnv(sandbox.url), FANOUT_BATCH: '50', ...env });
   const { logger, lines } = captureLogs('warn');
-  const wired = createChannels({ config: config.channels, tokenStore: createMongoTokenStore(db), massBudget: createMassBudget(db) });
+  // Accounts are live against the sandbox unless `env` puts one in sandbox mode (then it uses the sandbox's apps).
+  const wired = createChannels({ config: config.channels, tokenStore: createMongoTokenStore(db), massBudget: createMassBudget(db), sandbox });
   const metrics = createMetrics(() => queueDepth(db.db!));
   const deps: FanOutDeps = { ...fanOutDeps(db, config.channels, wired, { baseUrl: BASE_URL, miniProgramPage: 'pages/detail/detail' }, logger, metrics), random: () => 0 };
   const queue = await startQueue({ db, role: 'all', pollMs: 200, logger, fanOut: deps });
@@ -65,8 +77,8 @@ export async function fanOutWorld(label: string, env: Record<string, string> = {
   const residents = {
     db,
     sessions: createSessions('test-session-secret-0123456789abcdef'),
-    wechat: wired.mpClient,
-    template: { templateId: wired.mp.templateId, kind: config.channels.mpTemplateKind },
+    wechat: wired.mpClient!,
+    template: { templateId: wired.mp!.templateId, kind: config.channels.mpTemplateKind },
   };
   const wechatOaCallback = { appId: SANDBOX_APPS.oa.appId, token: OA_CALLBACK_TOKEN };
   const app = createApp({

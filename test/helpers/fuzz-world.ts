@@ -50,7 +50,7 @@ export async function fuzzWorld(label: string) {
     db,
     queue: { processing: true, takesJobs: true },
     services,
-    residents: { db, sessions, wechat: wired.mpClient, template: { templateId: wired.mp.templateId, kind: 'one-time' } },
+    residents: { db, sessions, wechat: wired.mpClient!, template: { templateId: wired.mp!.templateId, kind: 'one-time' } },
     wechatOaCallback: oaCallback,
     bodyLimit: `${FUZZ_BODY_LIMIT_BYTES / 1024}kb`,
     publicBaseUrl: BASE_URL,

@@ -145,7 +145,7 @@ describe('metrics', () => {
   it('counts deliveries by channel and state at /metrics', async () => {
     const res = await http().get('/metrics');
     expect(res.status).toBe(200);
-    expect(res.text).toMatch(/gongkai_deliveries_total\{channel="wechat-oa",state="sent"\} [1-9]/);
+    expect(res.text).toMatch(/gongkai_deliveries_total\{channel="wechat-oa",state="sent",mode="live"\} [1-9]/);
     expect(res.text).toContain('gongkai_send_duration_seconds_bucket');
     expect(res.text).toContain('# TYPE gongkai_job_queue_depth gauge');
   });

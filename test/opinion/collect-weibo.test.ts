@@ -9,7 +9,7 @@ import { captureLogs } from '../helpers/logs.ts';
 import { testReadModel } from '../helpers/read-model.ts';
 import { publishedAllocation } from '../helpers/registry.ts';
 import { createServices } from '../../core/services.ts';
-import { sampleMessage, testClock, weiboSandbox } from '../channels/weibo-helpers.ts';
+import { sampleMessage, SERVER_IP, testClock, weiboSandbox } from '../channels/weibo-helpers.ts';
 
 const TOKEN = 'sandbox-weibo-token';
 const AGENCY = 'bj-haidian-zjw';
@@ -37,7 +37,7 @@ const deps = (extra: Partial<WeiboCollectDeps> = {}): WeiboCollectDeps => ({
 /** Posts a disclosure to the sandbox through the real channel and records the delivery as the fan-out would. */
 async function posted(title: string, sentAt = clock.now) {
   const disclosureId = new ObjectId().toHexString();
-  const { externalId } = await createWeiboChannel({ client, accessToken: TOKEN }).send(sampleMessage({ disclosureId, title }));
+  const { externalId } = await createWeiboChannel({ client, accessToken: TOKEN, rip: SERVER_IP }).send(sampleMessage({ disclosureId, title }));
   const messageKey = `${disclosureId}:1`;
   await deliveryCollection(db).insertOne({
     _id: deliveryId(messageKey, 'weibo', 'weibo'),

@@ -8,7 +8,7 @@ import { postReplyOnce, respondRecords } from '../../core/opinion/respond/weibo-
 import { weiboReplyError, type WeiboReplyError } from '../../core/opinion/respond/weibo-outcome.ts';
 import { connectTestDb } from '../helpers/db.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { sampleMessage, testClock, thrown, weiboSandbox } from '../channels/weibo-helpers.ts';
+import { sampleMessage, SERVER_IP, testClock, thrown, weiboSandbox } from '../channels/weibo-helpers.ts';
 
 const clock = testClock('2026-10-09T10:45:00+08:00');
 const start = clock.now;
@@ -27,12 +27,12 @@ beforeEach(async () => {
   clock.now = start;
   sandbox.weibo.reset();
   sandbox.outbox.clear();
-  statusId = (await createWeiboChannel({ client, accessToken: TOKEN }).send(sampleMessage())).externalId!;
+  statusId = (await createWeiboChannel({ client, accessToken: TOKEN, rip: SERVER_IP }).send(sampleMessage())).externalId!;
   commentId = sandbox.weibo.addComment(statusId, { text: '分配结果为什么没有公布轮候号？', user: { id: '6000000001' } });
   sandbox.outbox.clear();
 });
 
-const replier = (accessToken = TOKEN) => createWeiboReplier({ client, accessToken });
+const replier = (accessToken = TOKEN) => createWeiboReplier({ client, accessToken, rip: SERVER_IP });
 const comments = async () =>
   (await client.get<{ comments: { idstr: string; text: string; user: { idstr: string } }[] }>('/2/comments/show.json', { access_token: TOKEN, id: statusId }))
     .comments;
@@ -53,14 +53,26 @@ describe('replying on Weibo through the sandbox', () => {
     const result = await replier().reply({ statusId, text: '感谢关注，本批次结果以本公示为准。' });
     expect(result.replyTo).toBeUndefined();
     expect(sandbox.outbox.list('weibo')).toEqual([
-      expect.objectContaining({ path: '/2/comments/create.json', body: { id: statusId, comment: '感谢关注，本批次结果以本公示为准。' }, externalId: result.commentId }),
+      expect.objectContaining({ path: '/2/comments/create.json', body: { id: statusId, comment: '感谢关注，本批次结果以本公示为准。', rip: SERVER_IP }, externalId: result.commentId }),
     ]);
+  });
+
+  it('sends the requesting staff member’s address as rip when given, the server’s otherwise', async () => {
+    await replier().reply({ statusId, text: '已转相关科室核实。', rip: '198.51.100.77' });
+    expect(sandbox.outbox.list('weibo').at(-1)?.body).toMatchObject({ rip: '198.51.100.77' });
+  });
+
+  it('fails without retry when Weibo says rip is missing (10016), naming it', async () => {
+    const noRip = createWeiboReplier({ client, accessToken: TOKEN, rip: '' });
+    const error = await thrown(() => noRip.reply({ statusId, text: '没有 rip 的回复。' }));
+    expect(error).toMatchObject({ code: '10016', action: 'fail' });
+    expect(String((error as Error).message)).toContain('(rip)');
   });
 
   it('refuses more than 140 characters before calling Weibo, and the sandbox refuses them too (20012)', async () => {
     const long = '回'.repeat(141);
     expect(await thrown(() => replier().reply({ statusId, text: long }))).toMatchObject({ code: 'text-too-long' });
-    const raw = await thrown(() => client.post('/2/comments/create.json', { access_token: TOKEN, id: statusId, comment: long }));
+    const raw = await thrown(() => client.post('/2/comments/create.json', { access_token: TOKEN, id: statusId, comment: long, rip: SERVER_IP }));
     expect(raw).toMatchObject({ code: '20012' });
     expect(sandbox.outbox.list('weibo')).toEqual([]);
   });
@@ -106,7 +118,7 @@ describe('Weibo errors → what the press officer is told', () => {
 
   it('a timeout is 502 and marked as of unknown outcome', async () => {
     sandbox.weibo.fault({ path: '/2/comments/reply.json', latencyMs: 400 });
-    const slow = createWeiboReplier({ client: weiboSandboxClient(100), accessToken: TOKEN });
+    const slow = createWeiboReplier({ client: weiboSandboxClient(100), accessToken: TOKEN, rip: SERVER_IP });
     const error = await failure(() => slow.reply({ statusId, commentId, text: '已核实。' }));
     expect(error).toMatchObject({ status: 502, code: 'weibo_outcome_unknown', outcomeUnknown: true });
   });
@@ -165,7 +177,7 @@ describe('posting a task’s reply once', () => {
   it('after a lost answer a retry does not post again but says the outcome is unknown', async () => {
     const taskId = nextTask();
     sandbox.weibo.fault({ path: '/2/comments/reply.json', latencyMs: 400 });
-    const slow = createWeiboReplier({ client: weiboSandboxClient(100), accessToken: TOKEN });
+    const slow = createWeiboReplier({ client: weiboSandboxClient(100), accessToken: TOKEN, rip: SERVER_IP });
     expect(await thrown(() => postReplyOnce(db, slow, taskId, { statusId, commentId }, '已核实。', () => clock.now))).toMatchObject({ status: 502 });
     const retry = await thrown<WeiboReplyError>(() => postReplyOnce(db, replier(), taskId, { statusId, commentId }, '已核实。', () => clock.now));
     expect(retry).toMatchObject({ status: 409, code: 'weibo_outcome_unknown' });

@@ -36,14 +36,14 @@ export async function requestWorld(label: string, start = '2026-09-30T10:00:00+0
   const { logger, lines } = captureLogs('info');
   const readModel = testReadModel();
   sandbox.wechat.registerTemplate(SANDBOX_APPS.mp.appId, SANDBOX_APPS.mp.templateId, ['thing1', 'thing2', 'time3', 'thing4']);
-  const requestNotices = { ...wired.mp, send: createRequestNoticeSender({ client: wired.mpClient, templateId: wired.mp.templateId }) };
+  const requestNotices = { ...wired.mp!, send: createRequestNoticeSender({ client: wired.mpClient!, templateId: wired.mp!.templateId }) };
   const services = createServices(db, { readModel, logger, now: () => clock.now, dataKeys: TEST_DATA_KEYS, requestNotices });
   const koa = createApp({
     logger,
     db,
     queue: { processing: true, takesJobs: true },
     services,
-    residents: { db, sessions: createSessions('test-session-secret-0123456789abcdef'), wechat: wired.mpClient, template: { templateId: wired.mp.templateId, kind: 'one-time' } },
+    residents: { db, sessions: createSessions('test-session-secret-0123456789abcdef'), wechat: wired.mpClient!, template: { templateId: wired.mp!.templateId, kind: 'one-time' } },
     bodyLimit: '1mb',
     publicBaseUrl: BASE_URL,
     publicRateLimit: 100_000,

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Router from '@koa/router';
 import type { Context } from 'koa';
@@ -32,6 +33,22 @@ type Ctx = Context & { request: { body?: unknown } };
 function fail(state: WeiboSandboxState, ctx: Ctx, code: number, message = MESSAGES[code] ?? 'sandbox fault'): void {
   ctx.status = state.errorStatus;
   ctx.body = errorJson(code, message, ctx.path);
+}
+
+/**
+ * `rip`, the real end user's address, is required on share and comment calls (reference notes §0;
+ * Weibo answers a missing required parameter with 10016 naming it, a malformed one with 10017).
+ */
+function ripMissing(state: WeiboSandboxState, ctx: Ctx, p: Record<string, string>): boolean {
+  if (p.rip === undefined || p.rip === '') {
+    fail(state, ctx, 10016, 'miss required parameter (rip), see doc for more info.');
+    return true;
+  }
+  if (isIP(p.rip) === 0) {
+    fail(state, ctx, 10017, `parameter (rip)'s value invalid, expect (a real client IP), but get (${p.rip.slice(0, 64)}), see doc for more info.`);
+    return true;
+  }
+  return false;
 }
 
 function params(ctx: Ctx): Record<string, string> {
@@ -108,6 +125,7 @@ export function weiboApiRouter(state: WeiboSandboxState, outbox: SandboxOutbox):
     const p = params(ctx);
     const uid = await admit(state, ctx, p);
     if (!uid) return;
+    if (ripMissing(state, ctx, p)) return;
     const text = p.status;
     if (text === undefined) return fail(state, ctx, 10016, 'miss required parameter (status), see doc for more info.');
     if (!text.trim()) return fail(state, ctx, 20008);
@@ -140,6 +158,7 @@ export function weiboApiRouter(state: WeiboSandboxState, outbox: SandboxOutbox):
       const p = params(ctx);
       const uid = await admit(state, ctx, p);
       if (!uid) return;
+      if (ripMissing(state, ctx, p)) return;
       const text = p.comment;
       if (text === undefined) return fail(state, ctx, 10016, 'miss required parameter (comment), see doc for more info.');
       if (kind === 'reply' && !p.cid) return fail(state, ctx, 20204);

@@ -16,11 +16,13 @@ export interface OpinionCollectOptions {
 }
 
 /**
- * Builds the collector's Weibo access the way channels/registry.ts builds the Weibo channel: the
- * real API with `WEIBO_ACCESS_TOKEN`, else the sandbox with its token.
+ * Builds the collector's Weibo access the way channels/registry.ts builds the Weibo channel, in
+ * the account's mode: `live` the real API with `WEIBO_ACCESS_TOKEN`, `sandbox` the sandbox with its
+ * token, `off` none.
  */
 export function opinionCollectOptions(config: ChannelsConfig, sandbox?: { url: string }): OpinionCollectOptions {
-  const base = config.weiboToken ? config.weiboBase : sandbox?.url;
+  const mode = config.modes.weibo;
+  const base = mode === 'live' ? config.weiboBase : mode === 'sandbox' ? sandbox?.url : undefined;
   const { oaAgency, weiboAgency, collectEveryMinutes, weiboMaxAgeDays } = config.opinion;
   return {
     everyMinutes: collectEveryMinutes,
@@ -28,7 +30,7 @@ export function opinionCollectOptions(config: ChannelsConfig, sandbox?: { url: s
       ? {
           weibo: {
             client: createWeiboClient({ baseURL: base }),
-            accessToken: config.weiboToken ?? SANDBOX_APPS.weiboToken,
+            accessToken: mode === 'live' ? config.weiboToken! : SANDBOX_APPS.weiboToken,
             maxAgeDays: weiboMaxAgeDays,
             ...(weiboAgency ? { accountAgency: weiboAgency } : {}),
           },

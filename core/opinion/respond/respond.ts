@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { WeiboReplier, WeiboReplyResult } from '../../../channels/weibo/weibo-reply.ts';
 import type { Principal } from '../../agencies/api-keys.ts';
 import { todayInChina } from '../../calendar/due-date.ts';
@@ -48,7 +49,14 @@ interface RespondRecord {
  * its Idempotency-Key, the reply by an inserted claim), so a retry after any failure finishes the
  * job without posting twice, and a retry after success returns the first result.
  */
-export async function respondToTask(deps: RespondDeps, principal: Principal, taskId: string, input: RespondInput): Promise<RespondResult> {
+export async function respondToTask(
+  deps: RespondDeps,
+  principal: Principal,
+  taskId: string,
+  input: RespondInput,
+  /** Who asked: the staff member's client address goes to Weibo as `rip` (required on comment calls). */
+  requester: { ip?: string } = {},
+): Promise<RespondResult> {
   const { db } = deps.disclosures;
   const records = respondRecords<RespondRecord>(db);
   const _id = `respond:${taskId}`;
@@ -97,7 +105,7 @@ export async function respondToTask(deps: RespondDeps, principal: Principal, tas
       item = { id: published._id.toHexString(), status: published.status };
       await records.updateOne({ _id }, { $set: { disclosureId: item.id } });
     }
-    weibo = target ? await postReplyOnce(db, deps.weibo!, taskId, target, input.text, deps.disclosures.now) : undefined;
+    weibo = target ? await postReplyOnce(db, deps.weibo!, taskId, target, input.text, deps.disclosures.now, clientIp(requester.ip)) : undefined;
   } catch (error) {
     // Nothing went out: the officer may change the answer (e.g. shorten it) instead of retrying this one.
     if (!item && !record.disclosureId && !(await weiboClaimed(db, taskId))) await records.deleteOne({ _id, requestHash });
@@ -124,4 +132,10 @@ export async function respondToTask(deps: RespondDeps, principal: Principal, tas
   };
   await records.updateOne({ _id }, { $set: { result } });
   return { ...result, replayed: false };
+}
+
+/** The request's client address as Weibo wants `rip`: IPv4-mapped IPv6 unwrapped; anything else dropped (the server's is used). */
+function clientIp(ip: string | undefined): string | undefined {
+  const bare = ip?.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+  return bare && isIP(bare) ? bare : undefined;
 }

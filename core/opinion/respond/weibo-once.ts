@@ -31,6 +31,8 @@ export async function postReplyOnce(
   target: WeiboTarget,
   text: string,
   now: () => Date,
+  /** The requesting staff member's address, sent as `rip`; absent, the replier's server address. */
+  rip?: string,
 ): Promise<WeiboReplyResult> {
   const claims = respondRecords<WeiboPostClaim>(db);
   const _id = `respond:${taskId}:weibo`;
@@ -47,7 +49,7 @@ export async function postReplyOnce(
   }
   let result: WeiboReplyResult;
   try {
-    result = await replier.reply({ ...target, text });
+    result = await replier.reply({ ...target, text, ...(rip ? { rip } : {}) });
   } catch (error) {
     const mapped = weiboReplyError(error, now());
     if (mapped.outcomeUnknown) await claims.updateOne({ _id }, { $set: { state: 'unknown', at: now() } });
