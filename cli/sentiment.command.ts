@@ -13,7 +13,9 @@ const processIo: SentimentCommandIo = { stdin: process.stdin, stdout: process.st
 const CONTRACT = `
 Input: JSON Lines on stdin, one {"text": "…"} object per line (other fields are ignored).
 Output: exactly one JSON line per input line, in the same order, so output line N answers input line N:
-  {"label": "neg"|"neu"|"pos", "score": n}     score = P(pos) − P(neg), from −1 to 1
+  {"label": "neg"|"neu"|"pos", "score": n, "confidence": c}
+                                                score = P(pos) − P(neg), from −1 to 1; confidence in [0, 1],
+                                                the calibrated chance the label is right (below 0.6: uncertain)
   {"error": "line N: …"}                        when line N is not JSON, has no string "text", or is blank;
                                                 the command goes on with the next line
 With --reasons, each result also carries "reasons": [{"token", "weight"}], the words that decided it
@@ -26,7 +28,7 @@ Example:
 
 export function sentimentCommand(io: SentimentCommandIo = processIo): Command {
   return new Command('sentiment')
-    .description('classify comments: JSON Lines {"text"} on stdin → one {"label","score"} JSON line each on stdout')
+    .description('classify comments: JSON Lines {"text"} on stdin → one {"label","score","confidence"} JSON line each on stdout')
     .option('--reasons', 'include the deciding words and their weights in each result')
     .addHelpText('after', CONTRACT)
     .action(async (options: { reasons?: boolean }) => {
@@ -47,8 +49,8 @@ export function classifyLine(sentiment: Sentiment, line: string, lineNumber: num
   }
   const text = typeof row === 'object' && row !== null ? (row as { text?: unknown }).text : undefined;
   if (typeof text !== 'string') return JSON.stringify({ error: `line ${lineNumber}: expected an object with a string "text"` });
-  const { label, score, reasons: why } = sentiment.analyse(text, { reasons });
-  return JSON.stringify(reasons ? { label, score, reasons: why } : { label, score });
+  const { label, score, confidence, reasons: why } = sentiment.analyse(text, { reasons });
+  return JSON.stringify(reasons ? { label, score, confidence, reasons: why } : { label, score, confidence });
 }
 
 /**

@@ -26,6 +26,17 @@ export const DOMAIN_WORDS: readonly string[] = [
 ];
 
 /**
+ * Agency names residents write, formal and short (住房和城乡建设委员会, 住建委). jieba cuts 住建委 into
+ * 住/建委, so the press officer's hot keywords said 建委; the reaction segmenter adds these whole.
+ */
+export const AGENCY_WORDS: readonly string[] = [
+  '住建委', '住建局', '住建厅', '住建部', '住房和城乡建设委员会', '住房和城乡建设局', '住房和城乡建设厅', '住房城乡建设部',
+  '自然资源局', '自然资源厅', '自然资源部', '自然资源和规划局', '规划和自然资源局', '规自局',
+  '公共资源交易中心', '公共资源交易服务中心', '交易中心', '住房保障中心', '房管局', '不动产登记中心',
+  '财政局', '发改委', '人社局', '市场监管局', '生态环境局', '政务服务中心', '政数局', '城管局', '街道办',
+];
+
+/**
  * Names residents and agencies write for the same thing: a formal name (公共租赁住房) and its short
  * forms (公租房). Search indexes a disclosure under every name of a group it mentions, so either
  * finds it, and a keyword subscription to 公租房 hears of 公共租赁住房 items.

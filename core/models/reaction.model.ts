@@ -31,7 +31,11 @@ export interface ReactionRecord {
   /** `YYYY-MM-DD` of `at` in China Standard Time, for per-day figures without date maths in queries. */
   day: string;
   collectedAt: Date;
-  sentiment: { label: SentimentLabel; score: number; reasons: string[] };
+  /**
+   * `confidence` in [0, 1]: the calibrated chance the label is right (rises with the model's margin);
+   * absent on reactions scored before it existed. Below UNCERTAIN_BELOW the label is "uncertain".
+   */
+  sentiment: { label: SentimentLabel; score: number; reasons: string[]; confidence?: number };
 }
 
 const reactionSchema = new Schema<ReactionRecord>(

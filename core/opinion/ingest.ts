@@ -49,7 +49,7 @@ export async function ingestReactions(
   const docs = items.map((item): ReactionRecord => {
     // A vendor date we could not read is better filed under the day we saw it than dropped.
     const at = Number.isNaN(item.at.getTime()) ? now : item.at;
-    const { label, score, reasons } = model.analyse(item.text, { maxReasons: MAX_REASONS * 2 });
+    const { label, score, confidence, reasons } = model.analyse(item.text, { maxReasons: MAX_REASONS * 2 });
     return {
       _id: reactionId(item.source, item.externalId),
       source: item.source,
@@ -63,7 +63,7 @@ export async function ingestReactions(
       at,
       day: chinaDay(at),
       collectedAt: now,
-      sentiment: { label, score, reasons: decidingWords(label, reasons) },
+      sentiment: { label, score, reasons: decidingWords(label, reasons), confidence },
     };
   });
   let inserted = 0;

@@ -176,6 +176,19 @@ describe('reading reactions', () => {
     expect((await http().get('/api/v1/reactions').set(haidianPress.auth).query({ cursor: 'bm9wZQ' })).status).toBe(400);
   });
 
+  it('stores a confidence with each label and filters the uncertain ones', async () => {
+    const all = await http().get('/api/v1/reactions').set(haidianPress.auth).query({ limit: 200 });
+    const confidences = all.body.items.map((r: { sentiment: { confidence: number } }) => r.sentiment.confidence);
+    expect(confidences.every((c: number) => c >= 0 && c <= 1)).toBe(true);
+    const uncertain = await http().get('/api/v1/reactions').set(haidianPress.auth).query({ uncertain: 'true', limit: 200 });
+    const sure = await http().get('/api/v1/reactions').set(haidianPress.auth).query({ uncertain: 'false', limit: 200 });
+    expect(uncertain.status).toBe(200);
+    expect(uncertain.body.items.every((r: { sentiment: { confidence: number } }) => r.sentiment.confidence < 0.6)).toBe(true);
+    expect(sure.body.items.every((r: { sentiment: { confidence: number } }) => r.sentiment.confidence >= 0.6)).toBe(true);
+    expect(uncertain.body.items.length + sure.body.items.length).toBe(all.body.items.length);
+    expect((await http().get('/api/v1/reactions').set(haidianPress.auth).query({ uncertain: 'maybe' })).status).toBe(400);
+  });
+
   it('gives the hot keywords of the agency’s reactions', async () => {
     const res = await http().get('/api/v1/opinion/keywords').set(haidianPress.auth).query({ day: '2026-10-08', top: 5 });
     expect(res.status).toBe(200);

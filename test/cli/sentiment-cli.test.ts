@@ -28,7 +28,9 @@ function checkContract(stdout: string) {
   expect(lines).toHaveLength(6);
   expect(lines[0]).toMatchObject({ label: 'pos' });
   expect(lines[0]!.score).toBeGreaterThan(0);
-  expect(Object.keys(lines[0]!).sort()).toEqual(['label', 'score']);
+  expect(Object.keys(lines[0]!).sort()).toEqual(['confidence', 'label', 'score']);
+  expect(lines[0]!.confidence).toBeGreaterThanOrEqual(0);
+  expect(lines[0]!.confidence).toBeLessThanOrEqual(1);
   expect(lines[1]!.error).toMatch(/^line 2: invalid JSON/);
   expect(lines[2]).toMatchObject({ label: 'neg' });
   expect(lines[3]!.error).toMatch(/^line 4: expected an object with a string "text"/);

@@ -5,6 +5,7 @@ import { isoDate } from '../../disclosures/input.ts';
 import { ValidationError } from '../../errors.ts';
 import { REACTION_SOURCES, reactionCollection, SENTIMENT_LABELS, type ReactionRecord } from '../../models/reaction.model.ts';
 import { hotKeywords } from '../keywords.ts';
+import { UNCERTAIN_BELOW } from '../sentiment/model.ts';
 
 const disclosureId = z.string().regex(/^[0-9a-f]{24}$/, { error: 'must be a disclosure id (24 hex digits)' });
 
@@ -14,6 +15,10 @@ export const reactionListQuery = z
     source: z.enum(REACTION_SOURCES).optional().describe('来源'),
     label: z.enum(SENTIMENT_LABELS).optional().describe('情感倾向：neg 负面 / neu 中性 / pos 正面'),
     day: isoDate.optional().describe('日期（北京时间）'),
+    uncertain: z
+      .enum(['true', 'false'])
+      .optional()
+      .describe(`true：只看模型没有把握的（confidence < ${UNCERTAIN_BELOW}），false：只看有把握的；不含没有 confidence 的旧记录`),
     cursor: z.string().max(300).optional().describe('上一页返回的 nextCursor'),
     limit: z.coerce.number().int().min(1).max(200).default(50).describe('每页条数'),
   })
@@ -32,13 +37,17 @@ export const keywordQuery = z
 /** Texts read for one keyword answer: the newest this many, so a viral day stays a quick request. */
 const KEYWORD_SAMPLE = 2000;
 
-function agencyFilter(agencyCode: string, q: { disclosureId?: string; source?: string; label?: string; day?: string }): Filter<ReactionRecord> {
+function agencyFilter(
+  agencyCode: string,
+  q: { disclosureId?: string; source?: string; label?: string; day?: string; uncertain?: 'true' | 'false' },
+): Filter<ReactionRecord> {
   return {
     agencyCode,
     ...(q.disclosureId ? { disclosureId: q.disclosureId } : {}),
     ...(q.source ? { source: q.source as ReactionRecord['source'] } : {}),
     ...(q.label ? { 'sentiment.label': q.label as ReactionRecord['sentiment']['label'] } : {}),
     ...(q.day ? { day: q.day } : {}),
+    ...(q.uncertain ? { 'sentiment.confidence': q.uncertain === 'true' ? { $lt: UNCERTAIN_BELOW } : { $gte: UNCERTAIN_BELOW } } : {}),
   };
 }
 

@@ -8,15 +8,16 @@
  * carries meaning (three negative words are stronger evidence than one).
  */
 import type { Jieba } from '@node-rs/jieba';
-import { DOMAIN_WORDS } from '../../catalogue/domain-words.ts';
+import { AGENCY_WORDS, DOMAIN_WORDS } from '../../catalogue/domain-words.ts';
 import { jiebaWith } from '../../catalogue/segmenter.ts';
+import { INQUIRY } from './dense.ts';
 import { DENSE_FEATURES, LEXICON_WORDS, scoreLexicon, type LexiconHit, type Token } from './lexicon.ts';
 
 /**
  * Bump when the extraction changes in a way that moves features (normalisation, keys, masking):
  * model.json records it and a model built with another version refuses to load.
  */
-export const FEATURES_VERSION = 5;
+export const FEATURES_VERSION = 6;
 
 export interface FeatureConfig {
   hashBits: number;
@@ -35,6 +36,12 @@ export interface FeatureConfig {
    * government posts are about other things. Optional so older configurations read as false.
    */
   maskTopic?: boolean;
+  /**
+   * One extra feature (value 1, outside the normalisation) when a text mentions the COVID topic:
+   * a domain indicator read from the text itself, so the model may keep different priors for
+   * epidemic posts (mostly cheering on) and everyday ones without needing the domain at run time.
+   */
+  topicFlag?: boolean;
 }
 
 /**
@@ -46,6 +53,9 @@ export const TOPIC_WORDS = ('疫情 疫区 防疫 抗疫 战疫 新冠 冠状 �
   '防控 医护 医务 医生 护士 医院 患者 病人 火神山 雷神山 方舱 核酸 试剂 疫苗 发热 钟南山 李兰娟 李文亮 红十字会 ' +
   '物资 捐赠 援鄂 驰援 复工 延期 开学').split(' ');
 const TOPIC_PATTERN = new RegExp(TOPIC_WORDS.join('|'), 'g');
+const TOPIC_TEST = new RegExp(TOPIC_WORDS.join('|'));
+const INQUIRY_AT = DENSE_FEATURES.indexOf('inquiry');
+const INQUIRY_SPANS = new RegExp(INQUIRY.source, 'g');
 
 export interface Features {
   idx: Int32Array;
@@ -58,11 +68,11 @@ export interface Features {
 let sharedJieba: Jieba | null = null;
 
 /**
- * One jieba for the process, with the lexicon's words and the disclosure fields' vocabulary added
- * so 暗箱操作, 公开透明 or 公租房 stay one token.
+ * One jieba for the process, with the lexicon's words, the disclosure fields' vocabulary and the
+ * agency names added so 暗箱操作, 公开透明, 公租房 or 住建委 stay one token.
  */
 export function jieba(): Jieba {
-  return (sharedJieba ??= jiebaWith([...LEXICON_WORDS, ...DOMAIN_WORDS]));
+  return (sharedJieba ??= jiebaWith([...LEXICON_WORDS, ...DOMAIN_WORDS, ...AGENCY_WORDS]));
 }
 
 /**
@@ -135,7 +145,14 @@ export class FeatureExtractor {
 
   extract(rawText: string, explain = false): Features {
     const text = normalise(rawText);
-    const tokens = tokenise(text);
+    return this.extractTokens(text, tokenise(text), explain);
+  }
+
+  /**
+   * The same from an already normalised and segmented text: training segments each text once and
+   * builds every variant's features from those tokens (jieba is most of the extraction time).
+   */
+  extractTokens(text: string, tokens: readonly Token[], explain = false): Features {
     this.explaining = explain;
     const lexicon = scoreLexicon(text, tokens);
     // Spans whose reading the lexicon rules have taken over get no word/n-gram features of their own:
@@ -147,6 +164,9 @@ export class FeatureExtractor {
     const ruled = new Uint8Array(text.length);
     for (const t of lexicon.degreeTokens) ruled.fill(1, tokens[t]!.start, tokens[t]!.end);
     for (const hit of lexicon.hits) if (hit.reread && hit.word) ruled.fill(1, hit.word[0], hit.word[1]);
+    // - a sincere question's cue words (请问, 什么时候, 哪里) when the inquiry rule fired: in Weibo
+    //   posts they mostly voice impatience, and that learned reading would fight the rule.
+    if (lexicon.dense[INQUIRY_AT] === 1) for (const match of text.matchAll(INQUIRY_SPANS)) ruled.fill(1, match.index, match.index + match[0].length);
     // Topic words: 2 = hidden outright (unlike 1, also from n-grams that only touch them).
     if (this.config.maskTopic) for (const match of text.matchAll(TOPIC_PATTERN)) ruled.fill(2, match.index, match.index + match[0].length);
     this.addSpan('', text, tokens, 0, text.length, ruled);
@@ -155,10 +175,13 @@ export class FeatureExtractor {
     for (const hit of lexicon.hits) this.add(hash(`h:${hit.negated ? '¬' : ''}${hit.display}`), this.config.tokenWeight, hit.display);
 
     // Binary presence per bucket, then L2 normalisation of the hashed part.
+    // The topic flag is appended after the normalisation: a full-strength indicator, like the dense features.
+    const flagAt = this.config.topicFlag && TOPIC_TEST.test(text) ? hash('t:topic') & this.mask : -1;
+    const flagged = flagAt >= 0 && this.scratch[flagAt] === 0 ? 1 : 0;
     const n = this.touched.length;
     const dense = lexicon.dense.map((value) => value * this.config.denseWeight);
-    const idx = new Int32Array(n + dense.length);
-    const val = new Float32Array(n + dense.length);
+    const idx = new Int32Array(n + flagged + dense.length);
+    const val = new Float32Array(n + flagged + dense.length);
     let norm = 0;
     for (const index of this.touched) norm += this.scratch[index]! * this.scratch[index]!;
     const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
@@ -168,11 +191,15 @@ export class FeatureExtractor {
       this.scratch[index] = 0;
     });
     const base = this.mask + 1;
+    if (flagged) {
+      idx[n] = flagAt;
+      val[n] = 1;
+    }
     dense.forEach((value, k) => {
-      idx[n + k] = base + k;
-      val[n + k] = value;
+      idx[n + flagged + k] = base + k;
+      val[n + flagged + k] = value;
     });
-    const display = explain ? [...this.touched.map((index) => this.shown.get(index) ?? '?'), ...DENSE_FEATURES] : undefined;
+    const display = explain ? [...this.touched.map((index) => this.shown.get(index) ?? '?'), ...(flagged ? ['<疫情话题>'] : []), ...DENSE_FEATURES] : undefined;
     this.touched = [];
     this.shown = new Map();
     return display ? { idx, val, display, hits: lexicon.hits } : { idx, val, hits: lexicon.hits };

@@ -12,8 +12,8 @@
  * stores `lexiconFingerprint()` and refuses to load against a different lexicon.
  */
 import { createHash } from 'node:crypto';
-import { DENSE_FEATURES, denseFeatures } from './dense.ts';
-import { DOMAIN_WORDS } from '../../catalogue/domain-words.ts';
+import { DENSE_FEATURES, denseFeatures, INQUIRY } from './dense.ts';
+import { AGENCY_WORDS, DOMAIN_WORDS } from '../../catalogue/domain-words.ts';
 
 /** Space-separated word lists by strength; a negative strength is a negative word. */
 const WORDS: Array<[number, string]> = [
@@ -279,6 +279,6 @@ export function scoreLexicon(text: string, tokens: readonly Token[]): LexiconRes
 export function lexiconFingerprint(): string {
   // The fields' vocabulary goes to the segmenter with the lexicon's words, so it shapes tokens too.
   const content = JSON.stringify([WORDS, EMOTICONS, [...NEGATORS], DEGREE, RHETORICAL.map(([r, l]) => [r.source, l]),
-    SARCASM.map(([r, l, n]) => [r.source, l, n]), DENSE_FEATURES, DOMAIN_WORDS]);
+    SARCASM.map(([r, l, n]) => [r.source, l, n]), DENSE_FEATURES, DOMAIN_WORDS, AGENCY_WORDS, INQUIRY.source]);
   return createHash('sha256').update(content).digest('hex').slice(0, 16);
 }

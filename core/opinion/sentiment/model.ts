@@ -32,7 +32,19 @@ export interface ModelMeta {
    */
   denseMeans?: number[];
   weights: { file: string; encoding: 'int16'; scale: number; sha256: string };
+  /** Fitted on out-of-fold logits of the training rows; absent in models trained before it existed. */
+  calibration?: Calibration;
   training: Record<string, unknown>;
+}
+
+/**
+ * Probabilities are softmax(logits / temperature); confidence = σ(a · margin + b), the margin being
+ * the gap between the two highest tempered logits: how often, on held-out training rows, a label
+ * given with that margin was right.
+ */
+export interface Calibration {
+  temperature: number;
+  confidence: { a: number; b: number };
 }
 
 /** A reason: a word, span, lexicon hit or rule, and how far it pushed the text toward pos (+) or neg (−). */
@@ -46,8 +58,16 @@ export interface Prediction {
   /** P(pos) − P(neg): −1 clearly negative … +1 clearly positive; near 0 for neutral or mixed text. */
   score: number;
   probs: Record<Label, number>;
+  /**
+   * In [0, 1], rising with the margin between the top two classes: the calibrated chance that
+   * `label` is right. Low (see UNCERTAIN_BELOW) means a press officer should read it themselves.
+   */
+  confidence: number;
   reasons: Reason[];
 }
+
+/** Below this confidence a label is "uncertain" (the opinion API's `uncertain` filter). */
+export const UNCERTAIN_BELOW = 0.6;
 
 export class SentimentModel {
   readonly extractor: FeatureExtractor;
@@ -100,15 +120,26 @@ export class SentimentModel {
   predict(text: string, options: { reasons?: boolean; maxReasons?: number } = {}): Prediction {
     const explain = options.reasons ?? true;
     const features = this.extractor.extract(text, explain);
-    const probs = softmax(this.logits(features));
+    const { probs, confidence } = this.calibrated(this.logits(features));
     let best = 0;
     for (let c = 1; c < CLASSES.length; c++) if (probs[c]! > probs[best]!) best = c;
     return {
       label: CLASSES[best]!,
       score: round(probs[POS]! - probs[NEG]!, 4),
       probs: { neg: round(probs[0]!, 4), neu: round(probs[1]!, 4), pos: round(probs[2]!, 4) },
+      confidence: round(confidence, 4),
       reasons: explain ? this.reasons(features, options.maxReasons ?? 8) : [],
     };
+  }
+
+  /** Tempered probabilities and the confidence for raw logits (the bench's calibration table uses this too). */
+  calibrated(logits: readonly number[]): { probs: number[]; confidence: number; margin: number } {
+    const t = this.meta.calibration?.temperature ?? 1;
+    const { a, b } = this.meta.calibration?.confidence ?? { a: 1, b: 0 };
+    const tempered = logits.map((z) => z / t);
+    const sorted = [...tempered].sort((x, y) => y - x);
+    const margin = sorted[0]! - sorted[1]!;
+    return { probs: softmax(tempered), confidence: 1 / (1 + Math.exp(-(a * margin + b))), margin };
   }
 
   /**

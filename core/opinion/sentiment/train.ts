@@ -13,6 +13,8 @@ export interface TrainOptions {
   l2Dense: number;
   /** Per-class loss weights (CLASSES order); balanced weights stop the majority class winning by default. */
   classWeights: readonly number[];
+  /** Per-row loss weights; when given they replace the class weights (e.g. balanced per file and class). */
+  rowWeights?: readonly number[];
   maxIterations: number;
   /** Stop when the objective improves by less than this (relative) over 5 iterations. */
   tolerance: number;
@@ -55,7 +57,9 @@ export function trainLogistic(rows: readonly Features[], labels: readonly number
 
 function trainCompact(rows: ReadonlyArray<Pick<Features, 'idx' | 'val'>>, labels: readonly number[], size: number, denseFrom: number, options: TrainOptions): Trained {
   const nParams = size * K + K;
-  const totalWeight = labels.reduce((sum, y) => sum + (options.classWeights[y] ?? 1), 0);
+  const rowWeight = (i: number) => options.rowWeights?.[i] ?? options.classWeights[labels[i]!] ?? 1;
+  let totalWeight = 0;
+  for (let i = 0; i < labels.length; i++) totalWeight += rowWeight(i);
 
   const objective = (x: Float64Array, grad: Float64Array): number => {
     grad.fill(0);
@@ -65,7 +69,7 @@ function trainCompact(rows: ReadonlyArray<Pick<Features, 'idx' | 'val'>>, labels
     for (let i = 0; i < rows.length; i++) {
       const { idx, val } = rows[i]!;
       const y = labels[i]!;
-      const w = (options.classWeights[y] ?? 1) / totalWeight;
+      const w = rowWeight(i) / totalWeight;
       let z0 = x[biasAt]!;
       let z1 = x[biasAt + 1]!;
       let z2 = x[biasAt + 2]!;
