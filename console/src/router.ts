@@ -6,6 +6,9 @@ import Items from './pages/Items.vue';
 import Compliance from './pages/Compliance.vue';
 import Report from './pages/Report.vue';
 import Publish from './pages/Publish.vue';
+import Review from './pages/Review.vue';
+import Staff from './pages/Staff.vue';
+import ItemDetail from './pages/ItemDetail.vue';
 
 export const router = createRouter({
   history: createWebHistory('/console/'),
@@ -13,7 +16,10 @@ export const router = createRouter({
     { path: '/', redirect: '/items' },
     { path: '/sign-in', component: SignIn, meta: { title: '登录', public: true } },
     { path: '/items', component: Items, meta: { title: '本机关事项' } },
+    { path: '/items/:id', component: ItemDetail, meta: { title: '事项详情' } },
     { path: '/publish', component: Publish, meta: { title: '发布事项' } },
+    { path: '/review', component: Review, meta: { title: '待审核' } },
+    { path: '/staff', component: Staff, meta: { title: '工作人员账号' } },
     { path: '/compliance', component: Compliance, meta: { title: '待办与时限' } },
     { path: '/report', component: Report, meta: { title: '年度报告' } },
   ],

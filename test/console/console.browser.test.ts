@@ -5,6 +5,7 @@ import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen, type HttpServer } from '../../api/server.ts';
+import { updateAgency } from '../../core/agencies/agencies.ts';
 import { allocationResult } from '../helpers/registry.ts';
 import { staffWorld } from './staff-world.ts';
 
@@ -19,6 +20,8 @@ if (!existsSync(CHROMIUM)) {
 // Plain http on 127.0.0.1, so the cookie goes without the Secure flag the https deployment sets.
 const w = await staffWorld('console_browser', { publicBaseUrl: 'http://127.0.0.1' });
 const publisher = await w.account('hd-clerk', 'bj-haidian-zjw', 'publisher');
+const reviewer = await w.account('hd-reviewer', 'bj-haidian-zjw', 'reviewer');
+const admin = await w.account('hd-admin', 'bj-haidian-zjw', 'admin');
 const draft = async (auth: Record<string, string>, title: string, formedAt: string, region = '110108') => {
   const res = await w.http().post('/api/v1/disclosures').set(auth).send(allocationResult({ title, formedAt, region }));
   if (res.status !== 201) throw new Error(`draft: ${res.status} ${JSON.stringify(res.body)}`);
@@ -32,6 +35,7 @@ await draft(w.chaoyangKey.auth, '朝阳区的分配结果', '2026-10-08', '11010
 
 const TITLE = '海淀区2026年第四批公共租赁住房（永丰家园项目）分配结果公示';
 const SECRET = '内部议定的分配办法甲乙丙';
+const REVIEWED = '海淀区2026年第五批公共租赁住房分配结果公示（待审核）';
 
 let server: HttpServer;
 let base: string;
@@ -223,7 +227,62 @@ describe('the agency console in Chromium', () => {
     expect(stored?.revisions[0].content.results).toHaveLength(3);
     expect(stored?.revisions[0].withheld).toEqual([{ path: 'method', basis: 'privacy' }]);
     expect(await w.db.collection('audit').findOne({ action: 'disclosure.publish', subject: stored!._id.toHexString() })).toMatchObject({ actor: { kind: 'staff', keyId: 'staff:hd-clerk' } });
+  });
+
+  it('a reviewer approves from the queue (先审后发), bound to the content hash; the item page shows its deliveries', async () => {
+    await updateAgency(w.db, 'bj-haidian-zjw', { requireReview: true });
+    const id = await draft(w.haidianKey.auth, REVIEWED, '2026-10-08');
+    const asked = await w.http().post(`/api/v1/disclosures/${id}/publish`).set(w.haidianKey.auth);
+    expect(asked.status).toBe(202);
+    await signInAs(reviewer);
+    await page.click('nav >> text=待审核');
+    await page.waitForSelector(`.review-item:has-text("${REVIEWED}")`);
+    expect(await page.textContent('.review-item')).toContain('到期日 2026-11-04');
+    expect(await page.$$eval('.el-alert', (alerts) => alerts.map((a) => a.textContent))).toEqual([]);
+    expect(await axeProblems()).toEqual([]);
+    await screenshots('review');
+    await page.click(`.review-item:has-text("${REVIEWED}") button.approve`);
+    await page.waitForSelector('text=已批准并公开');
+    const stored = await w.db.collection('disclosures').findOne({ title: REVIEWED });
+    expect(stored?.status).toBe('published');
+    expect(await w.db.collection('audit').findOne({ action: 'disclosure.approve', subject: id })).toMatchObject({ actor: { kind: 'staff', keyId: 'staff:hd-reviewer' } });
+
+    await page.goto(`${base}/console/items/${id}`);
+    await page.waitForSelector(`h1:has-text("${REVIEWED}")`);
+    await page.waitForSelector('text=各渠道投递');
+    expect(await axeProblems()).toEqual([]);
+    await screenshots('item');
+  });
+
+  it('an admin creates a staff account and sees its password once', async () => {
+    await signInAs(admin);
+    await page.click('nav >> text=工作人员');
+    await page.waitForSelector('h1:has-text("工作人员账号")');
+    await page.fill('#new-username', 'hd-new-press');
+    await page.fill('#new-name', '赵发言');
+    await page.click('.new-role');
+    const listbox = await page.getAttribute('.new-role [aria-controls]', 'aria-controls');
+    await page.locator(`[id="${listbox}"] .el-select-dropdown__item`, { hasText: '新闻发言人' }).first().click();
+    await page.click('button:has-text("创建")');
+    await page.waitForSelector('text=只显示这一次');
+    const shown = (await page.textContent('.el-alert--success'))!;
+    const password = /：([A-Za-z0-9]{16})/.exec(shown)?.[1];
+    expect(password).toBeDefined();
+    expect(await page.textContent('.el-table__body')).toContain('hd-new-press');
+    expect((await w.db.collection('staff_accounts').findOne({ _id: 'staff:hd-new-press' as never }))?.role).toBe('press');
+    expect(await axeProblems()).toEqual([]);
+    await screenshots('staff');
     expect(cspViolations).toEqual([]);
     expect(pageErrors).toEqual([]);
   });
 });
+
+/** Signs out whoever is signed in, then in as `who` through the form. */
+async function signInAs(who: { username: string; password: string }) {
+  if (await page.$('button:has-text("退出登录")')) await page.click('button:has-text("退出登录")');
+  await page.goto(`${base}/console/sign-in`);
+  await page.fill('#username', who.username);
+  await page.fill('#password', who.password);
+  await page.click('button:has-text("登录")');
+  await page.waitForURL(`${base}/console/items`);
+}
