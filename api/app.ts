@@ -7,6 +7,7 @@ import type { SandboxOutbox } from '../channels/sandbox/outbox.ts';
 import type { Metrics } from '../core/metrics.ts';
 import type { Services } from '../core/services.ts';
 import { metricsRoute, sandboxOutboxRoute } from './routes/ops.routes.ts';
+import { channelsRoutes } from './routes/channels.routes.ts';
 import { accessLog } from './middleware/access-log.ts';
 import { frontCache, type FrontCache } from './front-cache.ts';
 import { errorHandler } from './middleware/errors.ts';
@@ -75,6 +76,8 @@ export interface AppDeps extends HealthDeps {
   subscribeQr?: { maker: QrCodeMaker; now?: () => number; sandbox?: boolean };
   /** NODE_ENV=production: `/sandbox/outbox` needs an admin key. */
   sandboxAdminOnly?: boolean;
+  /** `GET /api/v1/channels/check` (admins): the WeChat template mappings against the real template lists. */
+  channelsCheck?: Parameters<typeof channelsRoutes>[0];
   /** Console staff sign-in: the failed-sign-in throttle's limits and clock (tests inject one). */
   staffSignIn?: ThrottleOptions;
 }
@@ -176,6 +179,7 @@ export function createApp(deps: AppDeps): GongkaiApp {
   if (deps.residents && deps.services) specs.push(...residentRequestRoutes(deps.services));
   if (deps.metrics) specs.push(metricsRoute(deps.metrics));
   if (deps.sandboxOutbox) specs.push(sandboxOutboxRoute(deps.sandboxOutbox, deps.sandboxAdminOnly ?? false));
+  if (deps.channelsCheck) specs.push(...channelsRoutes(deps.channelsCheck));
   specs.push(
     route({
       method: 'get',

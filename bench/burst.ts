@@ -26,6 +26,7 @@ import { consentCollection, consentId } from '../core/models/consent.model.ts';
 import { subscriberCollection } from '../core/models/subscriber.model.ts';
 import { newSubscription, subscriptionCollection } from '../core/models/subscription.model.ts';
 import { SANDBOX_APPS } from '../channels/registry.ts';
+import { SANDBOX_MP_MAPPING, SANDBOX_OA_MAPPING } from '../channels/wechat/template-mapping.ts';
 import { startSandbox } from '../channels/sandbox/server.ts';
 import { procCpuSeconds } from './proc-stats.ts';
 
@@ -83,9 +84,11 @@ try {
       WECHAT_OA_APPID: SANDBOX_APPS.oa.appId,
       WECHAT_OA_SECRET: SANDBOX_APPS.oa.secret,
       WECHAT_OA_TEMPLATE_ID: SANDBOX_APPS.oa.templateId,
+      WECHAT_OA_TEMPLATE_MAP: JSON.stringify(SANDBOX_OA_MAPPING),
       WECHAT_MP_APPID: SANDBOX_APPS.mp.appId,
       WECHAT_MP_SECRET: SANDBOX_APPS.mp.secret,
       WECHAT_MP_TEMPLATE_ID: SANDBOX_APPS.mp.templateId,
+      WECHAT_MP_TEMPLATE_MAP: JSON.stringify(SANDBOX_MP_MAPPING),
       WECHAT_MP_TEMPLATE_KIND: 'long-term',
       WEIBO_API_BASE: sandbox.url,
       WEIBO_ACCESS_TOKEN: SANDBOX_APPS.weiboToken,

@@ -43,6 +43,7 @@ import type { EngineMessage, EngineRequest } from './fanout-engine.ts';
 import { Types, type Connection } from 'mongoose';
 import { pino, type Logger } from 'pino';
 import { createChannels, SANDBOX_APPS } from '../channels/registry.ts';
+import { SANDBOX_MP_MAPPING, SANDBOX_OA_MAPPING } from '../channels/wechat/template-mapping.ts';
 import type { Channel, OutgoingMessage, TokenStore } from '../channels/types.ts';
 import { createAgency } from '../core/agencies/agencies.ts';
 import type { Principal } from '../core/agencies/api-keys.ts';
@@ -454,9 +455,11 @@ function benchEnv(sandboxUrl: string, dbUri: string, options: Options): Record<s
     WECHAT_OA_APPID: OA.appId,
     WECHAT_OA_SECRET: OA.secret,
     WECHAT_OA_TEMPLATE_ID: OA.templateId,
+    WECHAT_OA_TEMPLATE_MAP: JSON.stringify(SANDBOX_OA_MAPPING),
     WECHAT_MP_APPID: MP.appId,
     WECHAT_MP_SECRET: MP.secret,
     WECHAT_MP_TEMPLATE_ID: MP.templateId,
+    WECHAT_MP_TEMPLATE_MAP: JSON.stringify(SANDBOX_MP_MAPPING),
     WEIBO_API_BASE: sandboxUrl,
     WEIBO_ACCESS_TOKEN: SANDBOX_APPS.weiboToken,
     WEIBO_SERVER_IP: '203.0.113.10',

@@ -5,6 +5,7 @@ import { createWebhookChannel } from './webhook/webhook.channel.ts';
 import { WechatClient } from './wechat/wechat-client.ts';
 import { createWechatMpChannel } from './wechat/wechat-mp.channel.ts';
 import { createWechatOaChannel, type MassBudget } from './wechat/wechat-oa.channel.ts';
+import { SANDBOX_MP_MAPPING, SANDBOX_OA_MAPPING, type TemplateMapping } from './wechat/template-mapping.ts';
 import { createWeiboClient } from './weibo/weibo-client.ts';
 import { createWeiboChannel } from './weibo/weibo.channel.ts';
 
@@ -33,6 +34,8 @@ export interface WiredChannels {
   oaClient?: WechatClient;
   webhooks: { id: string; url: string }[];
   mp?: { appId: string; templateId: string };
+  /** The WeChat accounts' templates and mappings, for `channels check`. */
+  templates: { channel: 'wechat-oa' | 'wechat-mp'; mode: ChannelMode; client: WechatClient; templateId: string; mapping: TemplateMapping }[];
 }
 
 /** True when at least one account is in `sandbox` mode, so the local sandbox must run. */
@@ -54,13 +57,16 @@ export function createChannels({ config, tokenStore, massBudget, sandbox }: Chan
     channels.set(channel.id, channel);
     wiredModes.set(channel.id, mode);
   };
+  const templates: WiredChannels['templates'] = [];
   let mpClient: WechatClient | undefined;
   let mp: WiredChannels['mp'];
   if (modes['wechat-mp'] !== 'off') {
     const app = modes['wechat-mp'] === 'live' ? config.wechatMp! : SANDBOX_APPS.mp;
     mpClient = new WechatClient({ appId: app.appId, secret: app.secret, baseUrl: base(modes['wechat-mp'], config.wechatBase), tokenStore });
     mp = { appId: app.appId, templateId: app.templateId };
-    add(createWechatMpChannel({ client: mpClient, templateId: app.templateId, page: config.mpPage }), modes['wechat-mp']);
+    const mapping = modes['wechat-mp'] === 'live' ? config.wechatMp!.mapping : SANDBOX_MP_MAPPING;
+    add(createWechatMpChannel({ client: mpClient, templateId: app.templateId, mapping, page: config.mpPage }), modes['wechat-mp']);
+    templates.push({ channel: 'wechat-mp', mode: modes['wechat-mp'], client: mpClient, templateId: app.templateId, mapping });
   }
   let oaClient: WechatClient | undefined;
   if (modes['wechat-oa'] !== 'off') {
@@ -68,7 +74,9 @@ export function createChannels({ config, tokenStore, massBudget, sandbox }: Chan
     oaClient = new WechatClient({ appId: app.appId, secret: app.secret, baseUrl: base(modes['wechat-oa'], config.wechatBase), tokenStore });
     // A notice opens the mini-program only when one is bound in the same mode (a live OA cannot open the sandbox's).
     const boundMp = mp && modes['wechat-mp'] === modes['wechat-oa'] ? mp.appId : undefined;
-    add(createWechatOaChannel({ client: oaClient, templateId: app.templateId, ...(boundMp ? { miniProgramAppId: boundMp } : {}), massBudget }), modes['wechat-oa']);
+    const mapping = modes['wechat-oa'] === 'live' ? config.wechatOa!.mapping : SANDBOX_OA_MAPPING;
+    add(createWechatOaChannel({ client: oaClient, templateId: app.templateId, mapping, ...(boundMp ? { miniProgramAppId: boundMp } : {}), massBudget }), modes['wechat-oa']);
+    templates.push({ channel: 'wechat-oa', mode: modes['wechat-oa'], client: oaClient, templateId: app.templateId, mapping });
   }
   if (modes.weibo !== 'off') {
     const live = modes.weibo === 'live';
@@ -91,6 +99,7 @@ export function createChannels({ config, tokenStore, massBudget, sandbox }: Chan
   return {
     channels,
     modes: wiredModes,
+    templates,
     ...(mpClient ? { mpClient } : {}),
     ...(oaClient ? { oaClient } : {}),
     ...(mp ? { mp } : {}),

@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from '../core/config.ts';
 import type { ProcessRole } from '../jobs/queue.ts';
 import { agencyCommand, keyCommand } from './agency.command.ts';
 import { calendarCommand } from './calendar.command.ts';
+import { channelsCommand } from './channels.command.ts';
 import { searchCommand } from './search.command.ts';
 import { requestsCommand } from './requests.command.ts';
 import { indexCommand } from './index.command.ts';
@@ -48,6 +49,7 @@ program
 program.addCommand(agencyCommand());
 program.addCommand(keyCommand());
 program.addCommand(calendarCommand());
+program.addCommand(channelsCommand());
 program.addCommand(sentimentCommand());
 program.addCommand(searchCommand());
 program.addCommand(requestsCommand());

@@ -7,6 +7,7 @@ import { SANDBOX_APPS, type WiredChannels } from '../channels/registry.ts';
 import type { LocalSandbox } from '../channels/sandbox/start-local.ts';
 import { createWeiboReplier } from '../channels/weibo/weibo-reply.ts';
 import type { Config } from '../core/config.ts';
+import { checkTemplates } from '../core/channel-accounts/check-templates.ts';
 import type { Metrics } from '../core/metrics.ts';
 import type { OpinionCollectOptions } from '../core/opinion/collect/wiring.ts';
 import { createSessions } from '../core/residents/session.ts';
@@ -48,6 +49,7 @@ export async function startHttp({ config, role, db, queue, wired, sandbox, metri
     metrics,
     // Only while some account is in sandbox mode (the sandbox runs only then); in production, admins only.
     ...(sandbox?.outbox ? { sandboxOutbox: sandbox.outbox, sandboxAdminOnly: config.channels.production } : {}),
+    channelsCheck: () => checkTemplates(wired),
     // Served for a live or sandbox OA, never for one that is off; no default token.
     ...(oaCallback
       ? {

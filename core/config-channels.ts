@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { mappingProblems, type TemplateMapping } from '../channels/wechat/template-mapping.ts';
 
 const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
 const optional = (schema: z.ZodType<string>) => z.preprocess(emptyToUndefined, schema.optional());
@@ -37,6 +38,8 @@ export const channelEnvShape = {
   WECHAT_OA_APPID: optional(z.string().regex(/^wx[0-9A-Za-z_-]{4,30}$/, { error: 'must be an app id starting with wx' })),
   WECHAT_OA_SECRET: optional(z.string().min(8, { error: 'must be the app secret' })),
   WECHAT_OA_TEMPLATE_ID: optional(z.string().min(4, { error: 'must be a template id' })),
+  WECHAT_OA_TEMPLATE_MAP: optional(z.string()),
+  WECHAT_MP_TEMPLATE_MAP: optional(z.string()),
   WECHAT_OA_MASS_TAG: z.preprocess(
     emptyToUndefined,
     z.coerce.number({ error: 'must be a WeChat tag id' }).int({ error: 'must be a WeChat tag id' }).min(100, { error: 'must be a WeChat tag id (0-99 are reserved)' }).optional(),
@@ -83,6 +86,8 @@ export interface WechatAppConfig {
   appId: string;
   secret: string;
   templateId: string;
+  /** WECHAT_<OA|MP>_TEMPLATE_MAP: template key → message part, checked against the keyword rules. */
+  mapping: TemplateMapping;
 }
 
 /** Each account's mode and why: shown at start-up, one line per channel. */
@@ -140,13 +145,13 @@ type EnvName = keyof z.output<z.ZodObject<typeof channelEnvShape>>;
 const ACCOUNTS: Record<AccountChannel, { mode: EnvName; configures: EnvName[]; live: EnvName[] }> = {
   'wechat-oa': {
     mode: 'WECHAT_OA_MODE',
-    configures: ['WECHAT_OA_APPID', 'WECHAT_OA_SECRET', 'WECHAT_OA_TEMPLATE_ID', 'WECHAT_OA_TOKEN', 'WECHAT_OA_AES_KEY'],
-    live: ['WECHAT_OA_APPID', 'WECHAT_OA_SECRET', 'WECHAT_OA_TEMPLATE_ID', 'WECHAT_OA_TOKEN'],
+    configures: ['WECHAT_OA_APPID', 'WECHAT_OA_SECRET', 'WECHAT_OA_TEMPLATE_ID', 'WECHAT_OA_TEMPLATE_MAP', 'WECHAT_OA_TOKEN', 'WECHAT_OA_AES_KEY'],
+    live: ['WECHAT_OA_APPID', 'WECHAT_OA_SECRET', 'WECHAT_OA_TEMPLATE_ID', 'WECHAT_OA_TEMPLATE_MAP', 'WECHAT_OA_TOKEN'],
   },
   'wechat-mp': {
     mode: 'WECHAT_MP_MODE',
-    configures: ['WECHAT_MP_APPID', 'WECHAT_MP_SECRET', 'WECHAT_MP_TEMPLATE_ID'],
-    live: ['WECHAT_MP_APPID', 'WECHAT_MP_SECRET', 'WECHAT_MP_TEMPLATE_ID'],
+    configures: ['WECHAT_MP_APPID', 'WECHAT_MP_SECRET', 'WECHAT_MP_TEMPLATE_ID', 'WECHAT_MP_TEMPLATE_MAP'],
+    live: ['WECHAT_MP_APPID', 'WECHAT_MP_SECRET', 'WECHAT_MP_TEMPLATE_ID', 'WECHAT_MP_TEMPLATE_MAP'],
   },
   weibo: { mode: 'WEIBO_MODE', configures: ['WEIBO_ACCESS_TOKEN', 'WEIBO_SERVER_IP'], live: ['WEIBO_ACCESS_TOKEN', 'WEIBO_SERVER_IP'] },
   webhook: { mode: 'WEBHOOK_MODE', configures: ['WEBHOOK_URLS', 'WEBHOOK_SECRET'], live: ['WEBHOOK_URLS', 'WEBHOOK_SECRET'] },
@@ -186,10 +191,19 @@ export function channelsConfig(e: ChannelEnv): ChannelsConfig | { error: string 
     modes[channel] = resolved.mode;
     modeReasons[channel] = resolved.reason;
   }
+  const mappings: Partial<Record<'OA' | 'MP', TemplateMapping>> = {};
+  for (const prefix of ['OA', 'MP'] as const) {
+    const raw = e[`WECHAT_${prefix}_TEMPLATE_MAP`];
+    if (raw === undefined) continue;
+    const parsed = parseMapping(raw);
+    if ('error' in parsed) return { error: `WECHAT_${prefix}_TEMPLATE_MAP ${parsed.error}` };
+    mappings[prefix] = parsed.mapping;
+  }
   const app = (prefix: 'OA' | 'MP'): WechatAppConfig => ({
     appId: e[`WECHAT_${prefix}_APPID`]!,
     secret: e[`WECHAT_${prefix}_SECRET`]!,
     templateId: e[`WECHAT_${prefix}_TEMPLATE_ID`]!,
+    mapping: mappings[prefix]!,
   });
   const oaMode = modes['wechat-oa'];
   const aesKey = e.WECHAT_OA_AES_KEY ? { aesKey: e.WECHAT_OA_AES_KEY } : {};
@@ -231,4 +245,21 @@ export function channelsConfig(e: ChannelEnv): ChannelsConfig | { error: string 
 /** True when some account runs against the local sandbox. */
 export function anySandboxAccount(config: Pick<ChannelsConfig, 'modes'>): boolean {
   return Object.values(config.modes).includes('sandbox');
+}
+
+/**
+ * A template mapping from JSON, `{"thing10":"title","time5":"date",…}`, checked against the keyword
+ * rules; the error names the key (never a credential: mappings hold none).
+ */
+export function parseMapping(raw: string): { mapping: TemplateMapping } | { error: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return { error: 'must be a JSON object of template key → message part, e.g. {"thing10":"title","time5":"date"}' };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { error: 'must be a JSON object of template key → message part' };
+  const problems = mappingProblems(value as Record<string, unknown>);
+  if (problems.length) return { error: `is not valid: ${problems.join('; ')}` };
+  return { mapping: value as TemplateMapping };
 }

@@ -1,3 +1,4 @@
+import { templateKeys } from './template-mapping.ts';
 import axios, { isAxiosError } from 'axios';
 import API from 'co-wechat-api';
 import type { TokenStore } from '../types.ts';
@@ -60,6 +61,21 @@ export class WechatClient {
   /** POST `body` as JSON to a token-authenticated path; the whole answer, error bodies included (as WechatCallError.body). */
   call<T = Record<string, unknown>>(path: string, body: unknown): Promise<T> {
     return this.withToken((token) => this.http<T>(path, body, token));
+  }
+
+  /**
+   * The account's templates and the keys each declares in its content (`{{thing10.DATA}}`):
+   * `get_all_private_template` for an official account, `newtmpl/gettemplate` for a mini-program.
+   */
+  async listTemplates(kind: 'oa' | 'mp'): Promise<{ id: string; title: string; keys: string[] }[]> {
+    const path = kind === 'oa' ? '/cgi-bin/template/get_all_private_template' : '/wxaapi/newtmpl/gettemplate';
+    const answer = await this.withToken((token) => this.httpGet<Record<string, unknown>>(path, token));
+    const list = (kind === 'oa' ? answer.template_list : answer.data) as Record<string, unknown>[] | undefined;
+    return (list ?? []).map((t) => ({
+      id: String(kind === 'oa' ? t.template_id : t.priTmplId),
+      title: String(t.title ?? ''),
+      keys: templateKeys(String(t.content ?? '')),
+    }));
   }
 
   /** Template message (wechat.md §2.1) with `client_msg_id`, which co-wechat-api's sendTemplate cannot send. */
@@ -192,6 +208,31 @@ export class WechatClient {
     if (this.base !== WECHAT_API_BASE) api.mpPrefix = `${this.base}/cgi-bin/`;
     api.setOpts({ timeout: this.timeoutMs });
     return api;
+  }
+
+  private async httpGet<T>(path: string, token: string): Promise<T> {
+    let response;
+    try {
+      response = await axios.get<string>(`${this.base}${path}`, {
+        params: { access_token: token },
+        timeout: this.timeoutMs,
+        responseType: 'text',
+        transformResponse: (raw: string) => raw,
+        validateStatus: () => true,
+      });
+    } catch (error) {
+      const code = isAxiosError(error) && (error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT') ? 'timeout' : 'network';
+      throw new WechatCallError(code, `${path}: ${(error as Error).message}`);
+    }
+    if (response.status !== 200) throw new WechatCallError(`http-${response.status}`, `${path}: HTTP ${response.status}`);
+    let answer: Record<string, unknown>;
+    try {
+      answer = parseWechatJson(response.data);
+    } catch {
+      throw new WechatCallError('bad-response', `${path}: not JSON: ${String(response.data).slice(0, 200)}`);
+    }
+    if (answer.errcode) throw new WechatCallError(String(answer.errcode), `${path}: ${String(answer.errmsg)}`, 'call', answer);
+    return answer as T;
   }
 
   private async http<T>(path: string, body: unknown, token?: string): Promise<T> {

@@ -1,13 +1,16 @@
 import { type Channel, ChannelError, type Recipient } from '../types.ts';
 import { toChannelError } from './errors.ts';
 import { mpTemplateData } from './template-data.ts';
+import { templateData, type TemplateMapping } from './template-mapping.ts';
 import type { WechatClient } from './wechat-client.ts';
 
 export interface WechatMpChannelOptions {
   /** The mini program's client. */
   client: WechatClient;
-  /** Subscribe template with keys thing1, thing2, time3, thing4 (see template-data.ts); a recipient's templateId wins. */
+  /** The subscribe template; a recipient's templateId wins. */
   templateId: string;
+  /** Which message part goes in which of the template's keys; default the sandbox's thing1, thing2, time3, thing4. */
+  mapping?: TemplateMapping;
   /** Page opened from the notice when the message has no `miniProgramPage`. */
   page?: string;
   clock?: () => Date;
@@ -46,7 +49,7 @@ export function createWechatMpChannel(options: WechatMpChannelOptions): Channel 
       const page = message.miniProgramPage ?? options.page;
       try {
         const { msgid } = await serialised(recipient.address, () =>
-          client.sendSubscribeMessage(recipient.address, templateId, page, mpTemplateData(message)),
+          client.sendSubscribeMessage(recipient.address, templateId, page, options.mapping ? templateData(options.mapping, message) : mpTemplateData(message)),
         );
         return { externalId: msgid };
       } catch (error) {

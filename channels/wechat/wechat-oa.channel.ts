@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { type Channel, ChannelError, type OutgoingMessage, type Recipient, type SendResult } from '../types.ts';
 import { WechatCallError, toChannelError } from './errors.ts';
 import { oaTemplateData, oneLine } from './template-data.ts';
+import { templateData, type TemplateMapping } from './template-mapping.ts';
 import type { WechatClient } from './wechat-client.ts';
 
 export interface MassReservation {
@@ -26,8 +27,10 @@ export interface MassBudget {
 export interface WechatOaChannelOptions {
   /** The OA's client. */
   client: WechatClient;
-  /** Template with keys thing1, thing2, thing3, time4 (see template-data.ts); a recipient's templateId wins. */
+  /** The template; a recipient's templateId wins. */
   templateId: string;
+  /** Which message part goes in which of the template's keys; default the sandbox's thing1, thing2, thing3, time4. */
+  mapping?: TemplateMapping;
   /** A mini program bound to the OA: notices open `message.miniProgramPage` in it. */
   miniProgramAppId?: string;
   massBudget?: MassBudget;
@@ -66,7 +69,7 @@ export function createWechatOaChannel(options: WechatOaChannelOptions): WechatOa
         // WeChat delivers one message per openid + client_msg_id within about 10 minutes, so a
         // retry after a timeout that did go through is not delivered twice.
         client_msg_id: stableId(message.key, recipient.id),
-        data: oaTemplateData(message),
+        data: options.mapping ? templateData(options.mapping, message) : oaTemplateData(message),
       };
       try {
         const { msgid } = await client.sendTemplate(body);

@@ -38,7 +38,7 @@ describe('a live account with missing credentials', () => {
     const proc = spawnGongkai('api', bareEnv({ WECHAT_OA_MODE: 'live', WECHAT_OA_APPID: 'wx1234567890', WECHAT_OA_SECRET: 'very-secret-value' }));
     expect(await proc.exited).toBe(78);
     const stderr = proc.stderr.join('');
-    expect(stderr).toBe('gongkai: invalid configuration: WECHAT_OA_MODE=live needs WECHAT_OA_TEMPLATE_ID, WECHAT_OA_TOKEN\n');
+    expect(stderr).toBe('gongkai: invalid configuration: WECHAT_OA_MODE=live needs WECHAT_OA_TEMPLATE_ID, WECHAT_OA_TEMPLATE_MAP, WECHAT_OA_TOKEN\n');
     expect(stderr).not.toContain('very-secret-value');
   });
 });

@@ -94,7 +94,7 @@ describe('redactUri', () => {
 });
 
 describe('channel configuration', () => {
-  const OA = { WECHAT_OA_APPID: 'wx1234567890', WECHAT_OA_SECRET: 'secret-12345', WECHAT_OA_TEMPLATE_ID: 'tpl-1234', WECHAT_OA_TOKEN: 'oatoken123' };
+  const OA = { WECHAT_OA_APPID: 'wx1234567890', WECHAT_OA_SECRET: 'secret-12345', WECHAT_OA_TEMPLATE_ID: 'tpl-1234', WECHAT_OA_TEMPLATE_MAP: '{"thing10":"title","time5":"date"}', WECHAT_OA_TOKEN: 'oatoken123' };
 
   it('on a fresh machine (nothing configured, not production) runs every channel in sandbox mode, saying why', () => {
     const { channels } = loadConfig({});
@@ -108,7 +108,7 @@ describe('channel configuration', () => {
   it('uses the credentials only in live mode, and sandbox mode ignores them', () => {
     const live = loadConfig({ ...OA, WECHAT_OA_MODE: 'live' }).channels;
     expect(live.modes['wechat-oa']).toBe('live');
-    expect(live.wechatOa).toEqual({ appId: 'wx1234567890', secret: 'secret-12345', templateId: 'tpl-1234' });
+    expect(live.wechatOa).toEqual({ appId: 'wx1234567890', secret: 'secret-12345', templateId: 'tpl-1234', mapping: { thing10: 'title', time5: 'date' } });
     expect(live.oaCallback).toEqual({ token: 'oatoken123', random: false });
     const sandbox = loadConfig({ ...OA, WECHAT_OA_MODE: 'sandbox' }).channels;
     expect(sandbox.wechatOa).toBeUndefined();
@@ -121,12 +121,12 @@ describe('channel configuration', () => {
 
   it('refuses live with missing credentials in one line naming every missing variable, never a value', () => {
     expect(() => loadConfig({ WECHAT_OA_MODE: 'live', WECHAT_OA_APPID: 'wx1234567890', WECHAT_OA_SECRET: 'secret-12345' })).toThrow(
-      /^WECHAT_OA_MODE=live needs WECHAT_OA_TEMPLATE_ID, WECHAT_OA_TOKEN$/,
+      /^WECHAT_OA_MODE=live needs WECHAT_OA_TEMPLATE_ID, WECHAT_OA_TEMPLATE_MAP, WECHAT_OA_TOKEN$/,
     );
     // The token is required for a live OA: there is no default any more.
     const { WECHAT_OA_TOKEN: _token, ...noToken } = OA;
     expect(() => loadConfig({ ...noToken, WECHAT_OA_MODE: 'live' })).toThrow(/^WECHAT_OA_MODE=live needs WECHAT_OA_TOKEN$/);
-    expect(() => loadConfig({ WECHAT_MP_MODE: 'live' })).toThrow(/^WECHAT_MP_MODE=live needs WECHAT_MP_APPID, WECHAT_MP_SECRET, WECHAT_MP_TEMPLATE_ID$/);
+    expect(() => loadConfig({ WECHAT_MP_MODE: 'live' })).toThrow(/^WECHAT_MP_MODE=live needs WECHAT_MP_APPID, WECHAT_MP_SECRET, WECHAT_MP_TEMPLATE_ID, WECHAT_MP_TEMPLATE_MAP$/);
     expect(() => loadConfig({ WEIBO_MODE: 'live' })).toThrow(/^WEIBO_MODE=live needs WEIBO_ACCESS_TOKEN, WEIBO_SERVER_IP$/);
     expect(() => loadConfig({ WEIBO_MODE: 'live', WEIBO_ACCESS_TOKEN: 'token-12345678', WEIBO_SERVER_IP: 'my-server' })).toThrow(/^WEIBO_SERVER_IP must be an IPv4 or IPv6 address/);
     expect(loadConfig({ WEIBO_MODE: 'live', WEIBO_ACCESS_TOKEN: 'token-12345678', WEIBO_SERVER_IP: '203.0.113.10' }).channels.weiboServerIp).toBe('203.0.113.10');
@@ -150,6 +150,17 @@ describe('channel configuration', () => {
     expect(() => loadConfig({ WEBHOOK_MODE: 'maybe' })).toThrow(/^WEBHOOK_MODE must be live, sandbox or off$/);
     expect(() => loadConfig({ WEBHOOK_MODE: 'live', WEBHOOK_URLS: 'ftp://x', WEBHOOK_SECRET: 'x'.repeat(16) })).toThrow(/^WEBHOOK_URLS /);
     expect(() => loadConfig({ WECHAT_OA_MASS_TAG: '2' })).toThrow(/^WECHAT_OA_MASS_TAG /);
+  });
+
+  it('checks a template mapping against the keyword rules when it is configured, naming each bad key', () => {
+    const bad = (map: unknown) => () => loadConfig({ ...OA, WECHAT_OA_MODE: 'live', WECHAT_OA_TEMPLATE_MAP: typeof map === 'string' ? map : JSON.stringify(map) });
+    expect(bad('not json')).toThrow(/^WECHAT_OA_TEMPLATE_MAP must be a JSON object/);
+    expect(bad({ time5: 'title' })).toThrow(/^WECHAT_OA_TEMPLATE_MAP is not valid: time5: a time key cannot hold title \(it takes date\)$/);
+    expect(bad({ character_string21: 'title', phrase3: 'agency' })).toThrow(/character_string21: a character_string key cannot hold title.*; phrase3: a phrase key cannot hold agency/);
+    expect(bad({ thing1: 'applicant' })).toThrow(/thing1: unknown message part "applicant"/);
+    expect(bad({ amount2: 'title' })).toThrow(/amount2: gongkai cannot fill a amount key/);
+    expect(bad({ title: 'title' })).toThrow(/title: not a template key/);
+    expect(bad({})).toThrow(/maps no key/);
   });
 
   it('gives a sandbox OA without WECHAT_OA_TOKEN a random token of its own, never a default', () => {

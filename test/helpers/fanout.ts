@@ -4,6 +4,7 @@ import { afterAll } from 'vitest';
 import { createApp } from '../../api/app.ts';
 import { createChannels, SANDBOX_APPS } from '../../channels/registry.ts';
 import { SANDBOX_WEBHOOK_SECRET } from '../../channels/sandbox/start-local.ts';
+import { SANDBOX_MP_MAPPING, SANDBOX_OA_MAPPING } from '../../channels/wechat/template-mapping.ts';
 import { startSandbox } from '../../channels/sandbox/server.ts';
 import { loadConfig } from '../../core/config.ts';
 import type { FanOutDeps } from '../../core/fanout/deps.ts';
@@ -42,9 +43,11 @@ export function sandboxEnv(sandboxUrl: string): Record<string, string> {
     WECHAT_OA_APPID: SANDBOX_APPS.oa.appId,
     WECHAT_OA_SECRET: SANDBOX_APPS.oa.secret,
     WECHAT_OA_TEMPLATE_ID: SANDBOX_APPS.oa.templateId,
+    WECHAT_OA_TEMPLATE_MAP: JSON.stringify(SANDBOX_OA_MAPPING),
     WECHAT_MP_APPID: SANDBOX_APPS.mp.appId,
     WECHAT_MP_SECRET: SANDBOX_APPS.mp.secret,
     WECHAT_MP_TEMPLATE_ID: SANDBOX_APPS.mp.templateId,
+    WECHAT_MP_TEMPLATE_MAP: JSON.stringify(SANDBOX_MP_MAPPING),
     WEIBO_API_BASE: sandboxUrl,
     WEIBO_ACCESS_TOKEN: SANDBOX_APPS.weiboToken,
     // rip of automatic posts (a documentation address, RFC 5737).

@@ -48,8 +48,8 @@ export function adminRoutes(router: Router, control: WechatSandboxControl): void
   get('/consents', z.object({ appid, openid: z.string().optional(), templateId: z.string().optional() }), (i) => ({
     items: control.consents(i.appid, i.openid, i.templateId),
   }));
-  post('/templates', z.object({ appid, templateId: z.string().min(1), keys: z.array(z.string()).optional() }), (i) =>
-    control.registerTemplate(i.appid, i.templateId, i.keys),
+  post('/templates', z.object({ appid, templateId: z.string().min(1), keys: z.array(z.string()).optional(), title: z.string().min(1).optional() }), (i) =>
+    control.registerTemplate(i.appid, i.templateId, i.keys, i.title),
   );
   post('/codes', z.object({ appid, code: z.string().min(1), openid, unionid: z.string().optional() }), (i) =>
     control.issueCode(i.appid, i.code, i.openid, i.unionid),

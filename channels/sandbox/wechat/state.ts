@@ -34,6 +34,8 @@ export interface AppState {
   nextTagId: number;
   /** template id → required data keys (undefined: any). */
   templates: Map<string, readonly string[] | undefined>;
+  /** template id → its title in the template lists. */
+  templateTitles: Map<string, string>;
   /** `${openid}\t${templateId}` → subscription credits (MP subscribe messages). */
   consents: Map<string, { oneTime: number; longTerm: boolean }>;
   quotas: Map<string, number>;
@@ -112,6 +114,7 @@ export class SandboxState {
       tags: new Map(),
       nextTagId: 100,
       templates: new Map(),
+      templateTitles: new Map(),
       consents: new Map(),
       quotas: new Map(),
       usage: new Map(),

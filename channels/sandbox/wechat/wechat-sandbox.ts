@@ -9,6 +9,7 @@ import { oaRoutes } from './oa-routes.ts';
 import { WechatSandboxError, replyError } from './reply.ts';
 import { DEFAULT_APPS, type MassJob, type SandboxApp, type SandboxCallback, SandboxState } from './state.ts';
 import { tagRoutes } from './tag-routes.ts';
+import { templateRoutes } from './template-routes.ts';
 import { tokenRoutes } from './token-routes.ts';
 
 export type { SandboxApp, MassJob, SandboxCallback } from './state.ts';
@@ -82,8 +83,10 @@ function createControl(state: SandboxState, faults: Faults, options: WechatSandb
         .filter((c) => (!openid || c.openid === openid) && (!templateId || c.templateId === templateId));
     },
     /** A template the app may send; with `keys`, data must carry each of them. */
-    registerTemplate(appid: string, templateId: string, keys?: readonly string[]): void {
+    /** A template of the app with its keys (a send must fill each; undefined: any), listed by the template-list endpoints. */
+    registerTemplate(appid: string, templateId: string, keys?: readonly string[], title?: string): void {
       state.app(appid).templates.set(templateId, keys ? [...keys] : undefined);
+      if (title) state.app(appid).templateTitles.set(templateId, title);
     },
     /** A login code for code2Session: single use, valid `codeTtlSeconds`. */
     issueCode(appid: string, code: string, openid: string, unionid?: string): void {
@@ -165,6 +168,7 @@ export function createWechatSandbox(outbox: SandboxOutbox, options: WechatSandbo
   qrcodeRoutes(router, state, outbox);
   tagRoutes(router, state);
   mpRoutes(router, state, outbox);
+  templateRoutes(router, state);
   adminRoutes(router, control);
   return { router, control };
 }
