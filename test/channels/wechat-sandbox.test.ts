@@ -177,7 +177,7 @@ describe('WeChat sandbox: mass send and tags', () => {
 });
 
 describe('WeChat sandbox: mini program login, faults and admin routes', () => {
-  it('code2Session codes are single-use and expire after 5 minutes (40029)', async () => {
+  it('code2Session codes are single-use (40163 when reused) and expire after 5 minutes (40029)', async () => {
     const mp = newApp(sandbox, 'mp');
     sandbox.wechat.issueCode(mp.appid, 'code-1', 'o-mp-1', 'u-union-1');
     sandbox.wechat.issueCode(mp.appid, 'code-2', 'o-mp-2');
@@ -187,8 +187,9 @@ describe('WeChat sandbox: mini program login, faults and admin routes', () => {
     const ok = (await login('code-1')).json;
     expect(ok).toMatchObject({ openid: 'o-mp-1', unionid: 'u-union-1' });
     expect(typeof ok.session_key).toBe('string');
-    expect((await login('code-1')).json).toMatchObject({ errcode: 40029 });
+    expect((await login('code-1')).json).toMatchObject({ errcode: 40163 });
     now += 5 * MIN;
+    expect((await login('code-1')).json).toMatchObject({ errcode: 40029 });
     expect((await login('code-2')).json).toMatchObject({ errcode: 40029 });
   });
 

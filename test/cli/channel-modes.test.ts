@@ -117,6 +117,9 @@ describe('every account live', () => {
     expect((await fetch(`${api.url}/sandbox/outbox`)).status).toBe(404);
     expect((await postPush(api.url, signedText('sandboxtoken'))).status).toBe(401);
     expect((await postPush(api.url, signedText('fanoutworldtoken'))).status).toBe(200);
+    // No credential reached a log line.
+    const logged = JSON.stringify(api.logs) + api.stderr.join('');
+    for (const secret of ['fanoutworldtoken', SANDBOX_APPS.oa.secret, SANDBOX_APPS.mp.secret, SANDBOX_APPS.weiboToken]) expect(logged).not.toContain(secret);
     api.child.kill('SIGTERM');
     await api.exited;
   });

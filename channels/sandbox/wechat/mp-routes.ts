@@ -17,9 +17,12 @@ export function mpRoutes(router: Router, state: SandboxState, outbox: SandboxOut
     const jsCode = queryString(ctx, 'js_code');
     if (!jsCode) throw new WechatSandboxError(41008, 'missing code');
     const code = state.codes.get(jsCode);
-    // Codes are single-use and expire after about 5 minutes.
+    // Codes are single-use (a second use is 40163 "code been used") and expire after about 5 minutes (40029).
+    const usedUntil = state.usedCodes.get(jsCode);
+    if (!code && usedUntil !== undefined && state.now() < usedUntil) throw new WechatSandboxError(40163, 'code been used');
     state.codes.delete(jsCode);
     if (!code || code.appid !== app.app.appid || state.now() >= code.expiresAt) throw new WechatSandboxError(40029, 'invalid code');
+    state.usedCodes.set(jsCode, code.expiresAt);
     const user = state.user(app, code.openid);
     if (code.unionid) user.unionid = code.unionid;
     reply(ctx, {

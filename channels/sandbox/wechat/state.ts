@@ -96,6 +96,8 @@ const MAX_JOBS = 1_000;
 export class SandboxState {
   readonly apps = new Map<string, AppState>();
   readonly codes = new Map<string, { appid: string; openid: string; unionid?: string; expiresAt: number }>();
+  /** Codes already exchanged (code2Session), until they would have expired: a second use is 40163. */
+  readonly usedCodes = new Map<string, number>();
   readonly tokens: TokenBook;
   // Ids above 2^53 (and unique across restarts), like WeChat's int64 msgids.
   private nextId = 2n ** 62n + BigInt(Date.now()) * 1000n;

@@ -137,6 +137,7 @@ function createControl(state: SandboxState, faults: Faults, options: WechatSandb
     reset(): void {
       state.apps.clear();
       state.codes.clear();
+      state.usedCodes.clear();
       state.tokens.clear();
       faults.clear();
       registerDefaults();
