@@ -26,6 +26,17 @@ function oaChannelFor(store = storeA) {
 const recipient = (address: string) => ({ id: `sub-${address}`, address });
 
 describe('shared WeChat access token', () => {
+  it('a token fetch from an address outside the account’s IP whitelist is 40164, which fails the send without retry', async () => {
+    const { app, users, channel } = oaChannelFor(tokenStore(dbA, 'wechat_tokens_whitelist'));
+    sandbox.wechat.setIpWhitelist(app.appid, ['203.0.113.9']);
+    const error = await channelError(channel.send(message(), recipient(users[0]!)), '40164', 'fail');
+    expect(error.message).toMatch(/not in whitelist/);
+    expect(sent(sandbox, 'wechat-oa', TEMPLATE_PATH, users[0])).toEqual([]);
+    // Once the server's address is whitelisted, the same channel sends.
+    sandbox.wechat.setIpWhitelist(app.appid, ['203.0.113.9', '127.0.0.1']);
+    expect((await channel.send(message(), recipient(users[0]!))).externalId).toMatch(/^\d+$/);
+  });
+
   it('two processes sending concurrently fetch the token once (one stable_token call, no /cgi-bin/token)', async () => {
     const { app, users, make } = oaChannelFor();
     const [a, b] = [make(storeA), make(storeB)];

@@ -71,6 +71,7 @@ export function adminRoutes(router: Router, control: WechatSandboxControl): void
     z.object({ appid, url: z.url({ protocol: /^https?$/ }), token: z.string().min(1), aesKey: z.string().length(43).optional(), ghId: z.string().optional() }),
     ({ appid: id, ...callback }) => control.setCallback(id, callback),
   );
+  post('/ip-whitelist', z.object({ appid, ips: z.array(z.string().min(1)).nullable() }), (i) => control.setIpWhitelist(i.appid, i.ips ?? undefined));
   get('/qrcodes', appOnly, (i) => ({ items: control.qrCodes(i.appid) }));
   // e.g. curl -XPOST localhost:3100/sandbox/admin/wechat/scan -H 'content-type: application/json' -d '{"appid":"wx-sandbox-oa","ticket":"gQ…","openid":"o-me"}'
   post('/scan', z.object({ appid, ticket: z.string().min(1), openid }), (i) => control.scan(i.appid, i.ticket, i.openid));

@@ -42,6 +42,8 @@ export interface AppState {
   /** `${day}\t${endpoint}` → accepted calls. */
   usage: Map<string, number>;
   fetches: { token: number; stableToken: number };
+  /** 开发者 IP 白名单: when set, token and stable_token from any other address are 40164. */
+  ipWhitelist?: readonly string[];
   /** template send `${openid}\t${client_msg_id}` → msgid, for 10 minutes. */
   sentTemplates: Map<string, { msgid: bigint; at: number }>;
   /** mass send clientmsgid → msg_id, for 24 hours. */

@@ -1,3 +1,4 @@
+import type { Context } from 'koa';
 import type Router from '@koa/router';
 import { WechatSandboxError, jsonBody, queryString, reply } from './reply.ts';
 import type { AppState, SandboxState } from './state.ts';
@@ -19,6 +20,16 @@ export function credentials(
   return app;
 }
 
+/**
+ * The account's IP whitelist (基本配置 → IP白名单), checked on token and stable_token as WeChat does:
+ * 40164 "invalid ip …, not in whitelist".
+ */
+function checkWhitelist(app: AppState, ctx: Context): void {
+  if (!app.ipWhitelist) return;
+  const ip = (ctx.ip || '').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+  if (!app.ipWhitelist.includes(ip)) throw new WechatSandboxError(40164, `invalid ip ${ip} ipv6 ::ffff:${ip}, not in whitelist`);
+}
+
 function countFetch(state: SandboxState, appid: unknown, kind: 'token' | 'stableToken'): void {
   if (typeof appid === 'string') {
     const app = state.apps.get(appid);
@@ -34,6 +45,7 @@ export function tokenRoutes(router: Router, state: SandboxState): void {
     if (queryString(ctx, 'grant_type') !== 'client_credential') throw new WechatSandboxError(40002, 'invalid grant_type');
     // The classic endpoint answers a wrong secret with 40001.
     const app = credentials(state, appid, queryString(ctx, 'secret'), 40001);
+    checkWhitelist(app, ctx);
     state.checkQuota(app, '/cgi-bin/token');
     state.count(app, '/cgi-bin/token');
     reply(ctx, state.tokens.issue(app.app.appid));
@@ -44,6 +56,7 @@ export function tokenRoutes(router: Router, state: SandboxState): void {
     countFetch(state, body.appid, 'stableToken');
     if (body.grant_type !== 'client_credential') throw new WechatSandboxError(40002, 'invalid grant_type');
     const app = credentials(state, body.appid, body.secret, 40125);
+    checkWhitelist(app, ctx);
     state.checkQuota(app, '/cgi-bin/stable_token');
     state.count(app, '/cgi-bin/stable_token');
     reply(ctx, state.tokens.issueStable(app.app.appid, body.force_refresh === true));

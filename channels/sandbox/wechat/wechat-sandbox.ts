@@ -121,6 +121,12 @@ function createControl(state: SandboxState, faults: Faults, options: WechatSandb
     massJobs(appid: string): MassJob[] {
       return [...state.app(appid).massJobs];
     },
+    /** The app's IP whitelist; `undefined` switches it off. Token fetches from elsewhere get 40164. */
+    setIpWhitelist(appid: string, ips: readonly string[] | undefined): void {
+      const app = state.app(appid);
+      if (ips) app.ipWhitelist = [...ips];
+      else delete app.ipWhitelist;
+    },
     /** The OA's 服务器配置: where scans are pushed, signed with `token` (and encrypted with `aesKey`). */
     setCallback(appid: string, callback: SandboxCallback): void {
       state.app(appid).callback = { ...callback };
