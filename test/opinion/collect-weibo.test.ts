@@ -124,6 +124,16 @@ describe('Weibo reaction collection', () => {
     expect(await reactionCollection(db).countDocuments()).toBe(3);
   });
 
+  it('polls only the statuses posted in the account’s mode: a sandbox status is never asked of the live account', async () => {
+    const sandboxed = await posted('沙箱模式发出的公示');
+    await deliveryCollection(db).updateOne({ externalId: sandboxed.statusId }, { $set: { mode: 'sandbox' } });
+    sandbox.weibo.addComment(sandboxed.statusId, { text: '沙箱里的评论' });
+    await collectWeibo(deps({ mode: 'live' }));
+    expect(await stored({ disclosureId: sandboxed.disclosureId })).toEqual([]);
+    await collectWeibo(deps({ mode: 'sandbox' }));
+    expect((await stored({ disclosureId: sandboxed.disclosureId })).map((r) => r.text)).toEqual(['沙箱里的评论']);
+  });
+
   it('no longer polls statuses older than the configured age, nor deleted ones', async () => {
     const old = await posted('去年的公示', new Date(clock.now.getTime() - 31 * 86_400_000));
     sandbox.weibo.addComment(old.statusId, { text: '旧帖的新评论' });

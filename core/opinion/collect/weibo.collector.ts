@@ -28,6 +28,11 @@ export interface WeiboCollectDeps {
   accountAgency?: string;
   /** Statuses polled per run (least recently polled first), so one run stays within the hourly quota. */
   maxStatusesPerRun?: number;
+  /**
+   * The account's mode: only statuses posted in it are polled (a sandbox status asked of the real
+   * Weibo would be 20101 and dropped for good). Records from before modes count as live.
+   */
+  mode?: 'live' | 'sandbox';
   sentiment?: Sentiment;
 }
 
@@ -57,7 +62,10 @@ const cursorId = (statusId: string, kind: string) => `weibo:${statusId}:${kind}`
 async function statusesToPoll(deps: WeiboCollectDeps, now: Date): Promise<{ statuses: OurStatus[]; cursors: Map<string, CollectCursor> }> {
   const since = new Date(now.getTime() - deps.maxAgeDays * 86_400_000);
   const sent = await deliveryCollection(deps.db)
-    .find({ channel: 'weibo', state: 'sent', sentAt: { $gte: since } }, { projection: { externalId: 1, disclosureId: 1, agencyCode: 1 } })
+    .find(
+      { channel: 'weibo', state: 'sent', sentAt: { $gte: since }, ...(deps.mode ? { mode: deps.mode === 'sandbox' ? 'sandbox' : { $ne: 'sandbox' as const } } : {}) },
+      { projection: { externalId: 1, disclosureId: 1, agencyCode: 1 } },
+    )
     .toArray();
   const byStatus = new Map<string, OurStatus>();
   for (const d of sent) if (d.externalId) byStatus.set(d.externalId, { statusId: d.externalId, disclosureId: d.disclosureId, agencyCode: d.agencyCode });

@@ -7,7 +7,7 @@ import type { ReadModel } from '../../read-model/types.ts';
 export interface OpinionCollectOptions {
   everyMinutes: number;
   /** Absent when neither a token nor the sandbox is there to ask. */
-  weibo?: { client: WeiboClient; accessToken: string; maxAgeDays: number; accountAgency?: string };
+  weibo?: { client: WeiboClient; accessToken: string; maxAgeDays: number; accountAgency?: string; mode?: 'live' | 'sandbox' };
   /** The agency owning the official account; without it the inbox is left where it is. */
   oaAgency?: string;
   pseudonymKey?: string;
@@ -32,6 +32,7 @@ export function opinionCollectOptions(config: ChannelsConfig, sandbox?: { url: s
             client: createWeiboClient({ baseURL: base }),
             accessToken: mode === 'live' ? config.weiboToken! : SANDBOX_APPS.weiboToken,
             maxAgeDays: weiboMaxAgeDays,
+            mode: mode === 'live' ? 'live' : 'sandbox',
             ...(weiboAgency ? { accountAgency: weiboAgency } : {}),
           },
         }
