@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { ObjectId } from 'mongodb';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen, type HttpServer } from '../../api/server.ts';
@@ -272,6 +273,29 @@ describe('the agency console in Chromium', () => {
     expect((await w.db.collection('staff_accounts').findOne({ _id: 'staff:hd-new-press' as never }))?.role).toBe('press');
     expect(await axeProblems()).toEqual([]);
     await screenshots('staff');
+  });
+
+  it('corrects a published item with a diff and a public note, and withdraws another with a reason', async () => {
+    const item = await w.db.collection('disclosures').findOne({ title: TITLE });
+    await page.goto(`${base}/console/items/${item!._id.toHexString()}`);
+    await page.click('button:has-text("更正此事项")');
+    await page.fill('#f-content-batch', '2026年第四批（补录）');
+    await page.waitForSelector('.correction-diff .el-table__row:has-text("批次")');
+    expect(await page.textContent('.correction-diff .el-table__row')).toContain('2026年第四批（补录）');
+    await page.fill('#correct-note', '批次名称补录');
+    expect(await axeProblems()).toEqual([]);
+    await screenshots('correct');
+    await page.click('button.submit-correction');
+    // 先审后发 is on for this agency since the review test: the correction waits for a reviewer.
+    await page.waitForSelector('text=更正已提交审核');
+    expect((await w.db.collection('disclosures').findOne({ title: TITLE }))?.review).toMatchObject({ state: 'pending', kind: 'correct' });
+
+    await page.goto(`${base}/console/items/${published}`);
+    await page.fill('#withdraw-reason', '项目信息有误，重新核实后另行公开');
+    await page.click('button.withdraw');
+    await page.waitForSelector('text=已撤回');
+    const withdrawn = await w.db.collection('disclosures').findOne({ _id: new ObjectId(published) });
+    expect(withdrawn?.status).toBe('withdrawn');
     expect(cspViolations).toEqual([]);
     expect(pageErrors).toEqual([]);
   });
