@@ -12,7 +12,7 @@ import { readForm } from './form-body.ts';
 import { clearSession, pressPrincipal, PRESS_ROLES, requireCsrf, setSession, type PressPrincipal } from './press-auth.ts';
 import { agencyDashboard, disclosureDrillDown } from '../../core/opinion/dashboard.ts';
 import { createPressSessions } from './press-session.ts';
-import type { StaffSessions } from '../staff/staff-session.ts';
+import { staffCookie, type StaffSessions } from '../staff/staff-session.ts';
 import { errorPage, loginPage, PRESS_CSP, PRESS_CSS_PATH, type SignedIn } from './render/layout.ts';
 import { dashboardPage, drillDownPage } from './render/press-pages.ts';
 
@@ -103,6 +103,8 @@ export function pressPages(deps: PressPageDeps): Middleware {
   router.post('/press/logout', signedIn, async (ctx) => {
     requireCsrf(who(ctx), sessions, (await readForm(ctx)).csrf);
     clearSession(ctx, secure(ctx));
+    // One sign-in, one sign-out: a console session that opened /press ends here too.
+    if (deps.staff?.hasCookie(ctx)) ctx.append('Set-Cookie', staffCookie('', { secure: secure(ctx), maxAgeSeconds: 0 }));
     ctx.redirect('/press/login');
     ctx.status = 303;
   });

@@ -144,6 +144,11 @@ describe('staff accounts', () => {
     const refused = await http().get('/press').set('Cookie', p.cookie);
     expect(refused.status).toBe(303);
     expect(refused.headers.location).toBe('/press/login');
+
+    // Signing out of /press ends the console session as well.
+    const out = await http().post('/press/logout').set('Cookie', s.cookie).type('form').send(`csrf=${encodeURIComponent(s.csrf)}`);
+    expect(out.status).toBe(303);
+    expect(String(out.headers['set-cookie'])).toContain('gk_staff=; Path=/; Max-Age=0');
   });
 
   it('signs out: the cookie is cleared', async () => {
