@@ -126,7 +126,9 @@ export function frontCache({ publicCache, logger, takeToken, trustProxy, cors, m
     if (cors && headers.origin) return false;
     const security = securityHeaderValues();
     const cached = publicCache.peek(route.key);
-    if (!security || !cached) return false;
+    // A rendering right only until a moment (`until`: a site page showing a deadline as ahead) is
+    // answered the Koa way, which knows the clock and renders it again once that moment passes.
+    if (!security || !cached || (cached as { until?: Date }).until) return false;
     const coding = knownCoding(headers['accept-encoding'], cached.bytes);
     if (coding === null) return false;
     // Conditional as sendCached decides it: If-None-Match, or If-Modified-Since when dated.

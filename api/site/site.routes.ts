@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
+import { closingOf } from '../../core/catalogue/closing.ts';
 import { catalogue } from '../../core/catalogue/index.ts';
 import { agencyCode, idParam } from '../../core/disclosures/input.ts';
 import { listQuery, PUBLIC_STATUSES, type ListQuery } from '../../core/disclosures/list.ts';
@@ -13,6 +14,7 @@ import { sendCached } from '../cached-response.ts';
 import type { FrontCache } from '../front-cache.ts';
 import { pageSecurityHeaders, pageSecurityHeaderValues } from '../middleware/security.ts';
 import { displayCss, displayRoute } from './display.ts';
+import { closingNote, closingSection, closingWindow } from './render/closing.ts';
 import { disclosurePage } from './render/disclosure-page.ts';
 import { homeBody } from './render/home-page.ts';
 import { DISPLAY_CSS_PATH, SITE_CSP, SITE_CSS_PATH, sitePage, siteContext, type SitePageOptions } from './render/layout.ts';
@@ -46,6 +48,8 @@ const XML_TYPE = 'application/xml; charset=utf-8';
 const PUBLIC = new Set<string>(PUBLIC_STATUSES);
 const DETAIL_PROJECTION = { searchTokens: 0, events: 0, requestHash: 0, idempotencyKey: 0, outbox: 0 };
 const HOME_ITEMS = 5;
+/** 本周截止 lists at most this many, soonest first. */
+const HOME_CLOSING = 20;
 const detailSchema = z.object({ revision: z.coerce.number().int().min(1).max(10_000).optional() }).strict();
 
 /** The paths this site answers; everything else goes on to the API. */
@@ -65,6 +69,7 @@ function filledQuery(ctx: Context): Record<string, string | string[]> {
 export function sitePages(deps: SitePageDeps): Middleware {
   const { services, publicBaseUrl, front } = deps;
   const { store, readModel, publicCache } = services;
+  const now = services.disclosures.now;
   const baseUrl = publicBaseUrl.replace(/\/+$/, '');
   const router = new Router();
   const secure = (ctx: Context) => deps.secureCookies === true || ctx.secure;
@@ -72,14 +77,17 @@ export function sitePages(deps: SitePageDeps): Middleware {
   void pageSecurityHeaderValues(SITE_CSP).then((headers) => (pageHeaders = headers));
   const sendOptions = (key: string) => ({ key, ...(front && pageHeaders ? { front, securityHeaders: pageHeaders } : {}) });
 
-  /** A page rendered once per key and public state, sent with its ETag. */
-  const cachedPage = async (ctx: Context, key: string, render: () => Promise<SitePageOptions & { lastModified?: Date; here?: string }>) => {
-    const page = await publicCache.get(`site:${key}`, async () => {
-      const { lastModified, here, ...options } = await render();
+  type PageRender = () => Promise<SitePageOptions & { lastModified?: Date; here?: string; until?: Date }>;
+  /** A page rendered once per key and public state; `until`: the moment its rendering stops being right (a closing shown as ahead). */
+  const renderedPage = (key: string, render: PageRender) =>
+    publicCache.get(`site:${key}`, async () => {
+      const { lastModified, here, until, ...options } = await render();
       // One rendering serves every URL of the key: its display links return to the key's own URL.
-      return { body: sitePage(options, { baseUrl, here: here ?? options.canonicalPath }), lastModified };
+      return { body: sitePage(options, { baseUrl, here: here ?? options.canonicalPath }), lastModified, until };
     });
-    await sendCached(ctx, page, HTML_TYPE, sendOptions(`site:${key}`));
+  /** A page rendered once per key and public state, sent with its ETag. */
+  const cachedPage = async (ctx: Context, key: string, render: PageRender) => {
+    await sendCached(ctx, await renderedPage(key, render), HTML_TYPE, sendOptions(`site:${key}`));
   };
   const cachedXml = async (ctx: Context, key: string, render: () => Promise<string>) => {
     const page = await publicCache.get(`site:${key}`, async () => ({ body: await render() }));
@@ -103,18 +111,23 @@ export function sitePages(deps: SitePageDeps): Middleware {
     ctx.body = `User-agent: *\nDisallow: /display\nDisallow: /api/\nSitemap: ${baseUrl}/sitemap.xml\n`;
   });
 
-  router.get('/', (ctx) =>
-    cachedPage(ctx, 'home', async () => {
-      const latest = await Promise.all(
-        catalogue.map(async (field) => ({
-          code: field.code,
-          name: field.name,
-          items: (await readModel.listPublic({ field: field.code, limit: HOME_ITEMS })).items,
-        })),
-      );
-      return { title: '公共资源配置信息公开', canonicalPath: '/', body: homeBody(latest), feeds: { query: '', title: '全部公开信息' } };
-    }),
-  );
+  // Cached per China hour, since 本周截止 moves with the clock while the cache is emptied only on
+  // public changes; and not handed to the front cache, which would go on answering `/` from the
+  // last hour's rendering.
+  router.get('/', async (ctx) => {
+    const week = closingWindow(now());
+    const key = `home:${week.key}`;
+    const page = await renderedPage(key, async () => {
+      const latestOf = async (field: (typeof catalogue)[number]) => ({
+        code: field.code,
+        name: field.name,
+        items: (await readModel.listPublic({ field: field.code, limit: HOME_ITEMS })).items,
+      });
+      const [closing, latest] = await Promise.all([readModel.closingBetween({}, week.from, week.to, HOME_CLOSING), Promise.all(catalogue.map(latestOf))]);
+      return { title: '公共资源配置信息公开', canonicalPath: '/', body: homeBody(latest, closingSection(closing, week.today)), feeds: { query: '', title: '全部公开信息' } };
+    });
+    await sendCached(ctx, page, HTML_TYPE, { key: `site:${key}` });
+  });
 
   router.get('/disclosures', (ctx) => {
     const query = parseList(ctx);
@@ -136,21 +149,35 @@ export function sitePages(deps: SitePageDeps): Middleware {
     });
   });
 
-  router.get('/disclosures/:id', (ctx) => {
+  router.get('/disclosures/:id', async (ctx) => {
     // A malformed id names no page: 404, as an unknown one.
     const parsed = idParam.safeParse(ctx.params);
     if (!parsed.success) throw new NotFoundError('no such disclosure');
     const { id } = parsed.data;
     const { revision } = detailQuery(ctx);
-    return cachedPage(ctx, `detail:${id}:${revision ?? ''}`, async () => {
+    const render: PageRender = async () => {
       const doc = await store.get(id, { projection: DETAIL_PROJECTION });
       if (!doc || !PUBLIC.has(doc.status)) throw new NotFoundError(`no public disclosure ${id}`);
       const view = toPublicView(doc);
       const shown = view.revisions.find((r) => r.n === (revision ?? view.revision));
       if (!shown) throw new NotFoundError(`disclosure ${id} has no revision ${revision}`);
       const { items: responses } = await publicResponsesOf({ store, readModel }, id);
-      return { ...disclosurePage(view, shown, baseUrl, responses), lastModified: doc.publicChangedAt };
-    });
+      // The closing of the current revision, from its public content, while it is ahead.
+      const at = now();
+      const closing = shown.n === view.revision && !view.withdrawn ? closingOf(view.field, view.itemType, shown.content) : undefined;
+      const ahead = closing && closing.at > at ? closing : undefined;
+      return {
+        ...disclosurePage(view, shown, baseUrl, responses, ahead ? closingNote(ahead) : undefined),
+        lastModified: doc.publicChangedAt,
+        ...(ahead ? { until: ahead.at } : {}),
+      };
+    };
+    // A rendering that shows a closing as ahead is right until that moment: after it the page is
+    // rendered again under another key. The front cache never answers from a rendering with `until`.
+    let key = `detail:${id}:${revision ?? ''}`;
+    let page = await renderedPage(key, render);
+    if (page.until && now() >= page.until) page = await renderedPage((key = `${key}:closed`), render);
+    await sendCached(ctx, page, HTML_TYPE, sendOptions(`site:${key}`));
   });
 
   router.get('/subscribe', async (ctx) => {

@@ -229,7 +229,7 @@ export const housing: Field = {
     { code: 'plan-progress', name: '建设计划完成情况', description: '年度建设计划的进度、已开工项目、已竣工项目和配套设施建设情况。', content: planProgress },
     { code: 'rural-renovation', name: '农村危房改造', description: '农村危房改造的政策、对象认定过程、补助资金分配和改造结果。', content: ruralRenovation },
     { code: 'allocation-policy', name: '分配政策', description: '保障性住房的分配政策。', content: allocationPolicy },
-    { code: 'allocation-targets', name: '分配对象', description: '保障性住房分配对象的准入条件和审核情况。', content: allocationTargets },
+    { code: 'allocation-targets', name: '分配对象', description: '保障性住房分配对象的准入条件和审核情况。', content: allocationTargets, closing: [{ path: 'publicityPeriod.to', label: '公示期截止' }] },
     { code: 'allocation-housing', name: '分配房源', description: '用于分配的保障性住房房源。', content: allocationHousing },
     { code: 'allocation-procedure', name: '分配程序', description: '保障性住房的申请和分配程序。', content: allocationProcedure },
     { code: 'allocation-process', name: '分配过程', description: '一次保障性住房分配的实施过程。', content: allocationProcess },

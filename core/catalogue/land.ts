@@ -118,8 +118,17 @@ export const land: Field = {
   name: '国有土地使用权出让',
   itemTypes: [
     { code: 'supply-plan', name: '土地供应计划', description: '国有建设用地年度供应计划。', content: supplyPlan },
-    { code: 'transfer-notice', name: '出让公告', description: '国有土地使用权招标、拍卖、挂牌出让公告。', content: transferNotice },
-    { code: 'deal-publicity', name: '成交公示', description: '国有土地使用权出让成交结果公示。', content: dealPublicity },
+    {
+      code: 'transfer-notice',
+      name: '出让公告',
+      description: '国有土地使用权招标、拍卖、挂牌出让公告。',
+      content: transferNotice,
+      closing: [
+        { path: 'biddingEnd', label: '挂牌（投标）截止' },
+        { path: 'applicationPeriod.to', label: '竞买申请截止' },
+      ],
+    },
+    { code: 'deal-publicity', name: '成交公示', description: '国有土地使用权出让成交结果公示。', content: dealPublicity, closing: [{ path: 'publicityPeriod.to', label: '公示期截止' }] },
     { code: 'supply-result', name: '供应结果', description: '国有建设用地供应结果（供地结果）。', content: supplyResult },
   ],
 };

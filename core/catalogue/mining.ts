@@ -88,7 +88,7 @@ export const mining: Field = {
   code: 'mining',
   name: '矿业权出让',
   itemTypes: [
-    { code: 'transfer-notice', name: '出让公告公示', description: '探矿权、采矿权出让公告或协议出让公示。', content: transferNotice },
+    { code: 'transfer-notice', name: '出让公告公示', description: '探矿权、采矿权出让公告或协议出让公示。', content: transferNotice, closing: [{ path: 'applicationPeriod.to', label: '报名或公示期截止' }] },
     {
       code: 'approval-result',
       name: '审批结果',

@@ -162,7 +162,7 @@ export const procurement: Field = {
   code: 'procurement',
   name: '政府采购',
   itemTypes: [
-    { code: 'procurement-notice', name: '采购项目公告', description: '政府采购项目的招标、谈判、磋商、询价或单一来源公告。', content: procurementNotice },
+    { code: 'procurement-notice', name: '采购项目公告', description: '政府采购项目的招标、谈判、磋商、询价或单一来源公告。', content: procurementNotice, closing: [{ path: 'deadline', label: '响应文件提交截止' }] },
     { code: 'procurement-documents', name: '采购文件', description: '政府采购项目的采购文件。', content: procurementDocuments },
     { code: 'budget', name: '预算金额', description: '政府采购项目的预算金额。', content: budget },
     { code: 'procurement-result', name: '采购结果', description: '政府采购项目的中标或成交结果。', content: procurementResult },

@@ -117,7 +117,7 @@ export const stateAssets: Field = {
   name: '国有产权交易',
   itemTypes: [
     { code: 'decision-approval', name: '交易决策及批准', description: '国有产权交易的内部决策和批准情况。', content: decisionApproval },
-    { code: 'transaction-project', name: '交易项目', description: '在产权交易机构披露的国有产权交易项目信息。', content: transactionProject },
+    { code: 'transaction-project', name: '交易项目', description: '在产权交易机构披露的国有产权交易项目信息。', content: transactionProject, closing: [{ path: 'listingPeriod.to', label: '信息披露期截止' }] },
     { code: 'transfer-price', name: '转让价格', description: '国有产权转让的评估值和转让底价。', content: transferPrice },
     { code: 'transaction-price', name: '交易价格', description: '国有产权交易的成交价格。', content: transactionPrice },
     { code: 'audit-result', name: '中介机构审计结果', description: '相关中介机构对交易标的的审计结果。', content: auditResult },

@@ -30,6 +30,22 @@ export interface ItemType {
    * following their own application is notified. Only allocation results list them.
    */
   readonly applicationNumbers?: (content: Record<string, unknown>) => string[];
+  /**
+   * Its public closing dates, in order of preference: the first one whose value is public is the
+   * item's (a land notice without a 挂牌截止 time closes with its application period).
+   */
+  readonly closing?: readonly ClosingDate[];
+}
+
+/**
+ * A public closing date in an item's content: the day or moment by which a resident or bidder
+ * must act (a 公示期 ends, an application period or a submission deadline closes).
+ */
+export interface ClosingDate {
+  /** A dotted content path to a `date` (closes at the end of that day, China time) or a `dateTime`. */
+  readonly path: string;
+  /** What closes, in Chinese (e.g. 公示期截止). */
+  readonly label: string;
 }
 
 export interface Field {

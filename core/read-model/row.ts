@@ -1,3 +1,4 @@
+import { closingOf } from '../catalogue/closing.ts';
 import { findItemType, RESPONSE_ITEM_TYPE } from '../catalogue/index.ts';
 import type { FieldCode } from '../catalogue/types.ts';
 import { canonicalJson, sha256 } from '../disclosures/canonical.ts';
@@ -25,6 +26,12 @@ export interface PublicPart {
   tokens: string[];
   respondsTo?: string;
   applicationNumbers: string[];
+  /**
+   * Its public closing date (catalogue `closing`) in ms, from the public view: none when that value
+   * is withheld, and none once withdrawn (a withdrawn notice calls for nothing).
+   */
+  closesAt?: number;
+  closingLabel?: string;
 }
 
 /** One disclosure as both read models store it. */
@@ -102,6 +109,7 @@ function publicPart(doc: DisclosureRecord): PublicPart {
   const current = published.at(-1)!;
   const publishedAt = new Date(doc.publishedAt!).getTime();
   const content = publicContent(current);
+  const closing = doc.status === 'withdrawn' ? undefined : closingOf(doc.field, doc.itemType, content);
   const respondsTo = doc.itemType === RESPONSE_ITEM_TYPE && typeof content.respondsTo === 'string' ? content.respondsTo : undefined;
   return {
     publishedAt,
@@ -114,6 +122,7 @@ function publicPart(doc: DisclosureRecord): PublicPart {
     tokens: doc.status === 'withdrawn' ? [] : doc.searchTokens,
     ...(respondsTo ? { respondsTo } : {}),
     applicationNumbers: doc.applicationNumbers ?? [],
+    ...(closing ? { closesAt: closing.at.getTime(), closingLabel: closing.label } : {}),
   };
 }
 

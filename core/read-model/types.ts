@@ -60,6 +60,16 @@ export interface PublicPage {
   facets?: Facets;
 }
 
+/** The public region and field a closing-date list takes. */
+export type ClosingFilter = Pick<PublicFilter, 'region' | 'field'>;
+
+/** A public item closing soon: its list entry, when it closes and what closes (catalogue `closing`). */
+export interface ClosingItem {
+  item: PublicListItem;
+  closesAt: Date;
+  label: string;
+}
+
 export interface SitemapEntry {
   id: string;
   /** The last public change (publish, correction, withdrawal). */
@@ -165,6 +175,8 @@ export interface ReadModel {
    * page, so earlier pages stay put), for the sitemap.
    */
   publicSitemap(offset: number, limit: number): Promise<SitemapEntry[]>;
+  /** Public items, never withdrawn ones, whose public closing date is in [from, to), soonest first. */
+  closingBetween(filter: ClosingFilter, from: Date, to: Date, limit: number): Promise<ClosingItem[]>;
   listAgency(agencyCode: string, query: AgencyQuery): Promise<{ items: AgencyListItem[]; nextCursor: string | null }>;
   /** Drafts due before the horizon, soonest first. */
   pendingCompliance(agencyCode: string, horizon: Date, limit: number): Promise<PendingItem[]>;

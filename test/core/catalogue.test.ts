@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ZodError } from 'zod';
+import { z, ZodError } from 'zod';
+import { date, dateTime } from '../../core/catalogue/common.ts';
+import { closingOf } from '../../core/catalogue/closing.ts';
 import { catalogue, catalogueDocument, findItemType } from '../../core/catalogue/index.ts';
 import { FIELD_CODES } from '../../core/catalogue/types.ts';
 
@@ -527,6 +529,61 @@ describe('catalogueDocument', () => {
       for (const t of field.itemTypes) walk(t.contentSchema, `${field.code}/${t.code}`);
     }
     expect(problems).toEqual([]);
+  });
+});
+
+describe('closing dates (ItemType.closing)', () => {
+  const declared = itemTypes.filter(({ itemType }) => itemType.closing?.length);
+  // The JSON Schema of the catalogue's own date and dateTime helpers, without their label.
+  const shapeOf = (schema: z.ZodType) => {
+    const { $schema: _s, description: _d, ...shape } = z.toJSONSchema(schema) as Record<string, unknown>;
+    return shape;
+  };
+  const dateShape = shapeOf(date('日期'));
+  const dateTimeShape = shapeOf(dateTime('时间'));
+  /** The JSON Schema of a dotted content path, through nested objects; undefined when a step is missing. */
+  const schemaAt = (schema: Record<string, unknown>, path: string) =>
+    path.split('.').reduce<Record<string, unknown> | undefined>((s, key) => (s?.properties as Record<string, Record<string, unknown>> | undefined)?.[key], schema);
+
+  it('are declared on the notices and publicity items residents act on', () => {
+    expect(declared.map((d) => d.key).sort()).toEqual([
+      'bidding/candidates',
+      'bidding/tender-notice',
+      'housing/allocation-targets',
+      'land/deal-publicity',
+      'land/transfer-notice',
+      'mining/transfer-notice',
+      'procurement/procurement-notice',
+      'state-assets/transaction-project',
+    ]);
+  });
+
+  it('name a date or date-time path of the schema, with a Chinese label', () => {
+    for (const { key, field, itemType } of declared) {
+      for (const { path, label } of itemType.closing!) {
+        const property = schemaAt(contentSchemaOf(field.code, itemType.code), path);
+        expect(property, `${key} ${path}`).toBeDefined();
+        const { description: _label, ...shape } = property!;
+        expect([dateShape, dateTimeShape], `${key} ${path}`).toContainEqual(shape);
+        expect(label, `${key} ${path}`).toMatch(/^\p{Script=Han}.*截止/u);
+      }
+    }
+  });
+
+  it('come from each example: a date closes at the end of its day in China, a time without offset is Beijing time', () => {
+    for (const { key, field, itemType } of declared) expect(closingOf(field.code, itemType.code, example(key)), key).toBeDefined();
+    expect(closingOf('bidding', 'candidates', example('bidding/candidates'))).toEqual({ at: new Date('2026-03-30T15:59:59.999Z'), label: '公示期截止（异议截止）', allDay: true });
+    expect(closingOf('procurement', 'procurement-notice', example('procurement/procurement-notice'))).toEqual({ at: new Date('2026-03-25T01:30:00Z'), label: '响应文件提交截止', allDay: false });
+    expect(closingOf('land', 'transfer-notice', example('land/transfer-notice'))?.at).toEqual(new Date('2026-03-12T07:00:00Z'));
+  });
+
+  it('are taken from public values only: a withheld key gives none, or the next declared one', () => {
+    const notice = '依法不予公开（商业秘密）';
+    expect(closingOf('procurement', 'procurement-notice', { ...example('procurement/procurement-notice'), deadline: notice })).toBeUndefined();
+    expect(closingOf('bidding', 'tender-notice', { ...example('bidding/tender-notice'), submission: notice })).toBeUndefined();
+    const land = closingOf('land', 'transfer-notice', { ...example('land/transfer-notice'), biddingEnd: notice });
+    expect(land).toMatchObject({ label: '竞买申请截止', at: new Date('2026-03-10T15:59:59.999Z') });
+    expect(closingOf('housing', 'allocation-result', example('housing/allocation-result'))).toBeUndefined();
   });
 });
 

@@ -4,6 +4,7 @@ import { listQuery } from '../../core/disclosures/list.ts';
 import { verifyReadModel } from '../../core/read-model/rebuild.ts';
 import { rebuildReadModel } from '../../core/read-model/rebuild.ts';
 import type { PublicPage, ReadModel } from '../../core/read-model/types.ts';
+import { buildClosingWorld, type ClosingIds } from './closing-world.ts';
 import { CY, DRAFT_MARKER, HD, PD, WITHHELD_MARKER, buildWorld, type World } from './world.ts';
 
 /**
@@ -234,6 +235,55 @@ export function readModelContract(name: string, setup: () => Promise<ContractSub
       expect(await world.readModel.isBuilt()).toBe(true);
       expect([await ids(), await ids({ q: '海淀' }), (await list({ facets: 'true' })).facets]).toEqual(answers);
       expect((await verifyReadModel(world.services.store, world.readModel)).missing).toEqual([]);
+    });
+  });
+
+  describe(`read model contract: ${name}: closing dates`, () => {
+    let readModel: ReadModel;
+    let c: ClosingIds;
+    const china = (iso: string) => new Date(`${iso}+08:00`);
+    const weekFrom = china('2026-12-04T00:00:00');
+    const weekTo = china('2026-12-11T00:00:00');
+    const closing = async (filter: Parameters<ReadModel['closingBetween']>[0], from = weekFrom, to = weekTo, limit = 50) =>
+      (await readModel.closingBetween(filter, from, to, limit)).map((i) => i.item.id);
+
+    beforeAll(async () => {
+      const made = await setup();
+      readModel = made.readModel;
+      c = await buildClosingWorld(made.db, readModel);
+    }, 60_000);
+
+    it('lists public items closing in [from, to), soonest first, with the label and the moment', async () => {
+      const week = await readModel.closingBetween({}, weekFrom, weekTo, 50);
+      expect(week.map((i) => i.item.id)).toEqual([c.hdTender, c.pdDeal, c.hdCorrected]);
+      expect(week.map((i) => [i.label, i.closesAt.toISOString()])).toEqual([
+        ['投标文件递交截止', '2026-12-05T01:30:00.000Z'],
+        ['公示期截止', '2026-12-07T15:59:59.999Z'], // the end of the day in China
+        ['响应文件提交截止', '2026-12-10T06:00:00.000Z'], // the corrected deadline, not the first one
+      ]);
+      expect(week[0]!.item).toMatchObject({ id: c.hdTender, title: '海淀区某路改造工程招标公告', fieldName: '工程建设项目招标投标', agency: { code: HD.code } });
+      expect(await closing({}, weekFrom, weekTo, 1)).toEqual([c.hdTender]);
+      // The range is half-open: an item closing exactly at `to` belongs to the next range.
+      const dealCloses = week[1]!.closesAt;
+      expect(await closing({}, dealCloses, weekTo)).toEqual([c.pdDeal, c.hdCorrected]);
+      expect(await closing({}, weekFrom, dealCloses)).toEqual([c.hdTender]);
+      expect(await closing({}, weekFrom, china('2027-01-01T00:00:00'))).toEqual([c.hdTender, c.pdDeal, c.hdCorrected, c.hdLater]);
+    });
+
+    it('never lists a withdrawn item, a draft, or one whose closing date is withheld', async () => {
+      const all = await closing({}, china('2026-01-01T00:00:00'), china('2028-01-01T00:00:00'));
+      for (const id of [c.hdWithdrawn, c.hdDraft, c.hdWithheld]) expect(all).not.toContain(id);
+      // The withheld one is public all the same.
+      expect((await readModel.listPublic(listQuery.parse({ field: 'procurement', limit: '10' }))).items.map((i) => i.id)).toContain(c.hdWithheld);
+    });
+
+    it('filters by region prefix and field', async () => {
+      expect(await closing({ region: '110000' })).toEqual([c.hdTender, c.hdCorrected]);
+      expect(await closing({ region: '110108' })).toEqual([c.hdTender, c.hdCorrected]);
+      expect(await closing({ region: '310000' })).toEqual([c.pdDeal]);
+      expect(await closing({ region: '320000' })).toEqual([]);
+      expect(await closing({ field: 'land' })).toEqual([c.pdDeal]);
+      expect(await closing({ field: 'procurement', region: '110100' })).toEqual([c.hdCorrected]);
     });
   });
 }

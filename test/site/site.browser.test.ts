@@ -10,6 +10,7 @@ import { SANDBOX_APPS } from '../../channels/registry.ts';
 import { startSandbox } from '../../channels/sandbox/server.ts';
 import { WechatClient } from '../../channels/wechat/wechat-client.ts';
 import { createMongoTokenStore } from '../../core/wechat-state/mongo-token-store.ts';
+import { closingContent } from '../read-model/closing-world.ts';
 import { SECRET, siteWorld } from './site-world.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -30,6 +31,12 @@ const w = await siteWorld('site_browser', {
     subscribeQr: { maker: new WechatClient({ appId: SANDBOX_APPS.oa.appId, secret: SANDBOX_APPS.oa.secret, baseUrl: sandbox.url, tokenStore: createMongoTokenStore(db, { pollMs: 20 }) }) },
   }),
 });
+// Two deadlines in 本周截止 (the world's clock is 2026-11-20 10:00 China time): today, and in two days.
+const closing = (itemType: string, title: string, content: Record<string, unknown>, field: string) =>
+  w.publish({ field, itemType, title, region: '110108', formedAt: '2026-11-19', basis: 'implement', content });
+await closing('procurement-notice', '海淀区办公设备采购项目公开招标公告', closingContent.procurementNotice('2026-11-20T17:00'), 'procurement');
+await closing('candidates', '海淀区某路改造工程中标候选人公示', closingContent.candidates('2026-11-22', '2026-11-18'), 'bidding');
+await w.services.publicCache.settled();
 
 let server: HttpServer;
 let base: string;
@@ -90,9 +97,10 @@ async function shots(name: string) {
 }
 
 describe('the public website in Chromium', () => {
-  it('home: the newest items per field, accessible', async () => {
+  it('home: what closes this week and the newest items per field, accessible', async () => {
     await page.goto(`${base}/`);
     expect(await page.textContent('h1')).toBe('公共资源配置信息公开');
+    expect(await page.locator('#closing ~ ol .days').allTextContents()).toEqual(['今天截止', '还剩2天']);
     expect(await page.locator('#field-blacklist').textContent()).toBe('黑名单');
     await expectAccessible('home');
     await shots('home');
@@ -175,9 +183,10 @@ describe('the public website in Chromium', () => {
     await page.goto(`${base}/disclosures/${w.ids.corrected}`);
     const size = () => page.evaluate('parseFloat(getComputedStyle(document.documentElement).fontSize)') as Promise<number>;
     const normal = await size();
-    await Promise.all([page.waitForURL(`${base}/disclosures/${w.ids.corrected}`), page.click('text=大字模式')]);
+    // The link comes back to this same URL, which waitForURL would take as already reached: wait for the new page's load.
+    await Promise.all([page.waitForEvent('load'), page.click('text=大字模式')]);
     expect(await size()).toBeGreaterThanOrEqual(normal * 1.3);
-    await Promise.all([page.waitForURL(`${base}/disclosures/${w.ids.corrected}`), page.click('text=高对比度')]);
+    await Promise.all([page.waitForEvent('load'), page.click('text=高对比度')]);
     expect(await page.evaluate('getComputedStyle(document.body).backgroundColor')).toBe('rgb(0, 0, 0)');
     await page.goto(`${base}/disclosures?q=${encodeURIComponent('公租房')}`);
     expect(await size()).toBeGreaterThanOrEqual(normal * 1.3);

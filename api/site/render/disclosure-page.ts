@@ -58,7 +58,14 @@ function responseList(responses: readonly ResponseLine[]): SafeHtml {
 }
 
 /** One public disclosure at one of its revisions, with the agency's responses to opinion on it. */
-export function disclosurePage(view: PublicDisclosure, shown: Revision, baseUrl: string, responses: readonly ResponseLine[] = []): SitePageOptions {
+export function disclosurePage(
+  view: PublicDisclosure,
+  shown: Revision,
+  baseUrl: string,
+  responses: readonly ResponseLine[] = [],
+  /** What closes and when (closing.ts `closingNote`), for a closing still ahead. */
+  closing: SafeHtml = html``,
+): SitePageOptions {
   const older = shown.n !== view.revision;
   const body = html`<nav class="crumbs" aria-label="当前位置"><ol><li><a href="/">首页</a></li><li><a href="/disclosures?field=${view.field}">${view.fieldName ?? view.field}</a></li><li aria-current="page">详情</li></ol></nav>
 <article>
@@ -66,6 +73,7 @@ ${view.withdrawn ? html`<div class="banner" role="note"><strong>本信息已撤�
 ${older ? html`<div class="banner" role="note"><strong>您正在查看第 ${shown.n} 版（共 ${view.revision} 版）</strong>该版本已被更正。<a href="${detailPath(view.id)}">查看最新版本</a></div>` : ''}
 <h1>${shown.title}${view.status === 'corrected' ? html`<span class="badge corrected">已更正</span>` : ''}${view.withdrawn ? html`<span class="badge withdrawn">已撤回</span>` : ''}</h1>
 <p class="meta">${view.agency.name} · 公开于 <time datetime="${isoChina(shown.publishedAt)}">${chinaDateTime(shown.publishedAt)}</time></p>
+${closing}
 ${facts(view)}
 <section aria-labelledby="content"><h2 id="content">公开内容</h2>
 ${contentTables(view.field, view.itemType, shown.content, shown.withheld)}

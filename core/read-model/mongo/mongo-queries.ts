@@ -6,7 +6,7 @@ import { FACET_SAMPLE, RANKED_CANDIDATES, relevanceScore } from '../relevance.ts
 import { highlightWords } from '../search-terms.ts';
 import { snippet } from '../snippet.ts';
 import { KEY_SPREAD } from '../sqlite/apply.ts';
-import type { FacetCount, Facets, PublicFilter, PublicListItem, PublicPage, PublicQuery, SitemapEntry } from '../types.ts';
+import type { ClosingFilter, ClosingItem, FacetCount, Facets, PublicFilter, PublicListItem, PublicPage, PublicQuery, SitemapEntry } from '../types.ts';
 import type { MongoReadDoc } from './mongo-row.ts';
 
 /** The filter over `read_disclosures`; search terms are the stored jieba tokens themselves. */
@@ -146,5 +146,15 @@ export function mongoPublicQueries(rows: Collection<MongoReadDoc>, now: () => nu
     return docs.map((d) => ({ id: d._id, changedAt: new Date(d.publicChangedAt!) }));
   }
 
-  return { list, recentlyChanged, publicSitemap };
+  async function closingBetween(filter: ClosingFilter, from: Date, to: Date, limit: number): Promise<ClosingItem[]> {
+    const match = publicMatch({ field: filter.field, region: filter.region }, []);
+    const docs = await rows
+      .find(and(match, { closesAt: { $gte: from, $lt: to } }), { projection: { summary: 1, closesAt: 1, closingLabel: 1, sortKey: 1 } })
+      .sort({ closesAt: 1, sortKey: 1 })
+      .limit(limit)
+      .toArray();
+    return docs.map((d) => ({ item: JSON.parse(d.summary!) as PublicListItem, closesAt: new Date(d.closesAt!), label: d.closingLabel! }));
+  }
+
+  return { list, recentlyChanged, publicSitemap, closingBetween };
 }

@@ -29,6 +29,8 @@ const INDEXES: Record<string, 1 | -1>[] = [
   { corrections: 1 },
   { applicationNumbers: 1 },
   { respondsTo: 1 },
+  // A plain index (not partial: FerretDB has none); rows without a closing date sort as null.
+  { closesAt: 1, sortKey: 1 },
 ];
 
 /**
@@ -73,6 +75,7 @@ export async function createMongoReadModel(db: Db, options: { now?: () => number
     listPublic: pub.list,
     recentlyChanged: pub.recentlyChanged,
     publicSitemap: pub.publicSitemap,
+    closingBetween: pub.closingBetween,
     async listAgency(agencyCode, query) {
       const after = query.cursor ? decodeCursor(query.cursor, 'updated') : undefined;
       const docs = await rows

@@ -36,6 +36,8 @@ export interface MongoReadDoc {
   tokens?: string[];
   tokenCount?: number;
   applicationNumbers?: string[];
+  closesAt?: Date;
+  closingLabel?: string;
 }
 
 /** The same row as the SQLite read model's, as one document. */
@@ -79,5 +81,6 @@ export function mongoDocOf(row: ReadRow): MongoReadDoc {
     tokens: pub.tokens,
     tokenCount: pub.tokens.length,
     applicationNumbers: pub.applicationNumbers,
+    ...(pub.closesAt !== undefined ? { closesAt: new Date(pub.closesAt), closingLabel: pub.closingLabel } : {}),
   };
 }

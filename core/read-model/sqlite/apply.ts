@@ -43,13 +43,14 @@ export function rowWriter(db: Database.Database) {
     keyTaken: db.prepare<[number]>(`SELECT 1 FROM public_items WHERE sort_key = ?`),
     upsertPublic: db.prepare(`
       INSERT INTO public_items (sort_key, id, agency_code, field, item_type, province, city, region, project_code, year, month, status,
-        published_at, public_changed_at, responds_to, summary, text)
+        published_at, public_changed_at, responds_to, summary, text, closes_at, closing_label)
       VALUES (@sort_key, @id, @agency_code, @field, @item_type, @province, @city, @region, @project_code, @year, @month, @status,
-        @published_at, @public_changed_at, @responds_to, @summary, @text)
+        @published_at, @public_changed_at, @responds_to, @summary, @text, @closes_at, @closing_label)
       ON CONFLICT (sort_key) DO UPDATE SET agency_code = excluded.agency_code, field = excluded.field, item_type = excluded.item_type,
         province = excluded.province, city = excluded.city, region = excluded.region, project_code = excluded.project_code,
         year = excluded.year, month = excluded.month, status = excluded.status, published_at = excluded.published_at,
-        public_changed_at = excluded.public_changed_at, responds_to = excluded.responds_to, summary = excluded.summary, text = excluded.text`),
+        public_changed_at = excluded.public_changed_at, responds_to = excluded.responds_to, summary = excluded.summary, text = excluded.text,
+        closes_at = excluded.closes_at, closing_label = excluded.closing_label`),
     deletePublic: db.prepare(`DELETE FROM public_items WHERE sort_key = ?`),
     deleteSearch: db.prepare(`DELETE FROM search WHERE rowid = ?`),
     insertSearch: db.prepare(`INSERT INTO search (rowid, tokens) VALUES (?, ?)`),
@@ -132,6 +133,8 @@ export function rowWriter(db: Database.Database) {
       responds_to: pub.respondsTo ?? null,
       summary: pub.summary,
       text: pub.text,
+      closes_at: pub.closesAt ?? null,
+      closing_label: pub.closingLabel ?? null,
     });
     count({ field: row.field, item_type: row.itemType, region: row.region, agency_code: row.agencyCode, month }, 1);
     const tokens = pub.tokens.map(ftsToken).filter(Boolean);

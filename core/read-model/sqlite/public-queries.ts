@@ -5,7 +5,7 @@ import { FACET_SAMPLE, RANKED_CANDIDATES, relevanceScore } from '../relevance.ts
 import { filterTerms, highlightWords, matchExpression, searchTerms } from '../search-terms.ts';
 import { queryTokens } from '../../disclosures/search-tokens.ts';
 import { snippet } from '../snippet.ts';
-import type { FacetCount, Facets, PublicFilter, PublicListItem, PublicPage, PublicQuery, SitemapEntry } from '../types.ts';
+import type { ClosingFilter, ClosingItem, FacetCount, Facets, PublicFilter, PublicListItem, PublicPage, PublicQuery, SitemapEntry } from '../types.ts';
 import { KEY_SPREAD } from './apply.ts';
 
 interface Where {
@@ -219,7 +219,16 @@ export function publicQueries(db: Database.Database, now: () => number, facetSam
     return rows.map((r) => ({ id: r.id, changedAt: new Date(r.public_changed_at) }));
   }
 
-  return { list, recentlyChanged, publicSitemap };
+  function closingBetween(filter: ClosingFilter, from: Date, to: Date, limit: number): ClosingItem[] {
+    const w = where({ field: filter.field, region: filter.region }, 'p.sort_key');
+    const rows = prepare(
+      `SELECT p.summary, p.closes_at, p.closing_label FROM public_items p
+       WHERE p.closes_at IS NOT NULL AND p.closes_at >= ? AND p.closes_at < ? AND ${w.sql} ORDER BY p.closes_at, p.sort_key LIMIT ?`,
+    ).all(from.getTime(), to.getTime(), ...w.args, limit) as { summary: string; closes_at: number; closing_label: string }[];
+    return rows.map((r) => ({ item: JSON.parse(r.summary) as PublicListItem, closesAt: new Date(r.closes_at), label: r.closing_label }));
+  }
+
+  return { list, recentlyChanged, publicSitemap, closingBetween };
 }
 
 function byDate(rows: Hit[], limit: number) {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 
 /** Bump when the tables change: a file of another version is rebuilt from MongoDB at start. */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 /**
  * `items`: every disclosure (drafts too), for the agency's lists, compliance and the report.
@@ -68,7 +68,9 @@ CREATE TABLE IF NOT EXISTS public_items (
   public_changed_at INTEGER NOT NULL,
   responds_to TEXT,
   summary TEXT NOT NULL,
-  text TEXT NOT NULL
+  text TEXT NOT NULL,
+  closes_at INTEGER,
+  closing_label TEXT
 );
 CREATE INDEX IF NOT EXISTS public_field ON public_items (field);
 CREATE INDEX IF NOT EXISTS public_facets ON public_items (sort_key, field, item_type, region, agency_code, year);
@@ -82,6 +84,7 @@ CREATE INDEX IF NOT EXISTS public_field_province ON public_items (field, provinc
 CREATE INDEX IF NOT EXISTS public_project ON public_items (project_code) WHERE project_code IS NOT NULL;
 CREATE INDEX IF NOT EXISTS public_changed ON public_items (public_changed_at, sort_key);
 CREATE INDEX IF NOT EXISTS public_agency_changed ON public_items (agency_code, public_changed_at);
+CREATE INDEX IF NOT EXISTS public_closes ON public_items (closes_at, sort_key) WHERE closes_at IS NOT NULL;
 CREATE INDEX IF NOT EXISTS public_responds ON public_items (responds_to, agency_code) WHERE responds_to IS NOT NULL;
 CREATE TABLE IF NOT EXISTS application_numbers (
   number TEXT NOT NULL,

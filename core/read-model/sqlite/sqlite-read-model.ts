@@ -106,6 +106,9 @@ export function createSqliteReadModel(options: SqliteReadModelOptions): SqliteRe
     async publicSitemap(offset, limit) {
       return parts.pub.publicSitemap(offset, limit);
     },
+    async closingBetween(filter, from, to, limit) {
+      return parts.pub.closingBetween(filter, from, to, limit);
+    },
     async listAgency(agencyCode, query) {
       return parts.agency.listAgency(agencyCode, query);
     },
