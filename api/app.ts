@@ -39,6 +39,8 @@ import type { WeiboReplier } from '../channels/weibo/weibo-reply.ts';
 import { pressPages, type PressPageDeps } from './pages/press.routes.ts';
 import { consolePages } from './console/console.routes.ts';
 import { previewRoutes } from './routes/preview.routes.ts';
+import type { PreviewTemplates } from '../core/fanout/preview.ts';
+import { dueDateRoutes } from './routes/due-date.routes.ts';
 import { sitePages } from './site/site.routes.ts';
 import { requestPages } from './site/request-pages.ts';
 import { subscribeQrCodes } from './site/subscribe-qr.ts';
@@ -78,6 +80,9 @@ export interface AppDeps extends HealthDeps {
   sandboxAdminOnly?: boolean;
   /** `GET /api/v1/channels/check` (admins): the WeChat template mappings against the real template lists. */
   channelsCheck?: Parameters<typeof channelsRoutes>[0];
+  /** The channel previews' template mappings and mini-program page, as the channels were wired with. */
+  previewTemplates?: PreviewTemplates;
+  miniProgramPage?: string;
   /** Console staff sign-in: the failed-sign-in throttle's limits and clock (tests inject one). */
   staffSignIn?: ThrottleOptions;
 }
@@ -165,7 +170,8 @@ export function createApp(deps: AppDeps): GongkaiApp {
       ...opinionRoutes(deps.services),
       ...opinionRespondRoutes(deps.services, deps.weiboReplier),
       ...requestRoutes(deps.services),
-      ...previewRoutes(deps.services, baseUrl),
+      ...previewRoutes(deps.services, baseUrl, deps.previewTemplates, deps.miniProgramPage),
+      ...dueDateRoutes(deps.services),
       ...staffRoutes({
         db: deps.db,
         sessions: staffSessions!,

@@ -50,6 +50,9 @@ export async function startHttp({ config, role, db, queue, wired, sandbox, metri
     // Only while some account is in sandbox mode (the sandbox runs only then); in production, admins only.
     ...(sandbox?.outbox ? { sandboxOutbox: sandbox.outbox, sandboxAdminOnly: config.channels.production } : {}),
     channelsCheck: () => checkTemplates(wired),
+    // The console's channel previews use the mappings the channels were built with.
+    previewTemplates: Object.fromEntries(wired.templates.map((t) => [t.channel === 'wechat-oa' ? 'oa' : 'mp', t.mapping])),
+    ...(config.channels.mpPage ? { miniProgramPage: config.channels.mpPage } : {}),
     // Served for a live or sandbox OA, never for one that is off; no default token.
     ...(oaCallback
       ? {

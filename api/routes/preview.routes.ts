@@ -1,12 +1,12 @@
 import { getAgencyDisclosure } from '../../core/disclosures/agency-read.ts';
 import { idParam } from '../../core/disclosures/input.ts';
-import { previewChannels } from '../../core/fanout/preview.ts';
+import { previewChannels, type PreviewTemplates } from '../../core/fanout/preview.ts';
 import type { Services } from '../../core/services.ts';
 import { principalOf } from '../middleware/auth.ts';
 import { route } from '../route-spec.ts';
 
 /** The console's channel previews: what each channel would send for the item, withheld values as notices. */
-export function previewRoutes({ disclosures, store }: Services, baseUrl: string) {
+export function previewRoutes({ disclosures, store }: Services, baseUrl: string, templates: PreviewTemplates = {}, miniProgramPage?: string) {
   return [
     route({
       method: 'post',
@@ -19,7 +19,7 @@ export function previewRoutes({ disclosures, store }: Services, baseUrl: string)
       handler: async (ctx, { params, principal }) => {
         const doc = await getAgencyDisclosure(store, principalOf({ principal }).agencyCode, params.id);
         ctx.set('Cache-Control', 'no-store');
-        ctx.body = previewChannels(doc, { baseUrl }, disclosures.now());
+        ctx.body = previewChannels(doc, { baseUrl, ...(miniProgramPage ? { miniProgramPage } : {}) }, disclosures.now(), templates);
       },
     }),
   ];

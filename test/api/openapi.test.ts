@@ -65,13 +65,14 @@ const ROUTES = [
   ['post', '/api/v1/staff/{username}/disable'],
   ['post', '/api/v1/staff/{username}/reset'],
   ['post', '/api/v1/disclosures/{id}/preview'],
+  ['get', '/api/v1/due-date'],
 ] as const;
 /** Keyless writes: submitting an information request, signing in to the console. */
 const PUBLIC_WRITES = new Set(['/api/v1/requests', '/api/v1/staff/sign-in']);
 const KEYED = ROUTES.filter(
   ([method, path]) =>
     (method !== 'get' && !PUBLIC_WRITES.has(path)) ||
-    (!PUBLIC_WRITES.has(path) && /^\/api\/v1\/(agency|reports|compliance|opinion|reactions|audit|staff)(\/|$)|\/deliveries$/.test(path)),
+    (!PUBLIC_WRITES.has(path) && /^\/api\/v1\/(agency|reports|compliance|opinion|reactions|audit|staff|due-date)(\/|$)|\/deliveries$/.test(path)),
 );
 
 interface Parameter { name: string; in: string; required: boolean; description?: string; schema: Record<string, unknown> }
@@ -137,7 +138,7 @@ describe('GET /openapi.json', () => {
         expect(operation.security, `${method} ${path}`).toBeUndefined();
       }
     }
-    expect(KEYED).toHaveLength(51);
+    expect(KEYED).toHaveLength(52);
   });
 
   it('declares the {id} path parameter as required wherever the path has one', () => {

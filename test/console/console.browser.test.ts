@@ -173,8 +173,14 @@ describe('the agency console in Chromium', () => {
     await page.waitForSelector('#title');
     await page.fill('#title', TITLE);
     await page.fill('#region', '110108');
+    // The due date follows 形成日期 live: a date long past is already late.
+    await page.fill('#formedAt', '2026-08-03');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('.due.overdue');
+    expect(await page.textContent('.due')).toContain('已超过法定公开时限');
     await page.fill('#formedAt', '2026-10-08');
     await page.keyboard.press('Enter');
+    await page.waitForSelector('.due:not(.overdue)');
     await page.fill('#f-content-projectName', '永丰家园公共租赁住房');
     await page.fill('#f-content-batch', '2026年第四批');
     await page.fill('#f-content-drawDate', '2026-10-07');

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { buildMessage } from '../../core/fanout/message.ts';
 import { buildStatusText } from '../../channels/weibo/status-text.ts';
-import { oaTemplateData } from '../../channels/wechat/template-data.ts';
+import { mpTemplateData, oaTemplateData } from '../../channels/wechat/template-data.ts';
+import { templateData } from '../../channels/wechat/template-mapping.ts';
+import { previewChannels } from '../../core/fanout/preview.ts';
 import { allocationContent, allocationResult } from '../helpers/registry.ts';
 import { staffWorld } from './staff-world.ts';
 
@@ -37,6 +39,16 @@ describe('POST /api/v1/disclosures/:id/preview', () => {
     const sent = buildMessage(doc!, 'r1', { baseUrl: 'https://gongkai.test.gov.cn' });
     expect(channels.weibo.text).toBe(buildStatusText(sent));
     expect(channels['wechat-oa'].data.thing1).toEqual(oaTemplateData(sent).thing1);
+  });
+
+  it('uses the accounts’ configured template mappings, as the channels do', async () => {
+    const mapping = { thing5: 'title', thing7: 'agency', time2: 'date' } as const;
+    const doc = await w.services.store.get(id);
+    const preview = previewChannels(doc!, { baseUrl: 'https://gongkai.test.gov.cn' }, w.clock.now, { oa: mapping });
+    const sent = buildMessage(doc!, 'r1', { baseUrl: 'https://gongkai.test.gov.cn' });
+    expect(preview.channels['wechat-oa'].data).toEqual(templateData(mapping, sent));
+    expect(preview.channels['wechat-oa'].fields.map((f) => `${f.key} ${f.label}`)).toEqual(['thing5 标题', 'thing7 发布机关', 'time2 发布时间']);
+    expect(preview.channels['wechat-mp'].data).toEqual(mpTemplateData(sent));
   });
 
   it('refuses another agency’s item and a reader without a publishing role', async () => {
