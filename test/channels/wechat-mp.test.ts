@@ -90,13 +90,13 @@ describe('wechat-mp subscribe messages', () => {
     expect(error.message).toContain('data.character_string5');
   });
 
-  it('logs users in with code2Session (single-use codes: 40029 → fail)', async () => {
+  it('logs users in with code2Session (single-use codes: a reused one is 40163 → fail)', async () => {
     const { app, wechat } = setup();
     sandbox.wechat.issueCode(app.appid, 'js-code-1', 'o-login-1', 'union-1');
     expect(await wechat.code2Session('js-code-1')).toEqual({ openid: 'o-login-1', sessionKey: expect.any(String), unionid: 'union-1' });
     const error = await wechat.code2Session('js-code-1').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WechatCallError);
-    expect(toChannelError('wechat-mp', error)).toMatchObject({ code: '40029', action: 'fail' });
+    expect(toChannelError('wechat-mp', error)).toMatchObject({ code: '40163', action: 'fail' });
   });
 });
 
