@@ -20,6 +20,7 @@ import { openApiDocument } from './openapi.ts';
 import { mount, route, type RouteSpec } from './route-spec.ts';
 import { catalogueRoutes } from './routes/catalogue.routes.ts';
 import { deliveryRoutes } from './routes/deliveries.routes.ts';
+import { channelAccountRoutes } from './routes/channel-accounts.routes.ts';
 import { disclosureRoutes } from './routes/disclosures.routes.ts';
 import { feedRoutes } from './routes/feeds.routes.ts';
 import { healthRoutes, type HealthDeps } from './routes/health.routes.ts';
@@ -164,6 +165,7 @@ export function createApp(deps: AppDeps): GongkaiApp {
       ...disclosureRoutes(deps.services),
       ...reportRoutes(deps.services),
       ...deliveryRoutes(deps.services),
+      ...channelAccountRoutes(deps.services),
       ...reactionRoutes(deps.services.disclosures.db, deps.services.disclosures.now),
       ...reviewRoutes(deps.services),
       ...auditRoutes(deps.services),

@@ -18,6 +18,8 @@ const ROUTES = [
   ['post', '/api/v1/disclosures/{id}/withdraw'],
   ['get', '/api/v1/disclosures/{id}/deliveries'],
   ['post', '/api/v1/disclosures/{id}/deliveries/retry'],
+  ['post', '/api/v1/channel-accounts'],
+  ['get', '/api/v1/channel-accounts/{channel}/{id}'],
   ['get', '/api/v1/disclosures/{id}/responses'],
   ['post', '/api/v1/opinion/tasks/{id}/respond'],
   ['get', '/api/v1/agency/disclosures'],
@@ -72,7 +74,7 @@ const PUBLIC_WRITES = new Set(['/api/v1/requests', '/api/v1/staff/sign-in']);
 const KEYED = ROUTES.filter(
   ([method, path]) =>
     (method !== 'get' && !PUBLIC_WRITES.has(path)) ||
-    (!PUBLIC_WRITES.has(path) && /^\/api\/v1\/(agency|reports|compliance|opinion|reactions|audit|staff|due-date)(\/|$)|\/deliveries$/.test(path)),
+    (!PUBLIC_WRITES.has(path) && /^\/api\/v1\/(agency|reports|compliance|opinion|reactions|audit|staff|due-date|channel-accounts)(\/|$)|\/deliveries$/.test(path)),
 );
 
 interface Parameter { name: string; in: string; required: boolean; description?: string; schema: Record<string, unknown> }
@@ -138,15 +140,22 @@ describe('GET /openapi.json', () => {
         expect(operation.security, `${method} ${path}`).toBeUndefined();
       }
     }
-    expect(KEYED).toHaveLength(52);
+    expect(KEYED).toHaveLength(54);
   });
 
   it('declares the {id} path parameter as required wherever the path has one', () => {
-    for (const [method, path] of ROUTES.filter(([, p]) => p.includes('{id}'))) {
+    for (const [method, path] of ROUTES.filter(([, p]) => p.includes('{id}') && !p.includes('{channel}'))) {
       expect(op(method, path).parameters.filter((p) => p.in === 'path')).toEqual([
         expect.objectContaining({ name: 'id', required: true, schema: expect.objectContaining({ type: 'string' }) }),
       ]);
     }
+  });
+
+  it('declares both path parameters of a channel account as required', () => {
+    expect(op('get', '/api/v1/channel-accounts/{channel}/{id}').parameters.filter((p) => p.in === 'path').map((p) => [p.name, p.required])).toEqual([
+      ['channel', true],
+      ['id', true],
+    ]);
   });
 
   it('gives POST /api/v1/disclosures a strict JSON request body schema', () => {
