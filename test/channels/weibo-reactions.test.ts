@@ -3,7 +3,7 @@ import type { Sandbox } from '../../channels/sandbox/server.ts';
 import type { WeiboClient } from '../../channels/weibo/weibo-client.ts';
 import { fetchComments, fetchReposts, parseWeiboDate, pseudonymousAuthor } from '../../channels/weibo/weibo-reactions.ts';
 import { createWeiboChannel } from '../../channels/weibo/weibo.channel.ts';
-import { sampleMessage, testClock, thrown, weiboSandbox } from './weibo-helpers.ts';
+import { sampleMessage, testClock, thrown, weiboSandbox, SERVER_IP } from './weibo-helpers.ts';
 
 const clock = testClock('2026-10-09T11:00:00+08:00');
 let sandbox: Sandbox;
@@ -17,7 +17,7 @@ beforeAll(async () => {
 afterAll(() => sandbox.close());
 beforeEach(async () => {
   sandbox.weibo.reset();
-  const sent = await createWeiboChannel({ client, accessToken: TOKEN }).send(sampleMessage());
+  const sent = await createWeiboChannel({ client, accessToken: TOKEN, rip: SERVER_IP }).send(sampleMessage());
   statusId = sent.externalId ?? '';
 });
 
