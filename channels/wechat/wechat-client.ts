@@ -210,37 +210,19 @@ export class WechatClient {
     return api;
   }
 
-  private async httpGet<T>(path: string, token: string): Promise<T> {
-    let response;
-    try {
-      response = await axios.get<string>(`${this.base}${path}`, {
-        params: { access_token: token },
-        timeout: this.timeoutMs,
-        responseType: 'text',
-        transformResponse: (raw: string) => raw,
-        validateStatus: () => true,
-      });
-    } catch (error) {
-      const code = isAxiosError(error) && (error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT') ? 'timeout' : 'network';
-      throw new WechatCallError(code, `${path}: ${(error as Error).message}`);
-    }
-    if (response.status !== 200) throw new WechatCallError(`http-${response.status}`, `${path}: HTTP ${response.status}`);
-    let answer: Record<string, unknown>;
-    try {
-      answer = parseWechatJson(response.data);
-    } catch {
-      throw new WechatCallError('bad-response', `${path}: not JSON: ${String(response.data).slice(0, 200)}`);
-    }
-    if (answer.errcode) throw new WechatCallError(String(answer.errcode), `${path}: ${String(answer.errmsg)}`, 'call', answer);
-    return answer as T;
+  private httpGet<T>(path: string, token: string): Promise<T> {
+    return this.http<T>(path, undefined, token, 'get');
   }
 
-  private async http<T>(path: string, body: unknown, token?: string): Promise<T> {
+  /** One call: POSTs `body` as JSON, or GETs when `method` says so; WeChat's errcode becomes a WechatCallError. */
+  private async http<T>(path: string, body: unknown, token?: string, method: 'get' | 'post' = 'post'): Promise<T> {
     let response;
     try {
-      response = await axios.post<string>(`${this.base}${path}`, JSON.stringify(body), {
+      response = await axios.request<string>({
+        method,
+        url: `${this.base}${path}`,
+        ...(method === 'post' ? { data: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } } : {}),
         params: token ? { access_token: token } : undefined,
-        headers: { 'Content-Type': 'application/json' },
         timeout: this.timeoutMs,
         responseType: 'text',
         transformResponse: (raw: string) => raw,
