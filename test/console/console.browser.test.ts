@@ -1,22 +1,12 @@
-import { existsSync } from 'node:fs';
-import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { ObjectId } from 'mongodb';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen, type HttpServer } from '../../api/server.ts';
 import { updateAgency } from '../../core/agencies/agencies.ts';
+import { ARTIFACTS, axeProblems as axeFindings, openChromium, type Chromium } from '../helpers/browser.ts';
 import { allocationResult } from '../helpers/registry.ts';
 import { staffWorld } from './staff-world.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const AXE = path.resolve('node_modules/axe-core/axe.min.js');
-const ARTIFACTS = path.resolve('test-artifacts');
-
-if (!existsSync(CHROMIUM)) {
-  throw new Error(`No Chromium at ${CHROMIUM}: install Debian's chromium package (sudo apt-get install chromium), as CI does.`);
-}
 
 // Plain http on 127.0.0.1, so the cookie goes without the Secure flag the https deployment sets.
 const w = await staffWorld('console_browser', { publicBaseUrl: 'http://127.0.0.1' });
@@ -42,50 +32,30 @@ let server: HttpServer;
 let base: string;
 let context: BrowserContext;
 let page: Page;
-let userDataDir: string;
-const cspViolations: string[] = [];
+let browser: Chromium;
+let cspViolations: string[] = [];
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
   server = await listen(w.app, '127.0.0.1', 0);
   base = `http://127.0.0.1:${server.port}`;
-  userDataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'gongkai-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    // axe is injected as a script tag, which the console's CSP would refuse.
-    bypassCSP: true,
-    viewport: { width: 1280, height: 800 },
-    locale: 'zh-CN',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  page = context.pages()[0] ?? (await context.newPage());
+  // axe is injected as a script tag, which the console's CSP would refuse.
+  browser = await openChromium({ bypassCSP: true, viewport: { width: 1280, height: 800 } });
+  ({ context, page, cspViolations } = browser);
   // A missing element fails its step in seconds, naming it, instead of timing the whole test out.
   page.setDefaultTimeout(8000);
   // The browser's clock is the service's: days left are counted from the same moment.
   await page.clock.setFixedTime(w.clock.now);
-  page.on('console', (message) => {
-    if (/Content.Security.Policy/i.test(message.text())) cspViolations.push(message.text());
-  });
   page.on('pageerror', (error) => pageErrors.push(String(error)));
-  await fs.mkdir(ARTIFACTS, { recursive: true });
 });
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await server?.close(1000);
-  if (userDataDir) await fs.rm(userDataDir, { recursive: true, force: true });
 });
 
-/** axe-core's serious and critical violations on the current page. */
-async function axeProblems(): Promise<string[]> {
-  await page.addScriptTag({ path: AXE });
-  // Strings, not functions: the test's TypeScript has no DOM library.
-  const results = (await page.evaluate("axe.run({ resultTypes: ['violations'] })")) as {
-    violations: { id: string; impact: string; nodes: { target: string[] }[] }[];
-  };
-  return results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
+/** axe-core's serious and critical violations on the current page (all its rules). */
+const axeProblems = () => axeFindings(page, { allRules: true });
 
 /** Screenshots at 1280×800 and 390 px wide, then back to the desktop size. */
 async function screenshots(name: string) {

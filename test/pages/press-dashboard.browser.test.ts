@@ -1,19 +1,12 @@
-import { existsSync } from 'node:fs';
-import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen, type HttpServer } from '../../api/server.ts';
 import { responseTaskCollection } from '../../core/models/response-task.model.ts';
+import { ARTIFACTS, openChromium, type Chromium } from '../helpers/browser.ts';
 import { NOW, pressWorld, seedOpinion } from './press-world.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOT = path.resolve('test-artifacts/press-dashboard.png');
-
-if (!existsSync(CHROMIUM)) {
-  throw new Error(`No Chromium at ${CHROMIUM}: install Debian's chromium package (sudo apt-get install chromium), as CI does.`);
-}
+const SCREENSHOT = path.join(ARTIFACTS, 'press-dashboard.png');
 
 // Plain http on 127.0.0.1, so the cookie goes without the Secure flag the https deployment sets.
 const w = await pressWorld('press_browser', { publicBaseUrl: 'http://127.0.0.1' });
@@ -23,32 +16,15 @@ let server: HttpServer;
 let base: string;
 let context: BrowserContext;
 let page: Page;
-let userDataDir: string;
-const cspViolations: string[] = [];
+let browser: Chromium;
+let cspViolations: string[] = [];
 const dialogs: string[] = [];
 
 beforeAll(async () => {
   server = await listen(w.app, '127.0.0.1', 0);
   base = `http://127.0.0.1:${server.port}`;
-  userDataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'gongkai-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('console', (message) => {
-    if (/Content.Security.Policy/i.test(message.text())) cspViolations.push(message.text());
-  });
+  browser = await openChromium();
+  ({ context, page, cspViolations } = browser);
   page.on('dialog', (dialog) => {
     dialogs.push(dialog.message());
     void dialog.dismiss();
@@ -56,9 +32,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await server?.close(1000);
-  if (userDataDir) await fs.rm(userDataDir, { recursive: true, force: true });
 });
 
 describe('the press dashboard in Chromium', () => {
@@ -114,7 +89,6 @@ describe('the press dashboard in Chromium', () => {
     const stored = await responseTaskCollection(w.db).findOne({ _id: 'alert:normal-1' });
     expect(stored).toMatchObject({ status: 'acknowledged', acknowledgedAt: NOW });
     expect(stored?.events.at(-1)).toMatchObject({ action: 'acknowledge', by: w.haidianPress.apiKey.split('_')[1] });
-    await fs.mkdir(path.dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
   });
 

@@ -1,19 +1,11 @@
-import { existsSync } from 'node:fs';
-import fs from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen, type HttpServer } from '../../api/server.ts';
 import { createAgency } from '../../core/agencies/agencies.ts';
+import { ARTIFACTS, axeProblems, openChromium, type Chromium } from '../helpers/browser.ts';
 import { agencyWithKey } from '../helpers/registry.ts';
 import { ID_A, requestWorld } from '../requests/world.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = path.resolve('test-artifacts');
-const AXE = path.join(path.dirname(createRequire(import.meta.url).resolve('axe-core')), 'axe.min.js');
-if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: install Debian's chromium package (sudo apt-get install chromium fonts-wqy-zenhei).`);
 
 const w = await requestWorld('request_pages_browser');
 await createAgency(w.db, { code: 'bj-haidian-zjw', name: '北京市海淀区住房和城乡建设委员会' });
@@ -21,39 +13,23 @@ await createAgency(w.db, { code: 'bj-dongcheng-zjw', name: '北京市东城区�
 
 let server: HttpServer;
 let base: string;
-let context: BrowserContext;
+let browser: Chromium;
 let page: Page;
-let userDataDir: string;
 
 beforeAll(async () => {
-  await fs.mkdir(ARTIFACTS, { recursive: true });
   server = await listen(w.koa, '127.0.0.1', 0);
   base = `http://127.0.0.1:${server.port}`;
-  userDataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'gongkai-request-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    bypassCSP: true, // for axe's script only
-    viewport: { width: 390, height: 844 },
-    locale: 'zh-CN',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  page = context.pages()[0] ?? (await context.newPage());
+  browser = await openChromium({ bypassCSP: true, viewport: { width: 390, height: 844 } });
+  ({ page } = browser);
 });
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await server?.close(1000);
-  if (userDataDir) await fs.rm(userDataDir, { recursive: true, force: true });
 });
 
 async function expectAccessible(name: string) {
-  await page.addScriptTag({ path: AXE });
-  const violations = (await page.evaluate(
-    "axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }).then((r) => r.violations)",
-  )) as { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[];
-  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.help} at ${JSON.stringify(v.nodes.map((n) => n.target))}`);
-  expect(bad, name).toEqual([]);
+  expect(await axeProblems(page), name).toEqual([]);
 }
 
 const focused = () => page.evaluate('document.activeElement && document.activeElement.id');

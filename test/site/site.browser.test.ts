@@ -1,25 +1,14 @@
-import { existsSync } from 'node:fs';
-import fs from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen, type HttpServer } from '../../api/server.ts';
 import { SANDBOX_APPS } from '../../channels/registry.ts';
 import { startSandbox } from '../../channels/sandbox/server.ts';
 import { WechatClient } from '../../channels/wechat/wechat-client.ts';
 import { createMongoTokenStore } from '../../core/wechat-state/mongo-token-store.ts';
+import { ARTIFACTS, axeProblems, openChromium, type Chromium } from '../helpers/browser.ts';
 import { closingContent } from '../read-model/closing-world.ts';
 import { SECRET, siteWorld } from './site-world.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = path.resolve('test-artifacts');
-const AXE = path.join(path.dirname(createRequire(import.meta.url).resolve('axe-core')), 'axe.min.js');
-
-if (!existsSync(CHROMIUM)) {
-  throw new Error(`No Chromium at ${CHROMIUM}: install Debian's chromium package (sudo apt-get install chromium fonts-wqy-zenhei), as CI does.`);
-}
 
 // The official account is the sandbox's: the subscribe page draws its QR codes.
 const sandbox = await startSandbox();
@@ -40,52 +29,25 @@ await w.services.publicCache.settled();
 
 let server: HttpServer;
 let base: string;
-let context: BrowserContext;
+let browser: Chromium;
 let page: Page;
-let userDataDir: string;
-const cspViolations: string[] = [];
+let cspViolations: string[] = [];
 
 beforeAll(async () => {
-  await fs.mkdir(ARTIFACTS, { recursive: true });
   server = await listen(w.app, '127.0.0.1', 0);
   base = `http://127.0.0.1:${server.port}`;
-  userDataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'gongkai-site-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    // axe is injected as a script the pages' CSP would refuse; the CSP itself is checked by the render tests.
-    bypassCSP: true,
-    viewport: { width: 390, height: 844 },
-    locale: 'zh-CN',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('console', (message) => {
-    if (/Content.Security.Policy/i.test(message.text())) cspViolations.push(message.text());
-  });
+  browser = await openChromium({ bypassCSP: true, viewport: { width: 390, height: 844 } });
+  ({ page, cspViolations } = browser);
 });
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await server?.close(1000);
-  if (userDataDir) await fs.rm(userDataDir, { recursive: true, force: true });
 });
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: unknown[] }[];
-}
 
 /** axe-core's WCAG 2.1 A/AA rules in the page: serious and critical findings fail the test. */
 async function expectAccessible(name: string) {
-  await page.addScriptTag({ path: AXE });
-  const violations = (await page.evaluate(
-    "axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }).then((r) => r.violations)",
-  )) as AxeViolation[];
-  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.help} at ${JSON.stringify(v.nodes.map((n) => n.target))}`);
-  expect(bad, name).toEqual([]);
+  expect(await axeProblems(page), name).toEqual([]);
 }
 
 async function shots(name: string) {
