@@ -30,7 +30,12 @@ const dataHelmet = helmet({
  */
 function recordHelmet(): Promise<Record<string, string>> {
   const headers: Record<string, string> = {};
-  const res = {
+  return dataHelmet({ req: { headers: {} }, res: recordingResponse(headers) } as never, async () => undefined).then(() => headers);
+}
+
+/** A response that only keeps the headers written to it, into `headers`. */
+function recordingResponse(headers: Record<string, string>) {
+  return {
     setHeader: (name: string, value: string | number | readonly string[]) => {
       headers[name] = Array.isArray(value) ? value.join(', ') : String(value);
     },
@@ -39,7 +44,6 @@ function recordHelmet(): Promise<Record<string, string>> {
     },
     getHeader: (name: string) => headers[name],
   };
-  return dataHelmet({ req: { headers: {} }, res } as never, async () => undefined).then(() => headers);
 }
 
 const recording = recordHelmet();
@@ -85,16 +89,7 @@ export function pageSecurityHeaders(csp: string): Middleware {
  */
 export async function pageSecurityHeaderValues(csp: string): Promise<Readonly<Record<string, string>>> {
   const headers: Record<string, string> = { ...(await recording) };
-  const res = {
-    setHeader: (name: string, value: string | number | readonly string[]) => {
-      headers[name] = Array.isArray(value) ? value.join(', ') : String(value);
-    },
-    removeHeader: (name: string) => {
-      delete headers[name];
-    },
-    getHeader: (name: string) => headers[name],
-  };
-  await documentHelmet()({ req: { headers: {} }, res } as never, async () => undefined);
+  await documentHelmet()({ req: { headers: {} }, res: recordingResponse(headers) } as never, async () => undefined);
   for (const name of Object.keys(headers)) if (name.toLowerCase() === 'content-security-policy') delete headers[name];
   headers['Content-Security-Policy'] = csp;
   return headers;

@@ -1,19 +1,9 @@
 import { html, type SafeHtml } from '../../render/html.ts';
+import { PAGE_CSP } from '../../render/page-csp.ts';
 
 export const PRESS_CSS_PATH = '/press/assets/press.css';
 
-/**
- * Everything comes from gongkai itself and nothing runs inline: charts are server-made SVG and
- * every action is a plain form, so the page needs no script at all.
- */
-export const PRESS_CSP = [
-  "default-src 'none'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-].join('; ');
+export const PRESS_CSP = PAGE_CSP;
 
 export interface SignedIn {
   agencyName: string;

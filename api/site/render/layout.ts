@@ -17,21 +17,14 @@
  * `gk_display` cookie, set by the links to `/display` in the header.
  */
 import { html, SafeHtml } from '../../render/html.ts';
+import { PAGE_CSP } from '../../render/page-csp.ts';
 
 export const SITE_CSS_PATH = '/site/assets/site.css';
 /** Varies by the reader's display cookie; the pages themselves do not. */
 export const DISPLAY_CSS_PATH = '/site/display.css';
 export const SITE_NAME = '公共资源配置信息公开';
 
-/** Everything from this origin, nothing inline, no script; forms post back here only. */
-export const SITE_CSP = [
-  "default-src 'none'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-].join('; ');
+export const SITE_CSP = PAGE_CSP;
 
 export interface SiteContext {
   /** The configured public base URL, no trailing slash: canonical and og:url are built on it. */
