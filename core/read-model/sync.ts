@@ -5,6 +5,7 @@ import { disclosureStore } from '../store/disclosure-store.ts';
 import type { DisclosureRecord } from '../models/disclosure.model.ts';
 import type { DisclosureClaim, DisclosureStore } from '../store/disclosure-store.ts';
 import { claimOf, releaseClaim, STALE_CLAIM_MS } from '../store/versioned.ts';
+import { pollEvery } from '../store/poll.ts';
 import { rebuildReadModel } from './rebuild.ts';
 import type { ReadModel } from './types.ts';
 
@@ -43,8 +44,6 @@ const STATUS_COUNTS_MS = 30_000;
 export function createReadModelSync(deps: SyncDeps) {
   const now = deps.now ?? (() => new Date());
   let state: SyncState = 'catching-up';
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
   let building: Promise<unknown> | undefined;
   let lastError: string | undefined;
 
@@ -108,25 +107,14 @@ export function createReadModelSync(deps: SyncDeps) {
 
   let counted: { at: number; state: SyncState; status: Awaited<ReturnType<ReadModel['status']>> } | undefined;
 
+  const poll = pollEvery(POLL_MS, tick);
   return {
     /** After this process's own write: the effects at once, so its answer already shows the change. */
     written: effects,
     catchUp,
     /** Polls the journal (and rebuilds when the read model is missing) until stop(). */
-    start() {
-      const loop = async () => {
-        running = tick();
-        await running;
-        timer = setTimeout(() => void loop(), POLL_MS);
-        timer.unref();
-      };
-      void loop();
-    },
-    async stop() {
-      clearTimeout(timer);
-      timer = undefined;
-      await running;
-    },
+    start: () => poll.start(),
+    stop: () => poll.stop(),
     /** Waits for a rebuild that is under way. */
     settled: () => building ?? Promise.resolve(),
     async status() {

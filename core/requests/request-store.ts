@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { RequestReadModel } from '../read-model/request-types.ts';
 import { claimId } from '../store/claims.ts';
 import { naturalScan } from '../store/scan.ts';
+import { pollEvery } from '../store/poll.ts';
 import { serverTraits } from '../store/server-traits.ts';
 import { claimOf, releaseClaim, STALE_CLAIM_MS, versionedWrite, type VersionClaim, type VersionedPlan, type VersionedResult } from '../store/versioned.ts';
 import type { WorkCalendar } from '../calendar/types.ts';
@@ -56,8 +57,6 @@ const POLL_MS = 1_000;
  */
 export function createRequestSync(deps: { store: RequestStore; readModel: RequestReadModel; calendar: () => Promise<WorkCalendar>; logger?: Logger; now?: () => Date }) {
   const now = deps.now ?? (() => new Date());
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
 
   async function written(doc: InfoRequestRecord, claim: VersionClaim): Promise<void> {
     await deps.readModel.apply([requestRow(doc, await deps.calendar())]);
@@ -90,22 +89,13 @@ export function createRequestSync(deps: { store: RequestStore; readModel: Reques
     return { applied };
   }
 
+  const poll = pollEvery(POLL_MS, () =>
+    catchUp().catch((error: unknown) => deps.logger?.warn({ err: error }, 'request read model sync failed; retrying')),
+  );
   return {
     written,
     catchUp,
-    start() {
-      const loop = async () => {
-        running = catchUp().catch((error: unknown) => deps.logger?.warn({ err: error }, 'request read model sync failed; retrying'));
-        await running;
-        timer = setTimeout(() => void loop(), POLL_MS);
-        timer.unref();
-      };
-      void loop();
-    },
-    async stop() {
-      clearTimeout(timer);
-      timer = undefined;
-      await running;
-    },
+    start: () => poll.start(),
+    stop: () => poll.stop(),
   };
 }
