@@ -44,8 +44,9 @@ import type { PreviewTemplates } from '../core/fanout/preview.ts';
 import { dueDateRoutes } from './routes/due-date.routes.ts';
 import { sitePages } from './site/site.routes.ts';
 import { requestPages } from './site/request-pages.ts';
-import { subscribeQrCodes } from './site/subscribe-qr.ts';
+import { subscribeMpCodes, subscribeQrCodes } from './site/subscribe-qr.ts';
 import type { QrCodeMaker } from '../core/wechat-qr/qr-codes.ts';
+import type { MpCodeMaker } from '../core/wechat-qr/mp-codes.ts';
 import { staffRoutes } from './routes/staff.routes.ts';
 import { createStaffSessions } from './staff/staff-session.ts';
 import { createSignInThrottle, type ThrottleOptions } from './staff/sign-in-throttle.ts';
@@ -77,6 +78,8 @@ export interface AppDeps extends HealthDeps {
   rateLimitClock?: () => number;
   /** The official account that makes the subscribe page's QR codes; absent: the page shows text commands only. */
   subscribeQr?: { maker: QrCodeMaker; now?: () => number; sandbox?: boolean };
+  /** The mini-program whose code (小程序码, opening `page`) the subscribe page shows; absent: the page describes it in text. */
+  subscribeMpCode?: { maker: MpCodeMaker; page: string; now?: () => number; sandbox?: boolean };
   /** NODE_ENV=production: `/sandbox/outbox` needs an admin key. */
   sandboxAdminOnly?: boolean;
   /** `GET /api/v1/channels/check` (admins): the WeChat template mappings against the real template lists. */
@@ -152,7 +155,8 @@ export function createApp(deps: AppDeps): GongkaiApp {
     });
     // The public website: HTML pages in Chinese over the read model, with the public rate limit.
     const subscribeQr = deps.subscribeQr && subscribeQrCodes(deps.db, deps.services, deps.logger, deps.subscribeQr);
-    app.use(sitePages({ services: deps.services, publicBaseUrl: baseUrl, rateLimit: limiter, secureCookies: baseUrl.startsWith('https:'), front: app.front, subscribeQr }));
+    const subscribeMpCode = deps.subscribeMpCode && subscribeMpCodes(deps.db, deps.services, deps.logger, deps.subscribeMpCode);
+    app.use(sitePages({ services: deps.services, publicBaseUrl: baseUrl, rateLimit: limiter, secureCookies: baseUrl.startsWith('https:'), front: app.front, subscribeQr, subscribeMpCode }));
     app.use(requestPages({ services: deps.services, publicBaseUrl: baseUrl, rateLimit: limiter }));
   }
   const specs: RouteSpec[] = [...healthRoutes({ ...deps, calendar: deps.services?.calendar, readModel: deps.services?.sync })];

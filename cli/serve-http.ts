@@ -14,6 +14,7 @@ import { createSessions } from '../core/residents/session.ts';
 import { reindexIfStale } from '../core/disclosures/reindex-search.ts';
 import { createServices, type Services } from '../core/services.ts';
 import type { ReadModel } from '../core/read-model/types.ts';
+import { MP_SUBSCRIBE_PAGE } from '../core/wechat-qr/mp-codes.ts';
 import { enqueueFanOut } from '../jobs/fan-out.job.ts';
 import type { ProcessRole, Queue } from '../jobs/queue.ts';
 
@@ -77,6 +78,8 @@ export async function startHttp({ config, role, db, queue, wired, sandbox, metri
     press: { sessionSecret: config.channels.sessionSecret },
     // The same account the OA channel sends from (the sandbox's without credentials).
     ...(wired.oaClient ? { subscribeQr: { maker: wired.oaClient, sandbox: config.channels.modes['wechat-oa'] === 'sandbox' } } : {}),
+    // The mini-program's code opens its subscribe page (miniprogram/app.json), made by the MP channel's client.
+    ...(wired.mpClient ? { subscribeMpCode: { maker: wired.mpClient, page: MP_SUBSCRIBE_PAGE, sandbox: config.channels.modes['wechat-mp'] === 'sandbox' } } : {}),
     // The same Weibo account and API (or sandbox) the collector reads: replies go where the posts are.
     ...(opinion.weibo ? { weiboReplier: createWeiboReplier({ client: opinion.weibo.client, accessToken: opinion.weibo.accessToken, rip: config.channels.weiboServerIp }) } : {}),
     bodyLimit: config.http.bodyLimit,

@@ -24,6 +24,7 @@ import { siteErrors } from './site-errors.ts';
 import { disclosuresSitemap, pagesSitemap, SITEMAP_PAGE, sitemapIndex } from './sitemap.ts';
 import { listState, queryString } from './render/list-page.ts';
 import type { SubscribeQrCodes } from '../../core/wechat-qr/qr-codes.ts';
+import type { SubscribeMpCodes } from '../../core/wechat-qr/mp-codes.ts';
 import type { SceneFilters } from '../../core/wechat-qr/scene.ts';
 
 export interface SitePageDeps {
@@ -40,6 +41,8 @@ export interface SitePageDeps {
   front?: FrontCache;
   /** The official account's subscribe QR codes; absent (no account configured): text commands only. */
   subscribeQr?: SubscribeQrCodes;
+  /** The mini-program's codes for the subscribe page; absent (no mini-program configured): the page describes it in text. */
+  subscribeMpCode?: SubscribeMpCodes;
 }
 
 const CSS = readFileSync(new URL('./assets/site.css', import.meta.url), 'utf8');
@@ -50,6 +53,8 @@ const DETAIL_PROJECTION = { searchTokens: 0, events: 0, requestHash: 0, idempote
 const HOME_ITEMS = 5;
 /** 本周截止 lists at most this many, soonest first. */
 const HOME_CLOSING = 20;
+/** `<scene>.png`: the scene as the OA code writes it (at most 32 characters for the mini-program). */
+const mpCodeFile = z.string().regex(/^(sub1_[a-z-]{1,20}_(?:\d{6}|0)|sub1_0_\d{6})\.png$/).transform((file) => file.slice(0, -'.png'.length)).pipe(z.string().max(32));
 const detailSchema = z.object({ revision: z.coerce.number().int().min(1).max(10_000).optional() }).strict();
 
 /** The paths this site answers; everything else goes on to the API. */
@@ -186,22 +191,38 @@ export function sitePages(deps: SitePageDeps): Middleware {
     const shown = { ...(state.field ? { field: state.field } : {}), ...(state.region ? { region: state.region } : {}) };
     const qs = queryString(shown);
     const here = `/subscribe${qs ? `?${qs}` : ''}`;
+    // The mini-program's code, when one is made for the page's filters (never throws: else text only).
+    const mpCodes = deps.subscribeMpCode;
+    const mpCode = mpCodes && qs ? await mpCodes.forFilters(shown as SceneFilters) : undefined;
+    const mp = mpCode && mpCodes ? { code: mpCode, sandbox: mpCodes.sandbox } : undefined;
+    const mpKey = mp && mpCodes ? `:mp:${mpCodes.appId}${mpCodes.sandbox ? ':sandbox' : ''}` : '';
     const render = (qr: QrBlock) => async () => ({
       title: '订阅与提醒',
       canonicalPath: '/subscribe',
       here,
-      body: subscribeBody(shown, baseUrl, deps.accountName, qr),
+      body: subscribeBody(shown, baseUrl, deps.accountName, qr, mp),
       feeds: { query: '', title: '全部公开信息' },
     });
     const codes = deps.subscribeQr;
-    if (!codes) return cachedPage(ctx, `subscribe:${qs}`, render({ kind: 'none' }));
-    if (!qs) return cachedPage(ctx, 'subscribe:pick', render({ kind: 'unavailable' }));
-    const qr = await codes.forFilters(shown as SceneFilters);
-    if (qr) return cachedPage(ctx, `subscribe:${qs}:${codes.appId}${codes.sandbox ? ':sandbox' : ''}:${qr.scene}`, render({ kind: 'code', qr, sandbox: codes.sandbox }));
-    // No code: cached, but not handed to the front cache, so a later view can try WeChat again.
-    const key = `site:subscribe:${qs}:unavailable`;
-    const page = await publicCache.get(key, async () => ({ body: sitePage(await render({ kind: 'unavailable' })(), { baseUrl, here }) }));
+    if (!codes && (mp || !mpCodes || !qs)) return cachedPage(ctx, `subscribe:${qs}${mpKey}`, render({ kind: 'none' }));
+    if (!qs) return cachedPage(ctx, 'subscribe:pick', render({ kind: codes ? 'unavailable' : 'none' }));
+    const qr = codes && (await codes.forFilters(shown as SceneFilters));
+    if (codes && qr && (mp || !mpCodes)) return cachedPage(ctx, `subscribe:${qs}:${codes.appId}${codes.sandbox ? ':sandbox' : ''}:${qr.scene}${mpKey}`, render({ kind: 'code', qr, sandbox: codes.sandbox }));
+    // A code missing: cached, but not handed to the front cache, so a later view can try WeChat again.
+    const block: QrBlock = !codes ? { kind: 'none' } : qr ? { kind: 'code', qr, sandbox: codes.sandbox } : { kind: 'unavailable' };
+    const key = `site:subscribe:${qs}:${block.kind}${mpKey}:unavailable`;
+    const page = await publicCache.get(key, async () => ({ body: sitePage(await render(block)(), { baseUrl, here }) }));
     await sendCached(ctx, page, HTML_TYPE, { key });
+  });
+
+  // The mini-program codes the subscribe page shows: only stored ones, never fetched from WeChat here.
+  router.get('/site/mp-code/:file', async (ctx) => {
+    const parsed = mpCodeFile.safeParse(String(ctx.params.file));
+    const image = parsed.success && deps.subscribeMpCode ? await deps.subscribeMpCode.image(parsed.data) : undefined;
+    if (!image) throw new NotFoundError('no such mini-program code');
+    ctx.type = image.contentType;
+    ctx.set('Cache-Control', 'public, max-age=86400');
+    ctx.body = image.bytes;
   });
 
   router.get('/sitemap.xml', (ctx) => cachedXml(ctx, 'sitemap', async () => sitemapIndex(baseUrl, (await readModel.status()).publicRows)));

@@ -151,6 +151,56 @@ export class WechatClient {
     return { ticket, url };
   }
 
+  /**
+   * 小程序码, unlimited kind (`POST /wxa/getwxacodeunlimit`): `scene` at most 32 visible
+   * characters, `page` a published page without a leading `/` (else 41030, unless `check_path`
+   * is false). WeChat answers the image itself (image/jpeg, or png) or JSON `{errcode, errmsg}`;
+   * errors carry the path, never the token.
+   */
+  async getUnlimitedWxaCode(input: { scene: string; page: string; checkPath?: boolean; envVersion?: 'release' | 'trial' | 'develop'; width?: number }): Promise<{ contentType: string; bytes: Buffer }> {
+    const path = '/wxa/getwxacodeunlimit';
+    const body = {
+      scene: input.scene,
+      page: input.page,
+      ...(input.checkPath !== undefined ? { check_path: input.checkPath } : {}),
+      ...(input.envVersion ? { env_version: input.envVersion } : {}),
+      ...(input.width ? { width: input.width } : {}),
+    };
+    return this.withToken(async (token) => {
+      let response;
+      try {
+        response = await axios.request<ArrayBuffer>({
+          method: 'post',
+          url: `${this.base}${path}`,
+          data: JSON.stringify(body),
+          headers: { 'Content-Type': 'application/json' },
+          params: { access_token: token },
+          timeout: this.timeoutMs,
+          responseType: 'arraybuffer',
+          validateStatus: () => true,
+        });
+      } catch (error) {
+        const code = isAxiosError(error) && (error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT') ? 'timeout' : 'network';
+        throw new WechatCallError(code, `${path}: ${redactToken((error as Error).message)}`);
+      }
+      if (response.status !== 200) throw new WechatCallError(`http-${response.status}`, `${path}: HTTP ${response.status}`);
+      const bytes = Buffer.from(response.data);
+      const contentType = String(response.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+      if (contentType === 'image/png' || contentType === 'image/jpeg') {
+        if (!bytes.length) throw new WechatCallError('bad-response', `${path}: empty image`);
+        return { contentType, bytes };
+      }
+      let answer: Record<string, unknown>;
+      try {
+        answer = parseWechatJson(bytes.toString('utf8'));
+      } catch {
+        throw new WechatCallError('bad-response', `${path}: neither an image nor JSON (${contentType || 'no content type'})`);
+      }
+      if (answer.errcode) throw new WechatCallError(String(answer.errcode), `${path}: ${String(answer.errmsg)}`, 'call', answer);
+      throw new WechatCallError('bad-response', `${path}: JSON without an image`);
+    });
+  }
+
   /** The store's fetch: stable_token in normal mode (same token for every caller while it is valid). */
   async fetchStableToken(): Promise<{ accessToken: string; expiresInSeconds: number }> {
     try {

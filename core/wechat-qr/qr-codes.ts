@@ -63,7 +63,7 @@ const DAY_MS = 24 * 3_600_000;
  * tries again (meanwhile the page explains the text commands). 45009 (daily quota) resets at
  * 00:00 China time; 45029 (100,000 permanent codes made) does not reset at all.
  */
-function backoffMs(code: string, now: number): number {
+export function backoffMs(code: string, now: number): number {
   if (code === '45009') return DAY_MS - ((now + CHINA_OFFSET_MS) % DAY_MS);
   if (code === '45029') return DAY_MS;
   if (['40001', '40014', '41001', '42001', '40013', '40125', '40164', '48001'].includes(code)) return 5 * 60_000;

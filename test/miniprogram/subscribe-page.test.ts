@@ -53,6 +53,16 @@ describe('订阅 pages/subscribe', () => {
     expect(page.text('#result')).toContain('服务通知');
   });
 
+  it('pre-fills field and region from the website’s 小程序码 scene, and ignores any other scene', async () => {
+    const page = await open('subscribe', { scene: encodeURIComponent('sub1_housing_110108') });
+    expect(page.data['fieldCodes']).toContain('housing');
+    expect((page.data['fieldCodes'] as string[])[page.data['fieldIndex'] as number]).toBe('housing');
+    expect(page.data['region']).toBe('110108');
+    const other = await open('subscribe', { scene: encodeURIComponent('sub1_$where_1101') });
+    expect(other.data['fieldIndex']).toBe(0);
+    expect(other.data['region']).toBe('');
+  });
+
   it('loads the template ids before the tap', async () => {
     await open('subscribe');
 

@@ -1,6 +1,7 @@
 import { catalogue } from '../../../core/catalogue/index.ts';
 import { FIELD_WORDS_HELP } from '../../../core/wechat-callback/commands.ts';
 import { describeFilters } from '../../../core/wechat-callback/replies.ts';
+import type { SubscribeMpCode } from '../../../core/wechat-qr/mp-codes.ts';
 import type { SubscribeQr } from '../../../core/wechat-qr/qr-codes.ts';
 import { escapeHtml, html, SafeHtml } from '../../render/html.ts';
 import { FIELD_NAMES } from './format.ts';
@@ -53,7 +54,17 @@ function qrSection(state: ListState, block: QrBlock): SafeHtml {
  * (scanning it subscribes, see core/wechat-qr/), its text commands, the mini-program, and the
  * feeds of the filter.
  */
-export function subscribeBody(state: ListState, baseUrl: string, accountName?: string, qr: QrBlock = { kind: 'none' }): SafeHtml {
+/**
+ * The mini-program's code (小程序码) for the page's field and region, an image from our own
+ * route (img-src 'self'), named by what it opens; without one, the text alone.
+ */
+function mpFigure(code: SubscribeMpCode, sandbox: boolean): SafeHtml {
+  const what = describeFilters(code.filters);
+  const note = sandbox ? html`<p class="meta">（本机测试环境：小程序码来自微信接口模拟器，真实微信扫码无效。）</p>` : '';
+  return html`<figure class="qr"><img src="${code.src}" width="280" height="280" alt="${`微信扫码打开小程序订阅页：${what}`}"><figcaption>用微信“扫一扫”打开小程序“订阅”页，已填好 ${what}。</figcaption></figure>${note}`;
+}
+
+export function subscribeBody(state: ListState, baseUrl: string, accountName?: string, qr: QrBlock = { kind: 'none' }, mp?: { code: SubscribeMpCode; sandbox?: boolean }): SafeHtml {
   const feedQuery = queryString({ field: state.field, region: state.region });
   const q = feedQuery ? `?${feedQuery}` : '';
   const command = commandFor(state);
@@ -68,6 +79,7 @@ ${qrSection(state, qr)}
 </ul>
 <p class="meta">领域可写：${FIELD_WORDS_HELP}；地区写6位行政区划代码，可只写一项。</p></section>
 <section aria-labelledby="mp"><h2 id="mp">微信小程序</h2>
+${mp ? mpFigure(mp.code, mp.sandbox === true) : ''}
 <p>在微信中打开本机关的政务服务小程序：可检索公开信息，在“订阅”页按领域、地区或申请编号订阅，授权后收到服务通知；“我的”页管理已有订阅。</p></section>
 <section aria-labelledby="feeds"><h2 id="feeds">RSS / Atom / JSON 订阅源</h2>
 <p>用阅读器订阅${state.field ? `“${FIELD_NAMES[state.field]}”` : '全部'}${state.region ? `（地区 ${state.region}）` : ''}信息：</p>

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type Router from '@koa/router';
+import QRCode from 'qrcode';
 import type { SandboxOutbox } from '../outbox.ts';
 import { checkTemplateData } from './keyword-rules.ts';
 import { WechatSandboxError, jsonBody, queryString, reply } from './reply.ts';
@@ -7,6 +8,12 @@ import type { SandboxState } from './state.ts';
 import { credentials } from './token-routes.ts';
 
 const SUBSCRIBE_PATH = '/cgi-bin/message/subscribe/send';
+export const WXACODE_PATH = '/wxa/getwxacodeunlimit';
+/** The published pages of a mini-program whose own list was not set (setPublishedPages): miniprogram/app.json's. */
+export const DEFAULT_MP_PAGES: readonly string[] = ['pages/index/index', 'pages/subscribe/subscribe', 'pages/mine/mine', 'pages/detail/detail', 'pages/search/search', 'pages/request/request'];
+/** 最多32个可见字符，只支持数字、大小写英文以及部分特殊字符 !#$&'()*+,/:;=?@-._~ (the reference). */
+const SCENE_CHARS = /^[0-9A-Za-z!#$&'()*+,/:;=?@\-._~]+$/;
+const ENV_VERSIONS = new Set(['release', 'trial', 'develop']);
 
 /** Mini Program: login (code2Session, §4.1) and subscribe messages with consent credits (§4.2, §4.4). */
 export function mpRoutes(router: Router, state: SandboxState, outbox: SandboxOutbox): void {
@@ -49,5 +56,35 @@ export function mpRoutes(router: Router, state: SandboxState, outbox: SandboxOut
     state.count(app, SUBSCRIBE_PATH);
     outbox.record({ channel: 'wechat-mp', path: SUBSCRIBE_PATH, body, externalId: String(msgid) });
     reply(ctx, { errcode: 0, errmsg: 'ok', msgid });
+  });
+
+  /**
+   * 获取不限制的小程序码 (getUnlimitedQRCode). Checks as the reference and community reports
+   * describe them: `scene` 1–32 characters (else 40169 "invalid length for scene, or the data is
+   * not json string", reported) of the allowed set (else 40129 "invalid scene", reported);
+   * `page` a published page without a leading `/` while `check_path` is not false (else 41030
+   * "invalid page", reported); `env_version` release|trial|develop (else 40097, **unconfirmed**);
+   * `width` 280–1280 (else 40097, **unconfirmed**; WeChat may clamp instead). The answer is a PNG
+   * of a QR code of `page?scene=` (WeChat's is a round 小程序码, jpeg by default).
+   */
+  router.post(WXACODE_PATH, async (ctx) => {
+    const app = state.appForToken(queryString(ctx, 'access_token'), 'mp');
+    const body = jsonBody(ctx);
+    const scene = body.scene;
+    if (typeof scene !== 'string' || scene.length < 1 || scene.length > 32) throw new WechatSandboxError(40169, 'invalid length for scene, or the data is not json string');
+    if (!SCENE_CHARS.test(scene)) throw new WechatSandboxError(40129, 'invalid scene');
+    const page = body.page ?? 'pages/index/index';
+    const pages = app.publishedPages ?? DEFAULT_MP_PAGES;
+    if (typeof page !== 'string' || (body.check_path !== false && !pages.includes(page))) throw new WechatSandboxError(41030, 'invalid page');
+    if (body.env_version !== undefined && !ENV_VERSIONS.has(String(body.env_version))) throw new WechatSandboxError(40097, 'invalid args');
+    const width = body.width ?? 430;
+    if (typeof width !== 'number' || !Number.isInteger(width) || width < 280 || width > 1280) throw new WechatSandboxError(40097, 'invalid args');
+    state.checkQuota(app, WXACODE_PATH);
+    const png = await QRCode.toBuffer(`${page}?scene=${scene}`, { type: 'png', errorCorrectionLevel: 'M', margin: 4, width });
+    state.count(app, WXACODE_PATH);
+    outbox.record({ channel: 'wechat-mp', path: WXACODE_PATH, body, externalId: scene });
+    ctx.status = 200;
+    ctx.set('Content-Type', 'image/png');
+    ctx.body = png;
   });
 }

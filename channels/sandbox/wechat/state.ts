@@ -55,6 +55,8 @@ export interface AppState {
   qrTickets: Map<string, SandboxQrCode>;
   /** Permanent scene → its ticket: the same scene is answered with the same code. */
   permanentScenes: Map<string, string>;
+  /** MP: the pages of the published version (getwxacodeunlimit checks `page` against them); unset: miniprogram/app.json's. */
+  publishedPages?: readonly string[];
   /** 服务器配置: where scans of this OA's codes are pushed (see qrcode-routes.ts). */
   callback?: SandboxCallback;
 }

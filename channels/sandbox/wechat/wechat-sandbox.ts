@@ -131,6 +131,12 @@ function createControl(state: SandboxState, faults: Faults, options: WechatSandb
     setCallback(appid: string, callback: SandboxCallback): void {
       state.app(appid).callback = { ...callback };
     },
+    /** A mini-program's published pages (getwxacodeunlimit answers 41030 for any other); undefined: miniprogram/app.json's. */
+    setPublishedPages(appid: string, pages: readonly string[] | undefined): void {
+      const app = state.app(appid);
+      if (pages) app.publishedPages = [...pages];
+      else delete app.publishedPages;
+    },
     /** The QR codes made so far (qrcode/create), oldest first. */
     qrCodes(appid: string): { ticket: string; scene: string; permanent: boolean; url: string; expiresAt?: number }[] {
       return [...state.app(appid).qrTickets].map(([ticket, code]) => ({ ticket, ...code }));

@@ -10,6 +10,7 @@ import { api, ApiError, errorMessage } from '../../services/api';
 import type { Catalogue, SubscriptionInput } from '../../services/types';
 import { fieldOptions, itemTypeOptions, pickedIndex } from '../../utils/catalogue';
 import { describeSubscription } from '../../utils/format';
+import { sceneFilters } from '../../utils/scene';
 import { requestSubscribe } from '../../utils/ui';
 import type { ConsentOutcome } from '../../utils/ui';
 import { applicationNumberError, regionError } from '../../utils/validate';
@@ -29,6 +30,8 @@ interface Errors {
 const NO_ERRORS: Errors = { region: '', applicationNumber: '', field: '', itemType: '', form: '' };
 
 let catalogueCache: Catalogue | undefined;
+/** Field and region from the website's 小程序码 (`options.scene`), applied once the catalogue is loaded. */
+let preset: { field?: string; region?: string } = {};
 
 Component({
   data: {
@@ -51,7 +54,8 @@ Component({
     resultMessage: '',
   },
   methods: {
-    onLoad() {
+    onLoad(options: Record<string, string | undefined>) {
+      preset = sceneFilters(options && options.scene);
       void this.load();
     },
     async load() {
@@ -60,13 +64,18 @@ Component({
         const [mp, catalogue] = await Promise.all([api.mpConfig(), api.catalogue()]);
         catalogueCache = catalogue;
         const fields = fieldOptions(catalogue);
+        const fieldIndex = preset.field ? Math.max(0, fields.codes.indexOf(preset.field)) : 0;
+        const types = itemTypeOptions(catalogue, fields.codes[fieldIndex] || '');
         this.setData({
           state: 'ready',
           templateIds: mp.templateIds || [],
           oneTime: mp.templateKind === 'one-time',
           fieldNames: fields.names,
           fieldCodes: fields.codes,
+          ...(fieldIndex ? { fieldIndex, itemTypeNames: types.names, itemTypeCodes: types.codes, itemTypeIndex: 0 } : {}),
+          ...(preset.region ? { region: preset.region, mode: 'filters' as Mode } : {}),
         });
+        preset = {};
       } catch (err) {
         this.setData({ state: 'error', errorMessage: errorMessage(err) });
       }
