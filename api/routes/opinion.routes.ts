@@ -8,6 +8,7 @@ import { markAnswered, watchdog } from '../../core/opinion/watchdog.ts';
 import type { Services } from '../../core/services.ts';
 import { principalOf } from '../middleware/auth.ts';
 import { route } from '../route-spec.ts';
+import { withId } from './record-id.ts';
 
 const recordId = (what: string) =>
   z.object({ id: z.string().regex(/^[A-Za-z0-9:._-]{1,200}$/, { error: `must be ${what} id` }) });
@@ -57,7 +58,7 @@ export function opinionRoutes({ disclosures, readModel }: Services) {
       query: z.object({ status: z.enum(ALERT_STATUSES).optional().describe('open, tasked or dismissed') }).strict(),
       responses: { 200: '{ items }' },
       handler: async (ctx, { query, principal }) => {
-        ctx.body = { items: await listAlerts(db, principalOf({ principal }).agencyCode, query.status) };
+        ctx.body = { items: (await listAlerts(db, principalOf({ principal }).agencyCode, query.status)).map(withId) };
       },
     }),
     route({
@@ -71,7 +72,7 @@ export function opinionRoutes({ disclosures, readModel }: Services) {
       responses: { 200: 'the alert', 404: 'no such alert of this agency', 409: 'the alert already has a task' },
       handler: async (ctx, { params, body, principal }) => {
         const who = principalOf({ principal });
-        ctx.body = await dismissAlert(db, { alertId: params.id, agencyCode: who.agencyCode, by: who.keyId, note: body.note }, now());
+        ctx.body = withId(await dismissAlert(db, { alertId: params.id, agencyCode: who.agencyCode, by: who.keyId, note: body.note }, now()));
       },
     }),
     route({
@@ -87,7 +88,7 @@ export function opinionRoutes({ disclosures, readModel }: Services) {
         const who = principalOf({ principal });
         const { task, created } = await openTaskOnce(db, { alertId: params.id, agencyCode: who.agencyCode, by: who.keyId, ...body }, now());
         ctx.status = created ? 201 : 200;
-        ctx.body = task;
+        ctx.body = withId(task);
       },
     }),
     route({
@@ -102,7 +103,7 @@ export function opinionRoutes({ disclosures, readModel }: Services) {
         const who = principalOf({ principal });
         const { task } = await openTaskOnce(db, { agencyCode: who.agencyCode, by: who.keyId, ...body }, now());
         ctx.status = 201;
-        ctx.body = task;
+        ctx.body = withId(task);
       },
     }),
     route({
@@ -114,7 +115,7 @@ export function opinionRoutes({ disclosures, readModel }: Services) {
       query: z.object({ status: z.enum(TASK_STATUSES).optional().describe('open, acknowledged, responded or closed') }).strict(),
       responses: { 200: '{ items }' },
       handler: async (ctx, { query, principal }) => {
-        ctx.body = { items: await listTasks(db, principalOf({ principal }).agencyCode, query.status) };
+        ctx.body = { items: (await listTasks(db, principalOf({ principal }).agencyCode, query.status)).map(withId) };
       },
     }),
     ...(['acknowledge', 'close'] as const).map((action) =>
@@ -129,7 +130,7 @@ export function opinionRoutes({ disclosures, readModel }: Services) {
         responses: { 200: 'the task', 404: 'no such task of this agency', 409: 'not possible in the task’s current state (named)' },
         handler: async (ctx, { params, body, principal }) => {
           const who = principalOf({ principal });
-          ctx.body = await transitionTask(db, { taskId: params.id, agencyCode: who.agencyCode, by: who.keyId, action, note: body.note }, now());
+          ctx.body = withId(await transitionTask(db, { taskId: params.id, agencyCode: who.agencyCode, by: who.keyId, action, note: body.note }, now()));
         },
       }),
     ),
@@ -141,7 +142,7 @@ export function opinionRoutes({ disclosures, readModel }: Services) {
       auth: ['admin'],
       responses: { 200: '{ items: [{ task, reason }] }' },
       handler: async (ctx, { principal }) => {
-        ctx.body = { items: await listEscalations(db, principalOf({ principal }).agencyCode) };
+        ctx.body = { items: (await listEscalations(db, principalOf({ principal }).agencyCode)).map((e) => ({ ...e, task: withId(e.task) })) };
       },
     }),
     route({

@@ -92,6 +92,13 @@ describe('alerts and tasks', () => {
     const created = await post(hdPress, `/api/v1/opinion/alerts/${enc(diskAlert)}/task`, { level: 'major', owner: '新闻发言人 王芳' });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ _id: `alert:${diskAlert}`, disclosureId: DISCLOSURE, status: 'open', dueAt: hoursAfter(clock.now, 5).toISOString() });
+    // `id` as every other resource has it; `_id` kept beside it for one release.
+    expect(created.body.id).toBe(`alert:${diskAlert}`);
+    const alerts = (await get(hdPress, '/api/v1/opinion/alerts')).body.items as { id: string; _id: string }[];
+    expect(alerts.length).toBeGreaterThan(0);
+    for (const alert of alerts) expect(alert.id).toBe(alert._id);
+    const tasks = (await get(hdPress, '/api/v1/opinion/tasks')).body.items as { id: string; _id: string }[];
+    expect(tasks.map((t) => [t.id, t._id])).toEqual([[created.body._id, created.body._id]]);
     const retried = await post(hdPress, `/api/v1/opinion/alerts/${enc(diskAlert)}/task`, { level: 'major', owner: '新闻发言人 王芳' });
     expect([retried.status, retried.body._id]).toEqual([200, created.body._id]);
     expect((await get(hdPress, '/api/v1/opinion/alerts?status=tasked')).body.items.map((a: { _id: string }) => a._id)).toEqual([diskAlert]);
