@@ -1,10 +1,9 @@
 import type { Collection } from 'mongodb';
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
-import { isDuplicateKeyError } from '../db.ts';
 import type { SubscriptionInput } from '../subscriptions/subscriptions.ts';
-import { backoffMs } from './qr-codes.ts';
 import { parseScene, sceneOf, type SceneFilters } from './scene.ts';
+import { sceneCodes, storeSceneCode } from './scene-codes.ts';
 
 /**
  * The mini-program's code (小程序码) for the subscribe page, made with
@@ -58,7 +57,6 @@ export interface SubscribeMpCodeDeps {
   sandbox?: boolean;
 }
 
-const MAX_KEPT = 2_000;
 export const mpCodePath = (scene: string) => `/site/mp-code/${scene}.png`;
 
 /** The scene, when it is one the subscribe page makes codes for and fits the 32 characters. */
@@ -76,48 +74,36 @@ export function mpScene(scene: unknown): { scene: string; filters: SubscriptionI
 export function createSubscribeMpCodes(deps: SubscribeMpCodeDeps) {
   const { db, maker, logger, page } = deps;
   const now = deps.now ?? Date.now;
-  const known = new Set<string>();
-  const inFlight = new Map<string, Promise<boolean>>();
-  const waitUntil = new Map<string, number>();
-  const keep = (scene: string) => {
-    known.add(scene);
-    if (known.size > MAX_KEPT) known.delete(known.values().next().value!);
-    return true;
-  };
 
-  async function make(scene: string, filters: SubscriptionInput): Promise<boolean> {
-    const codes = mpCodeCollection(db);
-    const stored = await codes.findOne({ _id: scene }, { projection: { appId: 1, page: 1 } });
-    if (stored && stored.appId === maker.appId && stored.page === page) return keep(scene);
-    if ((waitUntil.get(scene) ?? 0) > now()) return false;
-    if (deps.mayCreate && !(await deps.mayCreate(filters))) return false;
-    let made: { contentType: string; bytes: Buffer };
-    try {
-      made = await maker.getUnlimitedWxaCode({ scene, page });
-      if (made.contentType !== 'image/png' && made.contentType !== 'image/jpeg') throw Object.assign(new Error(`unexpected ${made.contentType}`), { code: 'bad-response' });
-    } catch (error) {
-      const code = String((error as { code?: unknown }).code ?? 'unexpected');
-      waitUntil.set(scene, now() + backoffMs(code, now()));
-      if (waitUntil.size > MAX_KEPT) waitUntil.delete(waitUntil.keys().next().value!);
-      // The client's messages carry no token.
-      logger.warn({ scene, code, err: { message: (error as Error).message } }, 'mini-program code not made; the page describes the mini-program in text');
-      return false;
-    }
-    waitUntil.delete(scene);
-    const doc: StoredMpCode = { _id: scene, appId: maker.appId, page, contentType: made.contentType as StoredMpCode['contentType'], image: made.bytes.toString('base64'), createdAt: new Date(now()) };
-    if (stored) {
-      await codes.replaceOne({ _id: scene }, doc);
-    } else {
+  const codes = sceneCodes<SubscribeMpCode>({
+    logger,
+    now,
+    lookupFailed: 'mini-program code lookup failed; the page describes the mini-program in text',
+    async make(scene, filters): Promise<SubscribeMpCode | undefined> {
+      const collection = mpCodeCollection(db);
+      const toCode = (): SubscribeMpCode => ({ scene, filters, src: mpCodePath(scene) });
+      const stored = await collection.findOne({ _id: scene }, { projection: { appId: 1, page: 1 } });
+      if (stored && stored.appId === maker.appId && stored.page === page) return toCode();
+      if (codes.waiting(scene)) return undefined;
+      if (deps.mayCreate && !(await deps.mayCreate(filters))) return undefined;
+      let made: { contentType: string; bytes: Buffer };
       try {
-        await codes.insertOne(doc);
+        made = await maker.getUnlimitedWxaCode({ scene, page });
+        if (made.contentType !== 'image/png' && made.contentType !== 'image/jpeg') throw Object.assign(new Error(`unexpected ${made.contentType}`), { code: 'bad-response' });
       } catch (error) {
-        if (!isDuplicateKeyError(error)) throw error;
-        logger.info({ scene }, 'mini-program code made twice at once; the stored one is used');
+        const code = String((error as { code?: unknown }).code ?? 'unexpected');
+        codes.refused(scene, code);
+        // The client's messages carry no token.
+        logger.warn({ scene, code, err: { message: (error as Error).message } }, 'mini-program code not made; the page describes the mini-program in text');
+        return undefined;
       }
-    }
-    logger.info({ scene }, 'mini-program code made');
-    return keep(scene);
-  }
+      codes.made(scene);
+      const doc: StoredMpCode = { _id: scene, appId: maker.appId, page, contentType: made.contentType as StoredMpCode['contentType'], image: made.bytes.toString('base64'), createdAt: new Date(now()) };
+      if (!(await storeSceneCode(collection, doc, stored !== null))) logger.info({ scene }, 'mini-program code made twice at once; the stored one is used');
+      logger.info({ scene }, 'mini-program code made');
+      return toCode();
+    },
+  });
 
   return {
     appId: maker.appId,
@@ -127,19 +113,7 @@ export function createSubscribeMpCodes(deps: SubscribeMpCodeDeps) {
       const scene = sceneOf(filters);
       const parsed = mpScene(scene);
       if (!scene || !parsed) return undefined;
-      const toCode = (ok: boolean) => (ok ? { scene, filters: parsed.filters, src: mpCodePath(scene) } : undefined);
-      if (known.has(scene)) return toCode(true);
-      let pending = inFlight.get(scene);
-      if (!pending) {
-        pending = make(scene, parsed.filters)
-          .catch((error: unknown) => {
-            logger.warn({ scene, err: { message: (error as Error).message } }, 'mini-program code lookup failed; the page describes the mini-program in text');
-            return false;
-          })
-          .finally(() => inFlight.delete(scene));
-        inFlight.set(scene, pending);
-      }
-      return toCode(await pending);
+      return codes.get(scene, parsed.filters);
     },
     /** The stored image of a scene, for our route; undefined for any other scene. Never calls WeChat. */
     async image(scene: string): Promise<{ contentType: string; bytes: Buffer } | undefined> {

@@ -2,9 +2,9 @@ import type { Collection } from 'mongodb';
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
 import QRCode from 'qrcode';
-import { isDuplicateKeyError } from '../db.ts';
 import type { SubscriptionInput } from '../subscriptions/subscriptions.ts';
 import { parseScene, sceneOf, type SceneFilters } from './scene.ts';
+import { sceneCodes, storeSceneCode } from './scene-codes.ts';
 
 /**
  * Makes permanent string-scene codes (QR_LIMIT_STR_SCENE) at WeChat: the OA's WechatClient.
@@ -54,22 +54,6 @@ export interface SubscribeQrDeps {
   sandbox?: boolean;
 }
 
-const MEMO_MAX = 2_000;
-const CHINA_OFFSET_MS = 8 * 3_600_000;
-const DAY_MS = 24 * 3_600_000;
-
-/**
- * How long a scene waits after WeChat refused to make its code, before the next page view
- * tries again (meanwhile the page explains the text commands). 45009 (daily quota) resets at
- * 00:00 China time; 45029 (100,000 permanent codes made) does not reset at all.
- */
-export function backoffMs(code: string, now: number): number {
-  if (code === '45009') return DAY_MS - ((now + CHINA_OFFSET_MS) % DAY_MS);
-  if (code === '45029') return DAY_MS;
-  if (['40001', '40014', '41001', '42001', '40013', '40125', '40164', '48001'].includes(code)) return 5 * 60_000;
-  return 60_000;
-}
-
 /** SVG of the code, 4 modules of quiet zone as the QR standard asks, medium error correction. */
 export function qrSvg(url: string): Promise<string> {
   return QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 4 });
@@ -86,52 +70,40 @@ export function qrSvg(url: string): Promise<string> {
 export function createSubscribeQrCodes(deps: SubscribeQrDeps) {
   const { db, maker, logger } = deps;
   const now = deps.now ?? Date.now;
-  const memo = new Map<string, SubscribeQr>();
-  const inFlight = new Map<string, Promise<SubscribeQr | undefined>>();
-  const waitUntil = new Map<string, number>();
+  const toQr = async (scene: string, filters: SubscriptionInput, url: string): Promise<SubscribeQr> => ({ scene, filters, url, svg: await qrSvg(url) });
 
-  const remember = (qr: SubscribeQr) => {
-    memo.set(qr.scene, qr);
-    if (memo.size > MEMO_MAX) memo.delete(memo.keys().next().value!);
-    return qr;
-  };
-  const toQr = async (scene: string, filters: SubscriptionInput, url: string) => remember({ scene, filters, url, svg: await qrSvg(url) });
-
-  async function make(scene: string, filters: SubscriptionInput): Promise<SubscribeQr | undefined> {
-    const codes = qrCodeCollection(db);
-    const stored = await codes.findOne({ _id: scene });
-    if (stored && stored.appId === maker.appId) return toQr(scene, filters, stored.url);
-    if ((waitUntil.get(scene) ?? 0) > now()) return undefined;
-    if (deps.mayCreate && !(await deps.mayCreate(filters))) return undefined;
-    let made: { ticket: string; url: string };
-    try {
-      made = await maker.createLimitQrCode(scene);
-    } catch (error) {
-      const code = String((error as { code?: unknown }).code ?? 'unexpected');
-      waitUntil.set(scene, now() + backoffMs(code, now()));
-      if (waitUntil.size > MEMO_MAX) waitUntil.delete(waitUntil.keys().next().value!);
-      // The client's messages carry no token; the secret never reaches an error.
-      logger.warn({ scene, code, err: { message: (error as Error).message } }, 'subscribe QR code not made; the page shows the text commands');
-      return undefined;
-    }
-    waitUntil.delete(scene);
-    const doc: StoredQrCode = { _id: scene, appId: maker.appId, action: 'QR_LIMIT_STR_SCENE', ...made, createdAt: new Date(now()) };
-    if (stored) {
-      // Made for another account (the sandbox's, before real credentials): this one replaces it.
-      await codes.replaceOne({ _id: scene }, doc);
-    } else {
+  const codes = sceneCodes<SubscribeQr>({
+    logger,
+    now,
+    lookupFailed: 'subscribe QR code lookup failed; the page shows the text commands',
+    async make(scene, filters): Promise<SubscribeQr | undefined> {
+      const collection = qrCodeCollection(db);
+      const stored = await collection.findOne({ _id: scene });
+      if (stored && stored.appId === maker.appId) return toQr(scene, filters, stored.url);
+      if (codes.waiting(scene)) return undefined;
+      if (deps.mayCreate && !(await deps.mayCreate(filters))) return undefined;
+      let made: { ticket: string; url: string };
       try {
-        await codes.insertOne(doc);
+        made = await maker.createLimitQrCode(scene);
       } catch (error) {
-        if (!isDuplicateKeyError(error)) throw error;
-        const theirs = await codes.findOne({ _id: scene });
+        const code = String((error as { code?: unknown }).code ?? 'unexpected');
+        codes.refused(scene, code);
+        // The client's messages carry no token; the secret never reaches an error.
+        logger.warn({ scene, code, err: { message: (error as Error).message } }, 'subscribe QR code not made; the page shows the text commands');
+        return undefined;
+      }
+      codes.made(scene);
+      // Over a code made for another account (the sandbox's, before real credentials), or the first.
+      const doc: StoredQrCode = { _id: scene, appId: maker.appId, action: 'QR_LIMIT_STR_SCENE', ...made, createdAt: new Date(now()) };
+      if (!(await storeSceneCode(collection, doc, stored !== null))) {
+        const theirs = await collection.findOne({ _id: scene });
         logger.info({ scene }, 'subscribe QR code made twice at once; the stored one is used');
         if (theirs && theirs.appId === maker.appId) return toQr(scene, filters, theirs.url);
       }
-    }
-    logger.info({ scene }, 'subscribe QR code made');
-    return toQr(scene, filters, made.url);
-  }
+      logger.info({ scene }, 'subscribe QR code made');
+      return toQr(scene, filters, made.url);
+    },
+  });
 
   return {
     appId: maker.appId,
@@ -141,19 +113,7 @@ export function createSubscribeQrCodes(deps: SubscribeQrDeps) {
       const scene = sceneOf(filters);
       const parsed = scene ? parseScene(scene) : undefined;
       if (!scene || !parsed) return undefined;
-      const known = memo.get(scene);
-      if (known) return known;
-      let pending = inFlight.get(scene);
-      if (!pending) {
-        pending = make(scene, parsed)
-          .catch((error: unknown) => {
-            logger.warn({ scene, err: { message: (error as Error).message } }, 'subscribe QR code lookup failed; the page shows the text commands');
-            return undefined;
-          })
-          .finally(() => inFlight.delete(scene));
-        inFlight.set(scene, pending);
-      }
-      return pending;
+      return codes.get(scene, parsed);
     },
   };
 }
