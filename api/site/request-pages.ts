@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { ZodError } from 'zod';
 import { NotFoundError, UnavailableError, ValidationError, type FieldProblem } from '../../core/errors.ts';
-import { REQUESTER_TYPES } from '../../core/read-model/request-types.ts';
+import { REQUESTER_TYPE_NAMES, REQUESTER_TYPES } from '../../core/read-model/request-types.ts';
 import { submitRequestInput } from '../../core/requests/input.ts';
 import { requestStatus } from '../../core/requests/queries.ts';
 import { DELIVERY_FORM_NAMES, DELIVERY_FORMS, ID_TYPE_NAMES, ID_TYPES } from '../../core/requests/request.model.ts';
@@ -24,15 +24,6 @@ export interface RequestPageDeps {
   publicBaseUrl: string;
   rateLimit?: Middleware;
 }
-
-const REQUESTER_NAMES: Record<(typeof REQUESTER_TYPES)[number], string> = {
-  natural: '自然人',
-  commercial: '法人或其他组织：商业企业',
-  research: '法人或其他组织：科研机构',
-  nonprofit: '法人或其他组织：社会公益组织',
-  'legal-services': '法人或其他组织：法律服务机构',
-  other: '法人或其他组织：其他',
-};
 
 /** Form field name → the input's path in submitRequestInput, and its label. */
 const FIELDS = {
@@ -113,7 +104,7 @@ ${errors.size ? html`<div class="error-summary" role="alert" aria-labelledby="er
 ${select('agency', [['', '请选择'], ...agencies.map((a) => [a.code, a.name] as const)], values.agency, errors)}
 </fieldset>
 <fieldset><legend>申请人信息</legend>
-${select('type', REQUESTER_TYPES.map((t) => [t, REQUESTER_NAMES[t]] as const), values.type ?? 'natural', errors)}
+${select('type', REQUESTER_TYPES.map((t) => [t, REQUESTER_TYPE_NAMES[t]] as const), values.type ?? 'natural', errors)}
 ${input('name', 'text', values.name, errors, { required: true, autocomplete: 'name' })}
 ${select('idType', ID_TYPES.map((t) => [t, ID_TYPE_NAMES[t]] as const), values.idType ?? 'resident-id', errors)}
 ${input('idNumber', 'text', values.idNumber, errors, { required: true, hint: '证件号码加密保存，仅受理机关可见，页面只显示部分号码。', autocomplete: 'off' })}

@@ -5,6 +5,15 @@
  */
 export const REQUESTER_TYPES = ['natural', 'commercial', 'research', 'nonprofit', 'legal-services', 'other'] as const;
 export type RequesterType = (typeof REQUESTER_TYPES)[number];
+/** The requester types as the annual report's table 三 names them (国办公开办函〔2021〕30号). */
+export const REQUESTER_TYPE_NAMES: Record<RequesterType, string> = {
+  natural: '自然人',
+  commercial: '法人或其他组织：商业企业',
+  research: '法人或其他组织：科研机构',
+  nonprofit: '法人或其他组织：社会公益组织',
+  'legal-services': '法人或其他组织：法律服务机构',
+  other: '法人或其他组织：其他',
+};
 
 export interface RequestRow {
   /** The receipt number. */

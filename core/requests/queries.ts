@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Principal } from '../agencies/api-keys.ts';
 import { todayInChina } from '../calendar/due-date.ts';
 import { NotFoundError } from '../errors.ts';
-import { REQUESTER_TYPES, type RequesterType, type RequestReportCounts } from '../read-model/request-types.ts';
+import { REQUESTER_TYPE_NAMES, REQUESTER_TYPES, type RequesterType, type RequestReportCounts } from '../read-model/request-types.ts';
 import { reportRows } from './decisions.ts';
 import { requireKeys, sha256Hex, type RequestDeps } from './deps.ts';
 import { agencyRequestView, requesterView, requestLine } from './views.ts';
@@ -66,15 +66,7 @@ export async function pendingRequests(deps: RequestDeps, agencyCode: string, wit
 
 export type RequestColumn = RequesterType | 'total';
 export const REQUEST_COLUMNS: RequestColumn[] = [...REQUESTER_TYPES, 'total'];
-export const REQUEST_COLUMN_NAMES: Record<RequestColumn, string> = {
-  natural: '自然人',
-  commercial: '法人或其他组织：商业企业',
-  research: '法人或其他组织：科研机构',
-  nonprofit: '法人或其他组织：社会公益组织',
-  'legal-services': '法人或其他组织：法律服务机构',
-  other: '法人或其他组织：其他',
-  total: '总计',
-};
+export const REQUEST_COLUMN_NAMES: Record<RequestColumn, string> = { ...REQUESTER_TYPE_NAMES, total: '总计' };
 
 export interface RequestTableLine {
   key: string;
