@@ -134,11 +134,13 @@ export function createApp(deps: AppDeps): GongkaiApp {
     app.use(oa.routes());
     app.use(oa.allowedMethods({ throw: true }));
   }
+  // Cookies are Secure when the public base URL is https (behind a TLS proxy ctx.secure may not know).
+  const secureCookies = deps.publicBaseUrl?.startsWith('https:') ?? false;
   // Console staff sessions (SESSION_SECRET, the press pages' clock): accepted on agency endpoints and /press.
   const staffSessions = deps.services ? createStaffSessions(deps.db, deps.press?.sessionSecret, deps.press?.now) : undefined;
   if (deps.services) {
     // HTML pages with their own form reading, cookie sessions and error pages.
-    app.use(pressPages({ db: deps.db, ...deps.press, staff: staffSessions, secureCookies: deps.publicBaseUrl?.startsWith('https:') ?? false }));
+    app.use(pressPages({ db: deps.db, ...deps.press, staff: staffSessions, secureCookies }));
     // The agency console: the built single-page app under /console, its own strict CSP.
     app.use(consolePages());
   }
@@ -156,7 +158,7 @@ export function createApp(deps: AppDeps): GongkaiApp {
     // The public website: HTML pages in Chinese over the read model, with the public rate limit.
     const subscribeQr = deps.subscribeQr && subscribeQrCodes(deps.db, deps.services, deps.logger, deps.subscribeQr);
     const subscribeMpCode = deps.subscribeMpCode && subscribeMpCodes(deps.db, deps.services, deps.logger, deps.subscribeMpCode);
-    app.use(sitePages({ services: deps.services, publicBaseUrl: baseUrl, rateLimit: limiter, secureCookies: baseUrl.startsWith('https:'), front: app.front, subscribeQr, subscribeMpCode }));
+    app.use(sitePages({ services: deps.services, publicBaseUrl: baseUrl, rateLimit: limiter, secureCookies, front: app.front, subscribeQr, subscribeMpCode }));
     app.use(requestPages({ services: deps.services, publicBaseUrl: baseUrl, rateLimit: limiter }));
   }
   const specs: RouteSpec[] = [...healthRoutes({ ...deps, calendar: deps.services?.calendar, readModel: deps.services?.sync })];
@@ -182,7 +184,7 @@ export function createApp(deps: AppDeps): GongkaiApp {
         db: deps.db,
         sessions: staffSessions!,
         throttle: createSignInThrottle({ now: deps.rateLimitClock, ...deps.staffSignIn }),
-        secureCookies: deps.publicBaseUrl?.startsWith('https:') ?? false,
+        secureCookies,
         now: deps.press?.now ?? (() => new Date()),
       }),
     );
