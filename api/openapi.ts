@@ -1,5 +1,16 @@
 import { z } from 'zod';
 import type { RouteSpec } from './route-spec.ts';
+import { CSRF_HEADER, STAFF_COOKIE } from './staff/staff-session.ts';
+
+const SAFE_METHODS = new Set(['get', 'head', 'options']);
+
+const csrfParameter = {
+  name: CSRF_HEADER,
+  in: 'header',
+  required: false,
+  description: 'Required with the staff session cookie (the csrfToken of the sign-in answer or GET /api/v1/staff/me); not used with an API key.',
+  schema: { type: 'string' },
+};
 
 const errorSchema = {
   type: 'object',
@@ -57,12 +68,14 @@ export function openApiDocument(specs: RouteSpec[], baseUrl: string) {
     paths[path][spec.method] = {
       summary: spec.summary,
       tags: [spec.tag],
-      ...(spec.auth ? { security: [{ apiKey: [] }], 'x-roles': spec.auth } : {}),
+      // The console signs in once and sends its cookie instead of a key: same roles, same scoping.
+      ...(spec.auth ? { security: [{ apiKey: [] }, { staffSession: [] }], 'x-roles': spec.auth } : {}),
       ...(spec.resident ? { security: [{ residentSession: [] }] } : {}),
       parameters: [
         ...parameters(spec.params, 'path'),
         ...parameters(spec.query, 'query'),
         ...Object.entries(spec.headers ?? {}).map(([name, description]) => ({ name, in: 'header', required: false, description, schema: { type: 'string' } })),
+        ...(spec.auth && !SAFE_METHODS.has(spec.method) ? [csrfParameter] : []),
       ],
       ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(spec.body) } } } } : {}),
       responses,
@@ -80,6 +93,12 @@ export function openApiDocument(specs: RouteSpec[], baseUrl: string) {
       securitySchemes: {
         apiKey: { type: 'http', scheme: 'bearer', description: 'gk_… API key from `npx gongkai key create`' },
         residentSession: { type: 'http', scheme: 'bearer', description: 'ms1.… session from POST /api/v1/mp/login' },
+        staffSession: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: STAFF_COOKIE,
+          description: `The console's session from POST /api/v1/staff/sign-in (HttpOnly, SameSite=Strict). Requests that change something also send its csrfToken as ${CSRF_HEADER}.`,
+        },
       },
     },
     paths,

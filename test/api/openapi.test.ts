@@ -130,11 +130,15 @@ describe('GET /openapi.json', () => {
     }
   });
 
-  it('declares bearer security with 401 and 403 on every agency route, and none on public ones', () => {
+  it('declares bearer keys or the console’s cookie session, with 401 and 403, on every agency route, and none on public ones', () => {
+    expect(doc.components.securitySchemes.staffSession).toMatchObject({ type: 'apiKey', in: 'cookie', name: 'gk_staff' });
     for (const [method, path] of ROUTES) {
       const operation = op(method, path);
       if (KEYED.some(([m, p]) => m === method && p === path)) {
-        expect(operation.security, `${method} ${path}`).toEqual([{ apiKey: [] }]);
+        expect(operation.security, `${method} ${path}`).toEqual([{ apiKey: [] }, { staffSession: [] }]);
+        // A cookie alone never changes anything: unsafe methods name the CSRF header they need with it.
+        const csrf = (operation as { parameters?: { name: string; in: string }[] }).parameters?.some((p) => p.in === 'header' && p.name === 'X-CSRF-Token');
+        expect(csrf, `${method} ${path}`).toBe(method !== 'get');
         expect(Object.keys(operation.responses), `${method} ${path}`).toEqual(expect.arrayContaining(['401', '403']));
       } else {
         expect(operation.security, `${method} ${path}`).toBeUndefined();
