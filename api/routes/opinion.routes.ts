@@ -3,6 +3,8 @@ import { ALERT_STATUSES } from '../../core/models/opinion-alert.model.ts';
 import { TASK_LEVELS, TASK_STATUSES } from '../../core/models/response-task.model.ts';
 import { opinionSettings, opinionSettingsPatch, updateOpinionSettings } from '../../core/opinion/settings.ts';
 import { dismissAlert, listAlerts } from '../../core/opinion/spikes.ts';
+import { acknowledgeAlert } from '../../core/opinion/alert-acknowledge.ts';
+import { alertOf, taskOf } from '../../core/opinion/records.ts';
 import { listEscalations, listTasks, openTaskOnce, transitionTask } from '../../core/opinion/tasks.ts';
 import { markAnswered, watchdog } from '../../core/opinion/watchdog.ts';
 import type { Services } from '../../core/services.ts';
@@ -62,6 +64,32 @@ export function opinionRoutes({ disclosures, readModel }: Services) {
       },
     }),
     route({
+      method: 'get',
+      path: '/api/v1/opinion/alerts/:id',
+      summary: 'One alert of the agency, with its figures and who acknowledged it',
+      tag: 'opinion',
+      auth: ['press', 'admin'],
+      params: recordId('an alert'),
+      responses: { 200: 'the alert', 404: 'no such alert of this agency' },
+      handler: async (ctx, { params, principal }) => {
+        ctx.body = withId(await alertOf(db, principalOf({ principal }).agencyCode, params.id));
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/api/v1/opinion/alerts/:id/acknowledge',
+      summary: 'Say an alert is being looked into (确认预警); it stays open until a task is opened or it is dismissed; repeating it keeps the first',
+      tag: 'opinion',
+      auth: ['press', 'admin'],
+      params: recordId('an alert'),
+      body: noteBody,
+      responses: { 200: 'the alert with acknowledgedBy and acknowledgedAt', 404: 'no such alert of this agency', 409: 'the alert was dismissed' },
+      handler: async (ctx, { params, body, principal }) => {
+        const who = principalOf({ principal });
+        ctx.body = withId(await acknowledgeAlert(db, { alertId: params.id, agencyCode: who.agencyCode, by: who.keyId, note: body.note }, now()));
+      },
+    }),
+    route({
       method: 'post',
       path: '/api/v1/opinion/alerts/:id/dismiss',
       summary: 'Dismiss an alert that needs no response',
@@ -116,6 +144,18 @@ export function opinionRoutes({ disclosures, readModel }: Services) {
       responses: { 200: '{ items }' },
       handler: async (ctx, { query, principal }) => {
         ctx.body = { items: (await listTasks(db, principalOf({ principal }).agencyCode, query.status)).map(withId) };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/api/v1/opinion/tasks/:id',
+      summary: 'One response task of the agency, with its clocks, response and events',
+      tag: 'opinion',
+      auth: ['press', 'admin'],
+      params: recordId('a task'),
+      responses: { 200: 'the task', 404: 'no such task of this agency' },
+      handler: async (ctx, { params, principal }) => {
+        ctx.body = withId(await taskOf(db, principalOf({ principal }).agencyCode, params.id));
       },
     }),
     ...(['acknowledge', 'close'] as const).map((action) =>

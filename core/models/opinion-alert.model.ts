@@ -26,6 +26,10 @@ export interface OpinionAlertRecord {
   taskId?: string;
   dismissedBy?: string;
   dismissedAt?: Date;
+  /** Who first said they are looking into it; the status is unchanged by it. */
+  acknowledgedBy?: string;
+  acknowledgedAt?: Date;
+  acknowledgeNote?: string;
 }
 
 const alertSchema = new Schema<OpinionAlertRecord>(
@@ -45,6 +49,9 @@ const alertSchema = new Schema<OpinionAlertRecord>(
     taskId: { type: String },
     dismissedBy: { type: String },
     dismissedAt: { type: Date },
+    acknowledgedBy: { type: String },
+    acknowledgedAt: { type: Date },
+    acknowledgeNote: { type: String },
   },
   { collection: 'opinion_alerts', versionKey: false, strict: 'throw' },
 );
