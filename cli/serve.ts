@@ -18,11 +18,14 @@ import { createMassBudget } from '../core/wechat-state/mass-budget.ts';
 import { createMongoTokenStore } from '../core/wechat-state/mongo-token-store.ts';
 import { queueDepth, type ProcessRole, type Queue } from '../jobs/queue.ts';
 import { startQueue } from '../jobs/worker.ts';
+import { startWorkerMetrics, type WorkerMetricsServer } from './worker-metrics.ts';
 import type { ReadModel } from '../core/read-model/types.ts';
 import type { Services } from '../core/services.ts';
 
 export interface Service {
   readonly port: number | undefined;
+  /** A worker-only process's /metrics port (WORKER_METRICS_PORT). */
+  readonly metricsPort?: number | undefined;
   stop(): Promise<void>;
   /** For a forced exit: stops the embedded database this process started without waiting. */
   abort(): void;
@@ -49,6 +52,7 @@ export async function serve(config: Config, role: ProcessRole): Promise<Service>
   let sandbox: LocalSandbox | undefined;
   let readModel: ReadModel | undefined;
   let services: Services | undefined;
+  let workerMetrics: WorkerMetricsServer | undefined;
   const stopping = new AbortController();
   let idIndexTimer: NodeJS.Timeout | undefined;
   const stop = async () => {
@@ -56,6 +60,7 @@ export async function serve(config: Config, role: ProcessRole): Promise<Service>
     clearInterval(idIndexTimer);
     // Requests and jobs wind down side by side, so the grace period is spent once, not twice.
     await Promise.all([server?.close(config.shutdownGraceMs), queue?.stop(config.shutdownGraceMs)]);
+    await workerMetrics?.close();
     await services?.sync.stop();
     await services?.requestSync.stop();
     await readModel?.close();
@@ -108,6 +113,7 @@ export async function serve(config: Config, role: ProcessRole): Promise<Service>
       const httpConfig = data.keys ? { ...config, dataKeys: data.keys } : config;
       ({ server, services } = await startHttp({ config: httpConfig, role, db, queue, wired, sandbox, metrics, opinion, readModel: readModel!, logger }));
     } else {
+      if (config.jobs.metricsPort !== undefined) workerMetrics = await startWorkerMetrics(metrics, config.http.host, config.jobs.metricsPort, logger);
       logger.info({ role, jobs: config.jobs.groups, channels: [...wired.channels.keys()] }, 'gongkai worker running');
     }
   } catch (error) {
@@ -121,7 +127,7 @@ export async function serve(config: Config, role: ProcessRole): Promise<Service>
       // Already gone.
     }
   };
-  return { port: server?.port, stop, abort };
+  return { port: server?.port, metricsPort: workerMetrics?.port, stop, abort };
 }
 
 /**

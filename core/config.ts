@@ -86,6 +86,8 @@ const envSchema = z.object({
   ),
   READ_MODEL_FILE: z.preprocess(emptyToUndefined, z.string().min(1).optional()),
   JOBS_POLL_MS: z.preprocess(emptyToUndefined, positiveMs(1000)),
+  /** A worker-only process serves /metrics here (the API process serves it on PORT); `off` for none. */
+  WORKER_METRICS_PORT: z.preprocess(emptyToUndefined, z.union([z.literal('off'), port(9464)], { error: 'must be off or a whole number between 0 and 65535' })),
   SHUTDOWN_GRACE_MS: z.preprocess(emptyToUndefined, positiveMs(10000)),
   WORKER_JOBS: z.preprocess(
     emptyToUndefined,
@@ -146,6 +148,8 @@ export interface Config {
     readonly pollMs: number;
     /** The job groups this process runs; a worker started for one group loads only that group's code. */
     readonly groups: readonly JobGroup[];
+    /** Where a worker-only process serves /metrics and /healthz; undefined: it serves none. */
+    readonly metricsPort: number | undefined;
   };
   readonly shutdownGraceMs: number;
   readonly channels: ChannelsConfig;
@@ -206,7 +210,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     agencyRateLimit: e.AGENCY_RATE_LIMIT,
     logLevel: e.LOG_LEVEL,
-    jobs: { pollMs: e.JOBS_POLL_MS, groups: e.WORKER_JOBS },
+    jobs: { pollMs: e.JOBS_POLL_MS, groups: e.WORKER_JOBS, metricsPort: e.WORKER_METRICS_PORT === 'off' ? undefined : e.WORKER_METRICS_PORT },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     channels,
     readModel: e.READ_MODEL === 'mongodb' ? { kind: 'mongodb' } : { kind: 'sqlite', file: readModelFile(e.READ_MODEL_FILE, database, cwd) },

@@ -95,6 +95,8 @@ export function processEnv(db: Connection, sandboxUrl: string, extra: Record<str
     ...sandboxEnv(sandboxUrl),
     PUBLIC_BASE_URL: 'http://127.0.0.1:3000',
     JOBS_POLL_MS: '200',
+    // Several workers share the test machine: each its own free /metrics port.
+    WORKER_METRICS_PORT: '0',
     ...extra,
   };
 }

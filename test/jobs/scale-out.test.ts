@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { SANDBOX_APPS } from '../../channels/registry.ts';
 import { connectTestDb } from '../helpers/db.ts';
 import {
+  connectOutcome,
   followers,
   processEnv,
   processSandbox,
@@ -28,6 +29,12 @@ const [apiA, apiB, workerA, workerB] = await Promise.all([
   startWorkerProcess(env),
 ]);
 const { auth } = await agencyWithKey(db, 'bj-haidian-zjw');
+
+/** Where a worker said it serves /metrics (it was given port 0: a free one). */
+async function metricsUrl(worker: typeof workerA): Promise<string> {
+  const line = await worker.waitForLog('worker metrics served');
+  return String(line.url).replace(/\/metrics$/, '');
+}
 
 async function publishThrough(api: { url: string }, applicationNumber: string): Promise<string> {
   const headers = { ...auth, 'content-type': 'application/json' };
@@ -96,8 +103,27 @@ describe('two API and two worker processes on one database', () => {
     sandbox.wechat.faults.remove(counter);
   }, 300_000);
 
+  it('each worker serves its own /metrics (WORKER_METRICS_PORT): between them, every send of the first test, counted as live', async () => {
+    const sent = async (worker: typeof workerA) => {
+      const text = await (await fetch(`${await metricsUrl(worker)}/metrics`)).text();
+      expect(text).toContain('gongkai_process_cpu_seconds_total');
+      const line = text.split('\n').find((l) => l.startsWith('gongkai_deliveries_total{') && l.includes('channel="wechat-oa"') && l.includes('state="sent"') && l.includes('mode="live"'));
+      return Number(line?.split(' ').at(-1) ?? 0);
+    };
+    const [a, b] = [await sent(workerA), await sent(workerB)];
+    expect(a).toBeGreaterThan(0);
+    expect(b).toBeGreaterThan(0);
+    expect(a + b).toBe(6 * AUDIENCE);
+    const health = await fetch(`${await metricsUrl(workerA)}/healthz`);
+    expect(await health.json()).toEqual({ status: 'ok', role: 'worker' });
+    expect((await fetch(`${await metricsUrl(workerA)}/api/v1/catalogue`)).status).toBe(404);
+    expect((await fetch(`${await metricsUrl(workerA)}/metrics`, { method: 'POST' })).status).toBe(405);
+  });
+
   it('all four stop cleanly on SIGTERM', async () => {
+    const metricsPorts = await Promise.all([workerA, workerB].map(async (w) => Number(new URL(await metricsUrl(w)).port)));
     for (const proc of [apiA, apiB, workerA, workerB]) proc.child.kill('SIGTERM');
     expect(await Promise.all([apiA, apiB, workerA, workerB].map((p) => p.exited))).toEqual([0, 0, 0, 0]);
+    for (const port of metricsPorts) expect(await connectOutcome(port)).toBe('refused');
   }, 60_000);
 });

@@ -53,6 +53,7 @@ function startWorker(): ChildProcess {
       JOBS_POLL_MS: '200',
       CHANNEL_CONCURRENCY: '4',
       LOG_LEVEL: 'warn',
+      WORKER_METRICS_PORT: '0',
     },
     stdio: 'ignore',
   });
