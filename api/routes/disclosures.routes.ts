@@ -117,13 +117,14 @@ export function disclosureRoutes({ disclosures, readModel, store }: Services) {
     route({
       method: 'get',
       path: '/api/v1/agency/disclosures',
-      summary: 'The key’s agency’s own disclosures, drafts included, last changed first (one line each; the detail has the content)',
+      summary:
+        'The key’s agency’s own disclosures, drafts included, last changed first (one line each; the detail has the content); filters: status, field, itemType, 到期日 range (dueFrom, dueTo), overdue',
       tag: 'agency',
       auth: [...READERS],
       query: agencyListQuery,
       responses: { 200: '{ items, nextCursor }', 400: 'invalid filter or cursor (the field is named)' },
       handler: async (ctx, { query, principal }) => {
-        ctx.body = await listAgencyDisclosures(readModel, principalOf({ principal }).agencyCode, query);
+        ctx.body = await listAgencyDisclosures(readModel, principalOf({ principal }).agencyCode, query, disclosures.now());
       },
     }),
     route({

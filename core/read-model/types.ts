@@ -78,6 +78,16 @@ export interface SitemapEntry {
 
 export interface AgencyQuery {
   status?: DisclosureStatus;
+  field?: FieldCode;
+  itemType?: string;
+  /** 到期日 from and to, China days, inclusive. */
+  dueFrom?: string;
+  dueTo?: string;
+  /**
+   * Only what is overdue at this moment: drafts whose 到期日 has passed, and items published after
+   * theirs (onTime false, the list's 逾期公开).
+   */
+  overdueAt?: Date;
   cursor?: string;
   limit: number;
 }

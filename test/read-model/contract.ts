@@ -4,6 +4,13 @@ import { listQuery } from '../../core/disclosures/list.ts';
 import { verifyReadModel } from '../../core/read-model/rebuild.ts';
 import { rebuildReadModel } from '../../core/read-model/rebuild.ts';
 import type { PublicPage, ReadModel } from '../../core/read-model/types.ts';
+import { createAgency } from '../../core/agencies/agencies.ts';
+import type { Principal } from '../../core/agencies/api-keys.ts';
+import { createDisclosure } from '../../core/disclosures/create.ts';
+import { createDisclosureInput } from '../../core/disclosures/input.ts';
+import { publishDisclosure } from '../../core/disclosures/transitions.ts';
+import { createServices } from '../../core/services.ts';
+import { allocationResult } from '../helpers/registry.ts';
 import { buildClosingWorld, type ClosingIds } from './closing-world.ts';
 import { CY, DRAFT_MARKER, HD, PD, WITHHELD_MARKER, buildWorld, type World } from './world.ts';
 
@@ -176,6 +183,41 @@ export function readModelContract(name: string, setup: () => Promise<ContractSub
       expect(await world.readModel.pendingReviews(HD.code, 10)).toEqual([]);
     });
 
+    it('filters an agency’s own items by field, item type, 到期日 range and overdue, paging within the filter', async () => {
+      const { ids: w } = world;
+      const listed = async (query: Omit<Parameters<ReadModel['listAgency']>[1], 'limit'> & { limit?: number }) =>
+        (await world.readModel.listAgency(HD.code, { limit: 50, ...query })).items.map((i) => i.id);
+      const all = (await world.readModel.listAgency(HD.code, { limit: 50 })).items;
+      expect(await listed({ field: 'housing' })).toEqual([w.hdDraft, w.hdResponse, w.hdHousing]);
+      expect(await listed({ field: 'procurement' })).toEqual([w.hdBudget]);
+      expect(await listed({ itemType: 'allocation-result' })).toEqual([w.hdDraft, w.hdHousing]);
+      expect(await listed({ field: 'housing', itemType: 'response' })).toEqual([w.hdResponse]);
+      expect(await listed({ field: 'housing', status: 'draft' })).toEqual([w.hdDraft]);
+      expect(await listed({ field: 'land' })).toEqual([]);
+      // The 到期日 range is inclusive at both ends, in China days.
+      const draftDue = all.find((i) => i.id === w.hdDraft)!.dueOn;
+      expect(await listed({ dueFrom: draftDue, dueTo: draftDue })).toEqual([w.hdDraft]);
+      expect(await listed({ dueFrom: draftDue })).toEqual([w.hdDraft]);
+      const housingDue = all.find((i) => i.id === w.hdHousing)!.dueOn;
+      expect(await listed({ dueTo: housingDue })).toEqual([w.hdHousing]);
+      expect(await listed({ dueFrom: '2026-01-01', dueTo: '2026-10-31' })).toEqual([w.hdResponse, w.hdBudget]);
+      // Overdue: the draft once its 到期日 has passed (not before), and whatever was published late.
+      // (This world publishes nothing late: the describe below covers 逾期公开.)
+      const late = all.filter((i) => i.onTime === false).map((i) => i.id);
+      const dueEnd = new Date(all.find((i) => i.id === w.hdDraft)!.dueAt);
+      expect(await listed({ overdueAt: new Date(dueEnd.getTime() + 1) })).toEqual(all.filter((i) => i.id === w.hdDraft || late.includes(i.id)).map((i) => i.id));
+      expect(await listed({ overdueAt: dueEnd })).toEqual(all.filter((i) => late.includes(i.id)).map((i) => i.id));
+      expect(await listed({ overdueAt: new Date(dueEnd.getTime() + 1), field: 'procurement' })).toEqual([]);
+      // A cursor walks the filtered list only.
+      const first = await world.readModel.listAgency(HD.code, { limit: 1, field: 'housing' });
+      expect(first.items.map((i) => i.id)).toEqual([w.hdDraft]);
+      const rest = await world.readModel.listAgency(HD.code, { limit: 5, field: 'housing', cursor: first.nextCursor! });
+      expect(rest.items.map((i) => i.id)).toEqual([w.hdResponse, w.hdHousing]);
+      expect(rest.nextCursor).toBeNull();
+      // Another agency's items never match.
+      expect((await world.readModel.listAgency(CY.code, { limit: 50, field: 'housing' })).items.map((i) => i.id)).toEqual([w.cyLottery]);
+    });
+
     it('lists drafts due before a horizon, soonest first', async () => {
       const pending = await world.readModel.pendingCompliance(HD.code, new Date('2027-01-01T00:00:00+08:00'), 10);
       expect(pending.map((p) => p.id)).toEqual([world.ids.hdDraft]);
@@ -284,6 +326,35 @@ export function readModelContract(name: string, setup: () => Promise<ContractSub
       expect(await closing({ region: '320000' })).toEqual([]);
       expect(await closing({ field: 'land' })).toEqual([c.pdDeal]);
       expect(await closing({ field: 'procurement', region: '110100' })).toEqual([c.hdCorrected]);
+    });
+  });
+
+  describe(`read model contract: ${name}: overdue agency items`, () => {
+    let readModel: ReadModel;
+    let db: Connection;
+    const LATE = { code: 'gd-late-zjw', name: '广东省某市住房和城乡建设局', region: '440103' };
+
+    beforeAll(async () => {
+      ({ readModel, db } = await setup());
+    }, 60_000);
+
+    it('counts an item published after its 到期日 as overdue for good, and one published in time never', async () => {
+      const clock = { now: new Date('2026-03-02T09:00:00+08:00') };
+      const { disclosures: deps } = createServices(db, { readModel, now: () => clock.now });
+      await createAgency(deps.db, LATE).catch(() => undefined);
+      const who: Principal = { keyId: 'key-late', agencyCode: LATE.code, role: 'admin' };
+      const make = async (title: string, formedAt: string) =>
+        (await createDisclosure(deps, who, createDisclosureInput.parse(allocationResult({ title, formedAt, region: LATE.region })))).disclosure._id.toHexString();
+      const late = await make('逾期公开的分配结果', '2026-01-05');
+      const inTime = await make('按时公开的分配结果', '2026-03-01');
+      const waiting = await make('尚在时限内的草稿', '2026-03-01');
+      await publishDisclosure(deps, who, late);
+      await publishDisclosure(deps, who, inTime);
+      const overdue = async (at: string) => (await readModel.listAgency(LATE.code, { limit: 10, overdueAt: new Date(at) })).items.map((i) => i.id);
+      expect(await overdue('2026-03-02T10:00:00+08:00')).toEqual([late]);
+      // A year on, the waiting draft is overdue too; the item published in time still is not.
+      expect(await overdue('2027-03-02T10:00:00+08:00')).toEqual([waiting, late]);
+      expect((await readModel.listAgency(LATE.code, { limit: 10, overdueAt: new Date('2027-03-02T10:00:00+08:00'), status: 'published' })).items.map((i) => i.id)).toEqual([late]);
     });
   });
 }

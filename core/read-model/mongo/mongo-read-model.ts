@@ -1,6 +1,7 @@
 import type { Collection, Db } from 'mongodb';
 import type { DisclosureRecord } from '../../models/disclosure.model.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
+import { agencyMatch } from './mongo-agency-filter.ts';
 import { rowOf } from '../row.ts';
 import type { AgencyListItem, PendingItem, ReadModel, ReportRow } from '../types.ts';
 import { mongoPublicQueries } from './mongo-queries.ts';
@@ -81,8 +82,7 @@ export async function createMongoReadModel(db: Db, options: { now?: () => number
       const docs = await rows
         .find(
           {
-            agencyCode,
-            ...(query.status ? { status: query.status } : {}),
+            ...agencyMatch(agencyCode, query),
             ...(after ? { $or: [{ updatedAt: { $lt: new Date(after.at) } }, { updatedAt: new Date(after.at), _id: { $lt: after.id } }] } : {}),
           },
           { projection: { agencyItem: 1, updatedAt: 1 } },

@@ -1,18 +1,14 @@
 import type Database from 'better-sqlite3';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
+import { dayRange } from '../filters.ts';
 import type { AgencyListItem, AgencyQuery, PendingItem, ReportRow } from '../types.ts';
 
 const DAY_MS = 86_400_000;
 
 export function agencyQueries(db: Database.Database) {
-  const listAll = db.prepare(
-    `SELECT id, updated_at, agency_json FROM items WHERE agency_code = ? AND (updated_at < ? OR (updated_at = ? AND id < ?))
-     ORDER BY updated_at DESC, id DESC LIMIT ?`,
-  );
-  const listStatus = db.prepare(
-    `SELECT id, updated_at, agency_json FROM items WHERE agency_code = ? AND status = ? AND (updated_at < ? OR (updated_at = ? AND id < ?))
-     ORDER BY updated_at DESC, id DESC LIMIT ?`,
-  );
+  // One statement per combination of filters (at most 2^6), prepared on first use.
+  const listings = new Map<string, Database.Statement>();
+  const listing = (sql: string) => listings.get(sql) ?? listings.set(sql, db.prepare(sql)).get(sql)!;
   const pending = db.prepare(`SELECT agency_json FROM items WHERE agency_code = ? AND status = 'draft' AND due_at <= ? ORDER BY due_at, id LIMIT ?`).pluck();
   const reviews = db
     .prepare(`SELECT id FROM items WHERE agency_code = ? AND review_state = 'pending' ORDER BY review_requested_at, id LIMIT ?`)
@@ -50,11 +46,23 @@ export function agencyQueries(db: Database.Database) {
   return {
     listAgency(agencyCode: string, query: AgencyQuery): { items: AgencyListItem[]; nextCursor: string | null } {
       const after = query.cursor ? decodeCursor(query.cursor, 'updated') : { at: Number.MAX_SAFE_INTEGER, id: '' };
-      const rows = (
-        query.status
-          ? listStatus.all(agencyCode, query.status, after.at, after.at, after.id || '~', query.limit + 1)
-          : listAll.all(agencyCode, after.at, after.at, after.id || '~', query.limit + 1)
-      ) as { id: string; updated_at: number; agency_json: string }[];
+      const where = ['agency_code = ?'];
+      const args: (string | number)[] = [agencyCode];
+      const and = (condition: string, ...values: (string | number)[]) => {
+        where.push(condition);
+        args.push(...values);
+      };
+      if (query.status) and('status = ?', query.status);
+      if (query.field) and('field = ?', query.field);
+      // The item type is in the agency line only; an agency's rows are few, and the index on agency_code finds them.
+      if (query.itemType) and(`json_extract(agency_json, '$.itemType') = ?`, query.itemType);
+      const due = dayRange({ from: query.dueFrom, to: query.dueTo });
+      if (due.from !== undefined) and('due_at >= ?', due.from);
+      if (due.to !== undefined) and('due_at <= ?', due.to);
+      if (query.overdueAt) and(`((status = 'draft' AND due_at < ?) OR on_time = 0)`, query.overdueAt.getTime());
+      and('(updated_at < ? OR (updated_at = ? AND id < ?))', after.at, after.at, after.id || '~');
+      const sql = `SELECT id, updated_at, agency_json FROM items WHERE ${where.join(' AND ')} ORDER BY updated_at DESC, id DESC LIMIT ?`;
+      const rows = listing(sql).all(...args, query.limit + 1) as { id: string; updated_at: number; agency_json: string }[];
       const page = rows.slice(0, query.limit);
       const last = page.at(-1);
       return {
