@@ -21,6 +21,7 @@ import { mount, route, type RouteSpec } from './route-spec.ts';
 import { catalogueRoutes } from './routes/catalogue.routes.ts';
 import { deliveryRoutes } from './routes/deliveries.routes.ts';
 import { channelAccountRoutes } from './routes/channel-accounts.routes.ts';
+import { adminRoutes } from './routes/admin.routes.ts';
 import { disclosureRoutes } from './routes/disclosures.routes.ts';
 import { feedRoutes } from './routes/feeds.routes.ts';
 import { healthRoutes, type HealthDeps } from './routes/health.routes.ts';
@@ -43,6 +44,7 @@ import { previewRoutes } from './routes/preview.routes.ts';
 import type { PreviewTemplates } from '../core/fanout/preview.ts';
 import { dueDateRoutes } from './routes/due-date.routes.ts';
 import { sitePages } from './site/site.routes.ts';
+import { attachmentRoutes } from './routes/attachments.routes.ts';
 import { requestPages } from './site/request-pages.ts';
 import { subscribeMpCodes, subscribeQrCodes } from './site/subscribe-qr.ts';
 import type { QrCodeMaker } from '../core/wechat-qr/qr-codes.ts';
@@ -172,6 +174,7 @@ export function createApp(deps: AppDeps): GongkaiApp {
       ...reportRoutes(deps.services),
       ...deliveryRoutes(deps.services),
       ...channelAccountRoutes(deps.services),
+      ...adminRoutes(deps.services),
       ...reactionRoutes(deps.services.disclosures.db, deps.services.disclosures.now),
       ...reviewRoutes(deps.services),
       ...auditRoutes(deps.services),
@@ -182,6 +185,7 @@ export function createApp(deps: AppDeps): GongkaiApp {
       ...dueDateRoutes(deps.services),
       ...staffRoutes({
         db: deps.db,
+      ...attachmentRoutes(deps.services, baseUrl, staffSessions),
         sessions: staffSessions!,
         throttle: createSignInThrottle({ now: deps.rateLimitClock, ...deps.staffSignIn }),
         secureCookies,

@@ -1,5 +1,5 @@
 import { accountParams, channelAccountInput } from '../../core/channel-accounts/account-input.ts';
-import { getAccount, saveAccount } from '../../core/channel-accounts/accounts.ts';
+import { getAccount, listAccounts, saveAccount } from '../../core/channel-accounts/accounts.ts';
 import type { Services } from '../../core/services.ts';
 import { principalOf } from '../middleware/auth.ts';
 import { route } from '../route-spec.ts';
@@ -7,6 +7,18 @@ import { route } from '../route-spec.ts';
 /** An agency's own channel accounts: admins save them; secrets go in and never come out. */
 export function channelAccountRoutes({ disclosures, requests }: Services) {
   return [
+    route({
+      method: 'get',
+      path: '/api/v1/channel-accounts',
+      summary: 'The agency’s channel accounts, each with its mode, settings, which secrets are set (never their values) and what live would still need',
+      tag: 'channels',
+      auth: ['admin'],
+      responses: { 200: '{ items: [account + missingForLive] }' },
+      handler: async (ctx, { principal }) => {
+        ctx.set('Cache-Control', 'no-store');
+        ctx.body = { items: await listAccounts(disclosures.db, principalOf({ principal })) };
+      },
+    }),
     route({
       method: 'post',
       path: '/api/v1/channel-accounts',

@@ -16,6 +16,9 @@ export interface Principal {
 // gk_<16 hex keyId>_<64 hex secret>: the prefix makes leaked keys easy to find in code scans.
 const KEY_FORMAT = /^gk_([0-9a-f]{16})_([0-9a-f]{64})$/;
 
+/** lastUsedAt is kept to the hour: one write per key per hour, not one per request. */
+export const LAST_USED_RESOLUTION_MS = 60 * 60 * 1000;
+
 function hashSecret(secret: string): string {
   // The secret is 256 random bits, so a fast hash is as strong as a slow one here.
   return createHash('sha256').update(secret).digest('hex');
@@ -45,6 +48,12 @@ export async function authenticateKey(db: Connection, token: string, now = new D
   if (!valid || !key) throw new AuthenticationError('invalid API key');
   if (key.revokedAt) throw new AuthenticationError('API key revoked');
   if (key.expiresAt && key.expiresAt <= now) throw new AuthenticationError('API key expired');
+  if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
+    // Advisory (the admin's key list shows it): a failed write must not refuse a valid key.
+    await apiKeyModel(db)
+      .updateOne({ keyId }, { $set: { lastUsedAt: now } }, { timestamps: false })
+      .catch(() => undefined);
+  }
   return { keyId, agencyCode: key.agencyCode, role: key.role as Role };
 }
 

@@ -29,8 +29,17 @@ export interface CalendarStore {
   /** Stores one year, replacing any earlier load of the same year. */
   saveYear(arrangement: ArrangementFile & { loadedBy: string }): Promise<void>;
   loadYears(): Promise<YearArrangement[]>;
+  /** Who loaded which year, from which notice (without the dates): for the admin's calendar page. */
+  loadedYears(): Promise<LoadedYear[]>;
   /** The package's data plus every stored year; cached, so other processes' loads show within the TTL. */
   current(): Promise<WorkCalendar>;
+}
+
+export interface LoadedYear {
+  year: number;
+  source?: string;
+  loadedAt: Date;
+  loadedBy: string;
 }
 
 export interface CalendarStoreOptions {
@@ -76,6 +85,11 @@ export function createCalendarStore(db: Connection, options: CalendarStoreOption
     },
 
     loadYears,
+
+    async loadedYears() {
+      const docs = await model.find({}, { _id: 0, year: 1, source: 1, loadedAt: 1, loadedBy: 1 }).sort({ year: 1 }).lean();
+      return docs.map(({ year, source, loadedAt, loadedBy }) => ({ year, ...(source ? { source } : {}), loadedAt, loadedBy }));
+    },
 
     current() {
       const time = now();

@@ -36,6 +36,15 @@ function requireKeys(keys: SealKeys | undefined): SealKeys {
   return keys;
 }
 
+/** The credentials `live` needs that the account lacks (settings by name, secrets as `secrets.<name>`). */
+export function missingForLive(channel: string, settings: Record<string, unknown>, secrets: Record<string, string>): string[] {
+  return (LIVE_NEEDS[channel] ?? []).filter((field) => {
+    if (field.startsWith('secrets.')) return !secrets[field.slice(8)];
+    const value = settings[field];
+    return value === undefined || (Array.isArray(value) && !value.length);
+  });
+}
+
 /** What any API answers about an account: its settings, and only whether each secret is set. */
 export function accountView(record: ChannelAccountRecord) {
   return {
@@ -64,11 +73,7 @@ export async function saveAccount(db: Connection, keys: SealKeys | undefined, pr
     if (value !== undefined) secrets[name] = seal(ring, value, context(_id, name));
   }
   if (mode === 'live') {
-    const missing = LIVE_NEEDS[channel]!.filter((field) => {
-      if (field.startsWith('secrets.')) return !secrets[field.slice(8)];
-      const value = (settings as Record<string, unknown>)[field];
-      return value === undefined || (Array.isArray(value) && !value.length);
-    });
+    const missing = missingForLive(channel, settings as Record<string, unknown>, secrets);
     if (missing.length) throw new ValidationError(`a live ${channel} account needs ${missing.join(', ')}`, missing.map((path) => ({ path, message: 'required when mode is live' })));
   }
   const record: ChannelAccountRecord = {
@@ -101,6 +106,15 @@ export async function getAccount(db: Connection, principal: Principal, channel: 
   const record = await channelAccounts(db).findOne({ _id: accountId(principal.agencyCode, channel, id) });
   if (!record) throw new NotFoundError(`no ${channel} account ${id}`);
   return accountView(record);
+}
+
+/**
+ * The principal agency's accounts (a per-agency handful), each as `accountView` plus what it would
+ * still need to go live.
+ */
+export async function listAccounts(db: Connection, principal: Principal) {
+  const records = await channelAccounts(db).find({ owner: principal.agencyCode }).sort({ _id: 1 }).toArray();
+  return records.map((record) => ({ ...accountView(record), missingForLive: missingForLive(record.channel, record.settings, record.secrets) }));
 }
 
 /** The secrets in the clear, for wiring the account's channel only (never for an answer or a log). */

@@ -15,6 +15,8 @@ const apiKeySchema = new Schema(
     label: { type: String },
     expiresAt: { type: Date },
     revokedAt: { type: Date },
+    /** When the key last authenticated, to the hour (core/agencies/api-keys.ts LAST_USED_RESOLUTION_MS). */
+    lastUsedAt: { type: Date },
   },
   { collection: 'api_keys', timestamps: true, strict: 'throw' },
 );
