@@ -1,5 +1,13 @@
 import { WechatSandboxError, chinaDay, setBounded } from './reply.ts';
-import { TokenBook } from './tokens.ts';
+import { TokenBook, type TokenBookSnapshot } from './tokens.ts';
+
+export interface SandboxStateSnapshot {
+  apps: Map<string, AppState>;
+  codes: SandboxState['codes'];
+  usedCodes: Map<string, number>;
+  tokens: TokenBookSnapshot;
+  nextId: bigint;
+}
 
 export interface SandboxApp {
   appid: string;
@@ -111,6 +119,25 @@ export class SandboxState {
     tokenTtlSeconds: number,
   ) {
     this.tokens = new TokenBook(tokenTtlSeconds, now);
+  }
+
+  /** Followers, consents, templates, codes, tokens and ids: what a restart must not forget. */
+  snapshot(): SandboxStateSnapshot {
+    return { apps: this.apps, codes: this.codes, usedCodes: this.usedCodes, tokens: this.tokens.snapshot(), nextId: this.nextId };
+  }
+
+  restore(saved: SandboxStateSnapshot): void {
+    for (const [appid, app] of saved.apps) {
+      // The callback's address is the running gongkai's, told again at its start.
+      const { callback: _stale, ...kept } = app;
+      const current = this.apps.get(appid);
+      if (current) Object.assign(current, kept);
+      else this.apps.set(appid, kept);
+    }
+    for (const [k, v] of saved.codes) this.codes.set(k, v);
+    for (const [k, v] of saved.usedCodes) this.usedCodes.set(k, v);
+    this.tokens.restore(saved.tokens);
+    if (saved.nextId > this.nextId) this.nextId = saved.nextId;
   }
 
   register(app: SandboxApp): AppState {

@@ -9,6 +9,13 @@ interface TokenRecord {
   revokedAt?: number;
 }
 
+export interface TokenBookSnapshot {
+  tokens: Map<string, TokenRecord>;
+  latest: Map<string, string>;
+  stable: Map<string, string>;
+  forced: Map<string, { day: string; count: number; last: number }>;
+}
+
 const OVERLAP_MS = 5 * 60_000;
 const FORCE_GAP_MS = 30_000;
 const FORCE_PER_DAY = 20;
@@ -87,6 +94,19 @@ export class TokenBook {
     this.latest.clear();
     this.stable.clear();
     this.forced.clear();
+  }
+
+  /** What a restart must keep: issued tokens stay valid, as WeChat's do across our restarts. */
+  snapshot(): TokenBookSnapshot {
+    return { tokens: this.tokens, latest: this.latest, stable: this.stable, forced: this.forced };
+  }
+
+  restore(saved: TokenBookSnapshot): void {
+    for (const key of ['tokens', 'latest', 'stable', 'forced'] as const) {
+      const into = this[key] as Map<string, unknown>;
+      into.clear();
+      for (const [k, v] of saved[key] as Map<string, unknown>) into.set(k, v);
+    }
   }
 
   private rotationWindowMs(): number {

@@ -7,7 +7,8 @@ import { mpRoutes } from './mp-routes.ts';
 import { qrcodeRoutes, scanQrCode } from './qrcode-routes.ts';
 import { oaRoutes } from './oa-routes.ts';
 import { WechatSandboxError, replyError } from './reply.ts';
-import { DEFAULT_APPS, type MassJob, type SandboxApp, type SandboxCallback, SandboxState } from './state.ts';
+import type { Persisted } from '../persist.ts';
+import { DEFAULT_APPS, type MassJob, type SandboxApp, type SandboxCallback, SandboxState, type SandboxStateSnapshot } from './state.ts';
 import { tagRoutes } from './tag-routes.ts';
 import { templateRoutes } from './template-routes.ts';
 import { tokenRoutes } from './token-routes.ts';
@@ -183,5 +184,5 @@ export function createWechatSandbox(outbox: SandboxOutbox, options: WechatSandbo
   mpRoutes(router, state, outbox);
   templateRoutes(router, state);
   adminRoutes(router, control);
-  return { router, control };
+  return { router, control, persisted: state as Persisted<SandboxStateSnapshot> };
 }

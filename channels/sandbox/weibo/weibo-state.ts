@@ -56,6 +56,15 @@ export interface SandboxStatus extends SandboxPost {
   reposts: (SandboxPost & { visibleToApp: boolean })[];
 }
 
+export interface WeiboStateSnapshot {
+  tokens: Map<string, { uid: string; expiresAt: number; revoked?: boolean }>;
+  statuses: Map<string, SandboxStatus>;
+  mentions: (SandboxPost & { mentionedUid: string })[];
+  counters: Map<string, number>;
+  nextId: bigint;
+  nextUser: number;
+}
+
 const DEFAULT_LIMITS: WeiboRateLimits = { callsPerHour: 150, postsPerHour: 30, ipCallsPerHour: 10_000, commentsPerHour: 60 };
 const FIRST_ID = 5_012_345_678_901_234n;
 
@@ -82,6 +91,20 @@ export class WeiboSandboxState {
     this.errorStatus = options.errorStatus ?? 400;
     this.defaultUid = options.defaultUid ?? '5000000001';
     this.reset();
+  }
+
+  /** Tokens, statuses with their reactions, mentions and ids: what a restart must not forget. */
+  snapshot(): WeiboStateSnapshot {
+    return { tokens: this.tokens, statuses: this.statuses, mentions: this.mentions, counters: this.counters, nextId: this.nextId, nextUser: this.nextUser };
+  }
+
+  restore(saved: WeiboStateSnapshot): void {
+    for (const [k, v] of saved.tokens) this.tokens.set(k, v);
+    for (const [k, v] of saved.statuses) this.statuses.set(k, v);
+    this.mentions = [...saved.mentions];
+    for (const [k, v] of saved.counters) this.counters.set(k, v);
+    if (saved.nextId > this.nextId) this.nextId = saved.nextId;
+    if (saved.nextUser > this.nextUser) this.nextUser = saved.nextUser;
   }
 
   reset(): void {
