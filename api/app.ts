@@ -183,9 +183,9 @@ export function createApp(deps: AppDeps): GongkaiApp {
       ...requestRoutes(deps.services),
       ...previewRoutes(deps.services, baseUrl, deps.previewTemplates, deps.miniProgramPage),
       ...dueDateRoutes(deps.services),
+      ...attachmentRoutes(deps.services, baseUrl, staffSessions),
       ...staffRoutes({
         db: deps.db,
-      ...attachmentRoutes(deps.services, baseUrl, staffSessions),
         sessions: staffSessions!,
         throttle: createSignInThrottle({ now: deps.rateLimitClock, ...deps.staffSignIn }),
         secureCookies,

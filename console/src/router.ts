@@ -9,6 +9,12 @@ import Publish from './pages/Publish.vue';
 import Review from './pages/Review.vue';
 import Staff from './pages/Staff.vue';
 import ItemDetail from './pages/ItemDetail.vue';
+import OpinionAlerts from './pages/OpinionAlerts.vue';
+import OpinionTasks from './pages/OpinionTasks.vue';
+import OpinionTask from './pages/OpinionTask.vue';
+
+/** The press API's roles (api/routes/opinion.routes.ts): other staff are sent to the item list. */
+const PRESS = ['press', 'admin'];
 
 export const router = createRouter({
   history: createWebHistory('/console/'),
@@ -22,6 +28,9 @@ export const router = createRouter({
     { path: '/staff', component: Staff, meta: { title: '工作人员账号' } },
     { path: '/compliance', component: Compliance, meta: { title: '待办与时限' } },
     { path: '/report', component: Report, meta: { title: '年度报告' } },
+    { path: '/opinion/alerts', component: OpinionAlerts, meta: { title: '舆情预警', roles: PRESS } },
+    { path: '/opinion/tasks', component: OpinionTasks, meta: { title: '回应任务', roles: PRESS } },
+    { path: '/opinion/tasks/:id', component: OpinionTask, meta: { title: '回应任务详情', roles: PRESS } },
   ],
 });
 
@@ -31,6 +40,8 @@ router.beforeEach(async (to) => {
     session.checked = true;
   }
   if (!to.meta.public && !session.me) return { path: '/sign-in', query: to.fullPath !== '/' ? { next: to.fullPath } : {} };
+  const roles = to.meta.roles as string[] | undefined;
+  if (roles && session.me && !roles.includes(session.me.role)) return { path: '/items' };
   return true;
 });
 
