@@ -78,6 +78,9 @@ export function openApiDocument(specs: RouteSpec[], baseUrl: string) {
         ...(spec.auth && !SAFE_METHODS.has(spec.method) ? [csrfParameter] : []),
       ],
       ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(spec.body) } } } } : {}),
+      ...(spec.rawBody
+        ? { requestBody: { required: true, description: spec.rawBody.description, content: Object.fromEntries(spec.rawBody.types.map((t) => [t, { schema: { type: 'string', format: 'binary' } }])) } }
+        : {}),
       responses,
     };
   }

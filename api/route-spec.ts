@@ -35,6 +35,8 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   responses: Record<number, string>;
   /** Response media types other than JSON (feeds, CSV). */
   produces?: string[];
+  /** A request body that is a file's bytes rather than JSON (the handler reads it): its media types and what it is. */
+  rawBody?: { types: string[]; description: string };
   handler: (ctx: Context, input: RouteInput<P, Q, B>) => Promise<void> | void;
 }
 

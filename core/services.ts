@@ -1,5 +1,6 @@
 import type { Connection } from 'mongoose';
 import { createAgencyDirectory, type AgencyDirectoryOptions } from './agencies/directory.ts';
+import { markPublicAttachments } from './attachments/access.ts';
 import type { Logger } from 'pino';
 import type { ChannelId } from '../channels/types.ts';
 import { createCalendarStore } from './calendar/calendar-store.ts';
@@ -45,6 +46,7 @@ export function createServices(db: Connection, options: ServiceOptions) {
     readModel: options.readModel,
     enqueueFanOut: enqueue,
     invalidatePublic: () => publicCache.invalidate(),
+    publicChanged: (doc) => markPublicAttachments(db, doc, options.now?.() ?? new Date()).then(() => undefined),
     logger: options.logger,
     now: options.now,
   });

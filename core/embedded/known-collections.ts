@@ -13,6 +13,7 @@ const RAW_COLLECTIONS = [
   'info_requests', 'info_request_versions', 'read_requests', 'request_notices', 'staff_accounts', 'channel_accounts',
   'agencies', 'api_keys', 'audit', 'calendar_years', 'consents', 'deliveries', 'delivery_claims', 'disclosures',
   'opinion_alerts', 'reactions', 'response_tasks', 'subscribers', 'subscriptions',
+  'attachment_chunks', 'attachments', 'attachment_uploads', 'attachment_public',
 ];
 
 /** Creates every collection this process may write (the models' and the raw ones), when missing. */

@@ -1,5 +1,6 @@
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
+import { markPublicAttachments } from '../attachments/access.ts';
 import { createPublicCache } from '../public-cache.ts';
 import { disclosureStore } from '../store/disclosure-store.ts';
 import type { DisclosureRecord } from '../models/disclosure.model.ts';
@@ -16,6 +17,8 @@ export interface SyncDeps {
   enqueueFanOut?: (disclosureId: string, outboxKeys: string[]) => Promise<void>;
   /** Drops this process's cached public answers (and tells the others). */
   invalidatePublic?: () => Promise<void>;
+  /** What else follows a public change of the document (its attachments become downloadable). */
+  publicChanged?: (doc: DisclosureRecord) => Promise<void>;
   logger?: Logger;
   now?: () => Date;
 }
@@ -49,6 +52,7 @@ export function createReadModelSync(deps: SyncDeps) {
 
   async function effects(doc: DisclosureRecord, claim: DisclosureClaim): Promise<void> {
     await deps.readModel.apply([doc]);
+    if (claim.publicChange) await deps.publicChanged?.(doc);
     if (claim.publicChange) await deps.invalidatePublic?.();
     if (claim.outboxKeys?.length) await deps.enqueueFanOut?.(doc._id.toHexString(), claim.outboxKeys);
     await releaseClaim(deps.store.journal, claim);
@@ -136,6 +140,11 @@ export type ReadModelSync = ReturnType<typeof createReadModelSync>;
  * the writes that need them come from the API.
  */
 export function afterWrite(db: Connection, readModel: ReadModel) {
-  const sync = createReadModelSync({ store: disclosureStore(db), readModel, invalidatePublic: () => createPublicCache(db).invalidate() });
+  const sync = createReadModelSync({
+    store: disclosureStore(db),
+    readModel,
+    invalidatePublic: () => createPublicCache(db).invalidate(),
+    publicChanged: (doc) => markPublicAttachments(db, doc, new Date()).then(() => undefined),
+  });
   return sync.written;
 }
