@@ -5,7 +5,9 @@ import { createMassBudget } from '../../core/wechat-state/mass-budget.ts';
 import { connectTestDb } from '../helpers/db.ts';
 import { OA_KEYS, SENDALL_PATH, TEMPLATE_PATH, channelError, client, message, newApp, openid, sent, tokenStore, wechatSandbox } from './wechat-helpers.ts';
 
-const sandbox = await wechatSandbox();
+// The sandbox's own clock: a repeated mass send is 45066 within a minute of the first.
+let sandboxNow = Date.now();
+const sandbox = await wechatSandbox({ now: () => sandboxNow });
 const db = await connectTestDb('wechat_oa');
 const store = tokenStore(db);
 const budget = createMassBudget(db);
@@ -117,10 +119,13 @@ describe('wechat-oa template notices', () => {
 });
 
 describe('wechat-oa mass send by tag', () => {
-  it('sends title, summary and url as text to the tag; a repeat is 45065 and answers the existing msg_id', async () => {
+  it('sends title, summary and url as text to the tag; a repeat is 45066 (retry later) within a minute, then 45065 answering the existing msg_id', async () => {
     const { app, channel, tagId } = setup();
     const msg = message();
     const first = await channel.massSendByTag(msg, tagId);
+    const tooSoon = await channelError(channel.massSendByTag(msg, tagId), '45066', 'retry');
+    expect(tooSoon.retryAfterMs).toBe(60_000);
+    sandboxNow += 60_000;
     const again = await channel.massSendByTag(msg, tagId);
     expect(again).toEqual(first);
     const entries = sandbox.outbox.list('wechat-oa').filter((e) => e.path === SENDALL_PATH && e.externalId === first.externalId);

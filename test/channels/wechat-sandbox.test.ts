@@ -142,7 +142,7 @@ describe('WeChat sandbox: template messages', () => {
 });
 
 describe('WeChat sandbox: mass send and tags', () => {
-  it('tags users, sends by tag, answers 45065 with the earlier msg_id for a repeated clientmsgid', async () => {
+  it('tags users, sends by tag; a repeated clientmsgid is 45066 within a minute, then 45065 with the earlier msg_id', async () => {
     const app = newApp(sandbox, 'oa');
     const users = [openid(), openid(), openid()];
     for (const u of users) sandbox.wechat.addFollower(app.appid, u);
@@ -156,9 +156,26 @@ describe('WeChat sandbox: mass send and tags', () => {
     const mass = { filter: { is_to_all: false, tag_id: tag.id }, msgtype: 'text', text: { content: '通知' }, clientmsgid: 'm-1' };
     const first = await wx('POST', SENDALL_PATH, { access_token: t }, mass);
     expect(first.json).toMatchObject({ errcode: 0, errmsg: 'send job submission success' });
+    expect((await wx('POST', SENDALL_PATH, { access_token: t }, mass)).json).toMatchObject({ errcode: 45066 });
+    now += MIN;
     const again = await wx('POST', SENDALL_PATH, { access_token: t }, mass);
     expect(again.json).toMatchObject({ errcode: 45065, msg_id: first.json.msg_id });
     expect(sandbox.wechat.massJobs(app.appid)).toMatchObject([{ msgId: first.json.msg_id, totalCount: 2, filterCount: 2 }]);
+  });
+
+  it('refuses empty text (44004) and a 101st mass send in a China day (45009), sending nothing', async () => {
+    const app = newApp(sandbox, 'oa');
+    sandbox.wechat.addFollower(app.appid, openid(), { tags: ['全区'] });
+    const tagId = sandbox.wechat.createTag(app.appid, '全区');
+    let t = String((await stable(app)).access_token);
+    const send = (content: string) => wx('POST', SENDALL_PATH, { access_token: t }, { filter: { is_to_all: false, tag_id: tagId }, msgtype: 'text', text: { content } });
+    expect((await send('  ')).json).toMatchObject({ errcode: 44004 });
+    for (let n = 1; n <= 100; n++) expect((await send(`第${n}条`)).json, `send ${n}`).toMatchObject({ errcode: 0 });
+    expect((await send('第101条')).json).toMatchObject({ errcode: 45009 });
+    expect(sandbox.wechat.massJobs(app.appid)).toHaveLength(100);
+    now += 24 * 60 * MIN;
+    t = String((await stable(app)).access_token);
+    expect((await send('次日第1条')).json).toMatchObject({ errcode: 0 });
   });
 
   it('filters users over 4 mass messages a month and refuses a 5th send to all (45028)', async () => {

@@ -8,6 +8,8 @@ const TEMPLATE_PATH = '/cgi-bin/message/template/send';
 const SENDALL_PATH = '/cgi-bin/message/mass/sendall';
 const TEMPLATE_DEDUPE_MS = 10 * 60_000;
 const MASS_DEDUPE_MS = 24 * 3_600_000;
+/** A repeated clientmsgid sooner than this is 45066 (retried too soon), later 45065 with the job. */
+const MASS_RETRY_GAP_MS = 60_000;
 const MASS_PER_USER_MONTH = 4;
 
 /** An OA follower by openid: 40003 if the app never saw it, 43004 if it unfollowed. */
@@ -55,6 +57,7 @@ export function oaRoutes(router: Router, state: SandboxState, outbox: SandboxOut
     }
     const now = state.now();
     const earlier = typeof clientmsgid === 'string' ? app.massClientIds.get(clientmsgid) : undefined;
+    if (earlier && now - earlier.at < MASS_RETRY_GAP_MS) throw new WechatSandboxError(45066, 'clientmsgid retry too fast, please wait 1 minute');
     if (earlier && now - earlier.at < MASS_DEDUPE_MS) {
       throw new WechatSandboxError(45065, 'clientmsgid exist', { msg_id: earlier.msgId });
     }
@@ -62,8 +65,8 @@ export function oaRoutes(router: Router, state: SandboxState, outbox: SandboxOut
     const tagId = typeof filter.tag_id === 'number' ? filter.tag_id : Number(filter.tag_id);
     if (!toAll && !app.tags.has(tagId)) throw new WechatSandboxError(40050, 'invalid tag id');
     const month = chinaMonth(now);
-    // Account limits: calls per day, and sends to all (with web-console sends) 4 a month.
-    state.checkQuota(app, SENDALL_PATH, 45028);
+    // Account limits: 100 calls a day (45009), and sends to all (with web-console sends) 4 a month (45028).
+    state.checkQuota(app, SENDALL_PATH);
     if (toAll && (app.massCounts.get(`${month}\tall`) ?? 0) >= MASS_PER_USER_MONTH) throw new WechatSandboxError(45028, 'has no masssend quota');
 
     const addressed = [...app.users].filter(([, user]) => user.following && (toAll || user.tags.has(tagId)));
@@ -97,7 +100,7 @@ export function oaRoutes(router: Router, state: SandboxState, outbox: SandboxOut
 function checkMassContent(body: Record<string, unknown>): void {
   if (body.msgtype === 'text') {
     const content = (body.text as { content?: unknown } | undefined)?.content;
-    if (typeof content !== 'string' || content.trim() === '') throw new WechatSandboxError(44003, 'empty news data');
+    if (typeof content !== 'string' || content.trim() === '') throw new WechatSandboxError(44004, 'empty content');
   } else if (body.msgtype === 'mpnews') {
     const mediaId = (body.mpnews as { media_id?: unknown } | undefined)?.media_id;
     if (typeof mediaId !== 'string' || mediaId === '') throw new WechatSandboxError(40007, 'invalid media_id');
