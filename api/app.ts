@@ -41,6 +41,7 @@ import type { WeiboReplier } from '../channels/weibo/weibo-reply.ts';
 import { pressPages, type PressPageDeps } from './pages/press.routes.ts';
 import { consolePages } from './console/console.routes.ts';
 import { previewRoutes } from './routes/preview.routes.ts';
+import { publicLinkRoutes } from './routes/public-links.routes.ts';
 import type { PreviewTemplates } from '../core/fanout/preview.ts';
 import { dueDateRoutes } from './routes/due-date.routes.ts';
 import { sitePages } from './site/site.routes.ts';
@@ -182,6 +183,7 @@ export function createApp(deps: AppDeps): GongkaiApp {
       ...opinionRespondRoutes(deps.services, deps.weiboReplier),
       ...requestRoutes(deps.services),
       ...previewRoutes(deps.services, baseUrl, deps.previewTemplates, deps.miniProgramPage),
+      ...publicLinkRoutes(deps.services, { baseUrl, ...(deps.miniProgramPage ? { miniProgramPage: deps.miniProgramPage } : {}) }),
       ...dueDateRoutes(deps.services),
       ...attachmentRoutes(deps.services, baseUrl, staffSessions),
       ...staffRoutes({

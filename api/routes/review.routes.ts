@@ -16,7 +16,7 @@ export function reviewRoutes({ disclosures }: Services) {
       summary: 'The agency’s publications and corrections awaiting review, oldest request first',
       tag: 'review',
       auth: [...REVIEWERS, 'publisher'],
-      responses: { 200: '{ items }: each with its review (requestedBy, contentHash, contentChanged)' },
+      responses: { 200: '{ items }: each with its review (requestedBy; requester: { kind: staff, username, displayName? } or { kind: key, keyId, label? }; contentHash, contentChanged)' },
       handler: async (ctx, { principal }) => {
         ctx.body = await listPendingReviews(disclosures, principalOf({ principal }).agencyCode);
       },

@@ -6,6 +6,7 @@ import { agencyModel } from '../models/agency.model.ts';
 import { disclosureCollection, type DisclosureRecord, type Revision, type ReviewRecord } from '../models/disclosure.model.ts';
 import type { DisclosureDeps } from './deps.ts';
 import type { ReviseDisclosureInput } from './input.ts';
+import { resolveRequesters } from './requesters.ts';
 import {
   correctionPlan,
   nextRevision,
@@ -142,11 +143,17 @@ export function publishUrgently(deps: DisclosureDeps, principal: Principal, id: 
 }
 
 /** The agency's items waiting for a reviewer, oldest request first. */
-export async function listPendingReviews(deps: Pick<DisclosureDeps, 'readModel' | 'store'>, agencyCode: string) {
+export async function listPendingReviews(deps: Pick<DisclosureDeps, 'db' | 'readModel' | 'store'>, agencyCode: string) {
   const ids = await deps.readModel.pendingReviews(agencyCode, 500);
   // Read back from MongoDB by id: the reviewer sees the content (and withheld values) as stored.
-  const docs = await deps.store.getMany(ids, { projection: { searchTokens: 0 } });
-  return { items: docs.filter((d) => d.agencyCode === agencyCode && d.review?.state === 'pending').map(toReviewedAgencyView) };
+  const docs = (await deps.store.getMany(ids, { projection: { searchTokens: 0 } })).filter((d) => d.agencyCode === agencyCode && d.review?.state === 'pending');
+  const requesters = await resolveRequesters(deps.db, agencyCode, docs.map((d) => d.review!.requestedBy));
+  return {
+    items: docs.map((d) => {
+      const view = toReviewedAgencyView(d);
+      return { ...view, review: { ...view.review!, requester: requesters.get(d.review!.requestedBy) } };
+    }),
+  };
 }
 
 /** The agency's view plus the review state, so a publisher sees why an item was sent back. */

@@ -5,6 +5,7 @@ import { ForbiddenError, NotFoundError } from '../errors.ts';
 import { DELIVERY_STATES, deliveryCollection, type DeliveryState } from '../models/delivery.model.ts';
 import { disclosureCollection } from '../models/disclosure.model.ts';
 import { fanOutCollection } from '../models/fanout.model.ts';
+import { failureReason } from './failure-reasons.ts';
 import { outboxKey, parseOutboxKey, type ChangeKey } from './outbox-keys.ts';
 
 async function ownDisclosure(db: Connection, principal: Principal, id: string) {
@@ -18,7 +19,8 @@ type Counts = Record<DeliveryState, number>;
 const zero = (): Counts => Object.fromEntries(DELIVERY_STATES.map((s) => [s, 0])) as Counts;
 
 /**
- * Per channel: how many deliveries are in each state, why the failed ones failed, and the outbox.
+ * Per channel: how many deliveries are in each state, why the failed ones failed (grouped by
+ * state and vendor code, each with its Chinese `reason`), and the outbox.
  * `counts` are `live` sends only, the ones that reached the public; sends through the sandbox
  * are counted apart (`sandbox`), and so are records written before modes were recorded
  * (`unrecordedMode`), so nothing that went to the sandbox is ever reported as delivered.
@@ -31,7 +33,8 @@ export async function deliveryReport(db: Connection, principal: Principal, id: s
       { $group: { _id: { channel: '$channel', mode: '$mode', state: '$state', code: '$code' }, n: { $sum: 1 } } },
     ])
     .toArray();
-  type Row = { counts: Counts; sandbox?: Counts; unrecordedMode?: Counts; failures: { state: string; code: string; count: number; mode?: string }[] };
+  type Failure = { state: string; code: string; count: number; reason: string; mode?: string };
+  type Row = { counts: Counts; sandbox?: Counts; unrecordedMode?: Counts; failures: Failure[] };
   const channels = new Map<string, Row>();
   const entry = (channel: string) => {
     let found = channels.get(channel);
@@ -42,7 +45,10 @@ export async function deliveryReport(db: Connection, principal: Principal, id: s
     const row = entry(_id.channel);
     const bucket = _id.mode === 'live' ? row.counts : _id.mode === 'sandbox' ? (row.sandbox ??= zero()) : (row.unrecordedMode ??= zero());
     bucket[_id.state] += n;
-    if (_id.code && _id.state !== 'sent') row.failures.push({ state: _id.state, code: _id.code, count: n, ...(_id.mode !== 'live' ? { mode: _id.mode ?? 'unrecorded' } : {}) });
+    if (_id.code && _id.state !== 'sent') {
+      const mode = _id.mode !== 'live' ? { mode: _id.mode ?? 'unrecorded' } : {};
+      row.failures.push({ state: _id.state, code: _id.code, count: n, reason: failureReason(_id.channel, _id.code), ...mode });
+    }
   }
   const progress = new Map(
     (await fanOutCollection(db).find({ disclosureId: id }).toArray()).map((f) => [f.outboxKey, f]),

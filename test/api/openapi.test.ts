@@ -24,6 +24,7 @@ const ROUTES = [
   ['post', '/api/v1/opinion/tasks/{id}/respond'],
   ['get', '/api/v1/agency/disclosures'],
   ['get', '/api/v1/agency/disclosures/{id}'],
+  ['get', '/api/v1/agency/disclosures/{id}/public-links'],
   ['get', '/feeds/rss.xml'],
   ['get', '/feeds/atom.xml'],
   ['get', '/feeds/feed.json'],
@@ -154,7 +155,7 @@ describe('GET /openapi.json', () => {
         expect(operation.security, `${method} ${path}`).toBeUndefined();
       }
     }
-    expect(KEYED).toHaveLength(64);
+    expect(KEYED).toHaveLength(65);
   });
 
   it('declares the {id} path parameter as required wherever the path has one', () => {

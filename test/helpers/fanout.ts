@@ -1,7 +1,7 @@
 import { Types, type Connection } from 'mongoose';
 import request from 'supertest';
 import { afterAll } from 'vitest';
-import { createApp } from '../../api/app.ts';
+import { createApp, type AppDeps } from '../../api/app.ts';
 import { createChannels, SANDBOX_APPS } from '../../channels/registry.ts';
 import { SANDBOX_WEBHOOK_SECRET } from '../../channels/sandbox/start-local.ts';
 import { SANDBOX_MP_MAPPING, SANDBOX_OA_MAPPING } from '../../channels/wechat/template-mapping.ts';
@@ -62,7 +62,7 @@ export function sandboxEnv(sandboxUrl: string): Record<string, string> {
  * HTTP, channels configured with "credentials" pointing at it, the engine on a job queue
  * processing in this process, and the API that publishes.
  */
-export async function fanOutWorld(label: string, env: Record<string, string> = {}, options: { monitorCommands?: boolean } = {}) {
+export async function fanOutWorld(label: string, env: Record<string, string> = {}, options: { monitorCommands?: boolean; app?: Partial<AppDeps> } = {}) {
   const db = await connectTestDb(label, options);
   const sandbox = await startSandbox({ webhookSecret: SANDBOX_WEBHOOK_SECRET });
   sandbox.wechat.registerTemplate(SANDBOX_APPS.oa.appId, SANDBOX_APPS.oa.templateId, ['thing1', 'thing2', 'thing3', 'time4']);
@@ -84,7 +84,7 @@ export async function fanOutWorld(label: string, env: Record<string, string> = {
     template: { templateId: wired.mp!.templateId, kind: config.channels.mpTemplateKind },
   };
   const wechatOaCallback = { appId: SANDBOX_APPS.oa.appId, token: OA_CALLBACK_TOKEN };
-  const app = createApp({
+  const koa = createApp({
     logger,
     db,
     queue,
@@ -95,12 +95,14 @@ export async function fanOutWorld(label: string, env: Record<string, string> = {
     bodyLimit: '1mb',
     publicBaseUrl: BASE_URL,
     trustProxy: true,
-  }).callback();
+    ...options.app,
+  });
+  const app = koa.callback();
   afterAll(async () => {
     await queue.stop(2_000);
     await sandbox.close();
   });
-  return { db, sandbox, deps, queue, services, metrics, logs: lines, http: () => request(app), config };
+  return { db, sandbox, deps, queue, services, metrics, logs: lines, http: () => request(app), config, app: koa };
 }
 
 let seq = 0;

@@ -44,6 +44,6 @@ describe('items marked broadcast', () => {
     expect(delivery?.message).toContain('本月群发次数已用完');
     const report = await http().get(`/api/v1/disclosures/${fifth}/deliveries`).set(auth);
     const oa = report.body.channels.find((c: { channel: string }) => c.channel === 'wechat-oa');
-    expect(oa.failures).toEqual([{ state: 'failed', code: 'mass-budget-spent', count: 1 }]);
+    expect(oa.failures).toEqual([{ state: 'failed', code: 'mass-budget-spent', count: 1, reason: expect.any(String) }]);
   });
 });

@@ -72,7 +72,7 @@ describe('publishing once reaches every channel', () => {
     expect(oaTo.sort()).toEqual([follower('any'), follower('mine'), follower('region'), follower('twice')].sort());
     expect(sent('wechat-mp', '/cgi-bin/message/subscribe/send').map((e) => e.body.touser).filter((t) => t?.includes(tag))).toEqual([granted]);
     expect(report['wechat-mp']!.counts).toMatchObject({ sent: 1, skipped: 1 });
-    expect(report['wechat-mp']!.failures).toEqual([{ state: 'skipped', code: 'no-consent', count: 1 }]);
+    expect(report['wechat-mp']!.failures).toEqual([{ state: 'skipped', code: 'no-consent', count: 1, reason: expect.any(String) }]);
     expect(sandbox.outbox.list('weibo').filter((e) => JSON.stringify(e.body).includes(id))).toHaveLength(1);
     expect(sandbox.outbox.list('webhook').some((e) => JSON.stringify(e.body).includes(id))).toBe(true);
 
@@ -96,8 +96,8 @@ describe('what WeChat answers changes the subscriber', () => {
 
     const id = await publish(allocationResult({ content: allocationContent([`${tag}-1`]) }));
     const report = await settled(id);
-    expect(report['wechat-oa']!.failures).toContainEqual({ state: 'skipped', code: '40003', count: 1 });
-    expect(report['wechat-mp']!.failures).toContainEqual({ state: 'skipped', code: '43101', count: 1 });
+    expect(report['wechat-oa']!.failures).toContainEqual({ state: 'skipped', code: '40003', count: 1, reason: expect.any(String) });
+    expect(report['wechat-mp']!.failures).toContainEqual({ state: 'skipped', code: '43101', count: 1, reason: expect.any(String) });
     expect((await db.collection('subscriptions').findOne({ address: `ghost-${tag}` }))?.active).toBe(false);
     expect((await db.collection('subscribers').findOne({ openid: `ghost-${tag}` }))?.status).toBe('invalid');
     expect((await db.collection('consents').findOne({ openid: refused }))?.revoked).toBe(true);
@@ -122,7 +122,7 @@ describe('what WeChat answers changes the subscriber', () => {
     sandbox.wechat.faults.inject({ path: '/cgi-bin/message/template/send', errcode: 40037, count: 1 });
     const id = await publish(allocationResult({ content: allocationContent([`${tag}-1`]) }));
     let report = await settled(id);
-    expect(report['wechat-oa']!.failures).toContainEqual({ state: 'failed', code: '40037', count: 1 });
+    expect(report['wechat-oa']!.failures).toContainEqual({ state: 'failed', code: '40037', count: 1, reason: expect.any(String) });
 
     const retry = await http().post(`/api/v1/disclosures/${id}/deliveries/retry`).set(haidian.auth).send({ channel: 'wechat-oa' });
     expect(retry.status).toBe(202);
