@@ -79,6 +79,8 @@ const ROUTES = [
   ['put', '/api/v1/agency/settings'],
   ['get', '/api/v1/calendar'],
   ['get', '/api/v1/channel-accounts'],
+  ['post', '/api/v1/attachments'],
+  ['get', '/attachments/{sha256}/{name}'],
 ] as const;
 /** Keyless writes: submitting an information request, signing in to the console. */
 const PUBLIC_WRITES = new Set(['/api/v1/requests', '/api/v1/staff/sign-in']);
@@ -155,7 +157,7 @@ describe('GET /openapi.json', () => {
         expect(operation.security, `${method} ${path}`).toBeUndefined();
       }
     }
-    expect(KEYED).toHaveLength(65);
+    expect(KEYED).toHaveLength(66);
   });
 
   it('declares the {id} path parameter as required wherever the path has one', () => {
