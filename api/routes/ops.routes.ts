@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { SandboxOutbox } from '../../channels/sandbox/outbox.ts';
-import { CHANNEL_IDS } from '../../channels/types.ts';
+import { OUTBOX_CHANNELS, type SandboxOutbox } from '../../channels/sandbox/outbox.ts';
 import type { Metrics } from '../../core/metrics.ts';
 import { route } from '../route-spec.ts';
 
@@ -28,10 +27,10 @@ export function sandboxOutboxRoute(outbox: SandboxOutbox, adminOnly = false) {
   return route({
     method: 'get',
     path: '/sandbox/outbox',
-    summary: 'What the local WeChat/Weibo/webhook sandbox received (only while some account is in sandbox mode)',
+    summary: 'What the local WeChat/Weibo/webhook/group-robot sandbox received (only while some account is in sandbox mode)',
     tag: 'sandbox',
     ...(adminOnly ? { auth: ['admin' as const] } : {}),
-    query: z.object({ channel: z.enum(CHANNEL_IDS).optional() }).strict(),
+    query: z.object({ channel: z.enum(OUTBOX_CHANNELS).optional() }).strict(),
     responses: { 200: '{ items }' },
     handler: (ctx, { query }) => {
       ctx.body = { items: outbox.list(query.channel) };

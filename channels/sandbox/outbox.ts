@@ -1,8 +1,12 @@
-import type { ChannelId } from '../types.ts';
+import { CHANNEL_IDS, type ChannelId } from '../types.ts';
+
+/** What the outbox records: the delivery channels, and the staff-alert group robots. */
+export const OUTBOX_CHANNELS = [...CHANNEL_IDS, 'wecom-robot', 'dingtalk-robot'] as const;
+export type OutboxChannel = ChannelId | 'wecom-robot' | 'dingtalk-robot';
 
 /** One request the sandbox accepted, as the vendor would have received it. */
 export interface OutboxEntry {
-  channel: ChannelId;
+  channel: OutboxChannel;
   /** The vendor path, e.g. `/cgi-bin/message/template/send`. */
   path: string;
   /** The parsed request body (JSON or form), without the access token. */
@@ -22,7 +26,7 @@ export class SandboxOutbox {
     if (this.entries.length > this.max) this.entries.splice(0, this.entries.length - this.max);
   }
 
-  list(channel?: ChannelId): OutboxEntry[] {
+  list(channel?: OutboxChannel): OutboxEntry[] {
     return channel ? this.entries.filter((e) => e.channel === channel) : [...this.entries];
   }
 

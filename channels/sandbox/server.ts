@@ -2,8 +2,8 @@ import http from 'node:http';
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
-import { CHANNEL_IDS, type ChannelId } from '../types.ts';
-import { SandboxOutbox } from './outbox.ts';
+import { OUTBOX_CHANNELS, SandboxOutbox, type OutboxChannel } from './outbox.ts';
+import { createRobotSandbox } from './robots/robot-sandbox.ts';
 import { createWebhookReceiver } from './webhook-receiver.ts';
 import { createWechatSandbox, type WechatSandboxOptions } from './wechat/wechat-sandbox.ts';
 import { createWeiboSandbox, type WeiboSandboxOptions } from './weibo/weibo-sandbox.ts';
@@ -16,6 +16,8 @@ export interface SandboxOptions {
   weibo?: WeiboSandboxOptions;
   /** Secret the sandbox's webhook receiver verifies signatures with. */
   webhookSecret?: string;
+  /** Clock (epoch ms) of the group-robot sandboxes: DingTalk's timestamp window and both robots' per-minute limits. */
+  robotsNow?: () => number;
   /**
    * Guards its own pages (`/sandbox/*`: outbox and admin): given, a request there is answered
    * only when this says yes to its Authorization header (NODE_ENV=production: an admin key).
@@ -34,18 +36,19 @@ export async function startSandbox(options: SandboxOptions = {}) {
   const wechat = createWechatSandbox(outbox, options.wechat);
   const weibo = createWeiboSandbox(outbox, options.weibo);
   const webhook = createWebhookReceiver(outbox, options.webhookSecret ?? 'sandbox-webhook-secret');
+  const robots = createRobotSandbox(outbox, options.robotsNow ? { now: options.robotsNow } : {});
 
   const app = new Koa();
   app.silent = true;
   const admin = new Router();
   admin.get('/sandbox/outbox', (ctx) => {
     const channel = typeof ctx.query.channel === 'string' ? ctx.query.channel : undefined;
-    if (channel && !(CHANNEL_IDS as readonly string[]).includes(channel)) {
+    if (channel && !(OUTBOX_CHANNELS as readonly string[]).includes(channel)) {
       ctx.status = 400;
-      ctx.body = { error: `channel must be one of ${CHANNEL_IDS.join(', ')}` };
+      ctx.body = { error: `channel must be one of ${OUTBOX_CHANNELS.join(', ')}` };
       return;
     }
-    ctx.body = { items: outbox.list(channel as ChannelId | undefined) };
+    ctx.body = { items: outbox.list(channel as OutboxChannel | undefined) };
   });
   // Raw bodies first: the webhook receiver verifies the signature over the exact bytes.
   const authorize = options.authorize;
@@ -59,7 +62,7 @@ export async function startSandbox(options: SandboxOptions = {}) {
   }
   app.use(webhook.router.routes());
   app.use(bodyParser({ enableTypes: ['json', 'form', 'text'], jsonLimit: '2mb' }));
-  for (const router of [admin, wechat.router, weibo.router]) app.use(router.routes());
+  for (const router of [admin, wechat.router, weibo.router, robots.router]) app.use(router.routes());
 
   const server = http.createServer(app.callback());
   await new Promise<void>((resolve, reject) => {
@@ -77,6 +80,7 @@ export async function startSandbox(options: SandboxOptions = {}) {
     outbox,
     wechat: wechat.control,
     weibo: weibo.control,
+    robots: robots.control,
     webhook: { url: `${url}${webhook.path}`, secret: webhook.secret, control: webhook.control },
     close: () =>
       new Promise<void>((resolve) => {
