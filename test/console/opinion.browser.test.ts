@@ -154,6 +154,10 @@ describe('the public-opinion desk in the console', () => {
     await expect.poll(() => card.locator('.keywords').textContent()).toMatch(/\S/);
     expect(await card.locator('a', { hasText: '相关反应' }).getAttribute('href')).toBe(`/press/disclosures/${ITEM}`);
     expect(await card.locator('a', { hasText: '所涉事项' }).getAttribute('href')).toBe(`/console/items/${ITEM}`);
+    // The console's session opens /press too: the reactions are there, with the comment to answer.
+    const reactions = await page.request.get(`${base}/press/disclosures/${ITEM}`);
+    expect(reactions.status()).toBe(200);
+    expect(await reactions.text()).toContain(COMMENT_TEXT);
     const statuses = await page.$$eval('article.opinion-alert', (cards) => cards.map((c) => c.getAttribute('data-status')));
     expect(statuses).toEqual(['open', 'open']);
     const watchdog = (await page.textContent('.watchdog'))!;
@@ -205,6 +209,12 @@ describe('the public-opinion desk in the console', () => {
   it('answers it: a reply to the Weibo comment that the sandbox records, and a published 回应 item linked to the original', async () => {
     await page.click('button.acknowledge-task');
     await page.waitForSelector('.task-status:has-text("已接收")');
+    // Too long for Weibo: the API's refusal is shown beside the text, and nothing is posted.
+    await page.fill('#respond-text', '回'.repeat(141));
+    await page.click('button.submit-response');
+    await page.waitForSelector('.respond-form .el-form-item.is-error:has(#respond-text)');
+    expect(await page.textContent('.respond-form .el-form-item.is-error:has(#respond-text) .el-form-item__error')).toContain('微博回复不能超过140字');
+    expect(sandbox.outbox.list('weibo').filter((e) => e.path.startsWith('/2/comments/'))).toEqual([]);
     await page.fill('#respond-text', RESPONSE);
     await page.click(`.reply-target [data-comment="${COMMENT_ID}"]`);
     await page.click('.respond-item');
