@@ -21,6 +21,7 @@ import { mount, route, type RouteSpec } from './route-spec.ts';
 import { catalogueRoutes } from './routes/catalogue.routes.ts';
 import { deliveryRoutes } from './routes/deliveries.routes.ts';
 import { channelAccountRoutes } from './routes/channel-accounts.routes.ts';
+import { staffAlertRoutes } from './routes/staff-alerts.routes.ts';
 import { adminRoutes } from './routes/admin.routes.ts';
 import { disclosureRoutes } from './routes/disclosures.routes.ts';
 import { feedRoutes } from './routes/feeds.routes.ts';
@@ -175,6 +176,7 @@ export function createApp(deps: AppDeps): GongkaiApp {
       ...reportRoutes(deps.services),
       ...deliveryRoutes(deps.services),
       ...channelAccountRoutes(deps.services),
+      ...staffAlertRoutes(deps.services),
       ...adminRoutes(deps.services),
       ...reactionRoutes(deps.services.disclosures.db, deps.services.disclosures.now),
       ...reviewRoutes(deps.services),

@@ -5,6 +5,7 @@ import type { ProcessRole } from '../jobs/queue.ts';
 import { agencyCommand, keyCommand } from './agency.command.ts';
 import { calendarCommand } from './calendar.command.ts';
 import { channelsCommand } from './channels.command.ts';
+import { alertsCommand } from './alerts.command.ts';
 import { searchCommand } from './search.command.ts';
 import { requestsCommand } from './requests.command.ts';
 import { indexCommand } from './index.command.ts';
@@ -55,6 +56,7 @@ program.addCommand(searchCommand());
 program.addCommand(requestsCommand());
 program.addCommand(indexCommand());
 program.addCommand(staffCommand());
+program.addCommand(alertsCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -100,7 +100,16 @@ export async function serve(config: Config, role: ProcessRole): Promise<Service>
     const site = { baseUrl: config.http.publicBaseUrl, miniProgramPage: config.channels.mpPage };
     const fanOut = { ...fanOutDeps(db, config.channels, wired, site, logger, metrics), stopping: stopping.signal };
     const opinion = { ...opinionCollectOptions(config.channels, sandbox), ...(readModel ? { readModel } : {}) };
-    queue = await startQueue({ db, role, pollMs: config.jobs.pollMs, groups: config.jobs.groups, logger, fanOut, opinion, readModel });
+    // Staff alerts (the opinion watch tells the officers on duty): targets' secrets open with the data key.
+    const staffKeys = startupDataKeys(config).keys;
+    const staffAlerts = {
+      ...(staffKeys ? { keys: staffKeys } : {}),
+      publicBaseUrl: config.http.publicBaseUrl,
+      ...(sandbox ? { sandboxUrl: sandbox.url } : {}),
+      tokenStore: createMongoTokenStore(db),
+      bases: { wechat: config.channels.wechatBase },
+    };
+    queue = await startQueue({ db, role, pollMs: config.jobs.pollMs, groups: config.jobs.groups, logger, fanOut, opinion, readModel, staffAlerts });
     if (config.database.kind === 'embedded') {
       await createKnownCollections(db);
       idIndexTimer = indexNewCollections(config.database.dataDir, logger);

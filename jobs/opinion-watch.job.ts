@@ -7,6 +7,9 @@ import { agencyModel } from '../core/models/agency.model.ts';
 import { detectSpikes } from '../core/opinion/spikes.ts';
 import { escalateOverdueTasks } from '../core/opinion/tasks.ts';
 import { watchdog } from '../core/opinion/watchdog.ts';
+import { spikeEvents, taskDueEvents, watchdogEvents, type StaffAlertEvent } from '../core/staff-alerts/events.ts';
+import { notifyStaff, type NotifyResult } from '../core/staff-alerts/notify.ts';
+import type { StaffAlertWiring } from '../core/staff-alerts/senders.ts';
 
 export const OPINION_WATCH_JOB = 'opinion-watch';
 
@@ -21,12 +24,16 @@ export interface OpinionWatchDeps {
   /** The channels this deployment delivers to (the watchdog flags silent ones). */
   channels: readonly ChannelId[];
   logger?: Logger;
+  /** Staff alert targets' wiring (keys, sandbox, links); absent: nobody is notified. */
+  staffAlerts?: StaffAlertWiring;
 }
 
 export interface OpinionWatchResult {
   alertsOpened: string[];
   tasksEscalated: string[];
   watchdog: { agencyCode: string; silentChannels: ChannelId[]; unanswered: number }[];
+  /** What the staff alert targets were told this run (notice ids). */
+  notified: NotifyResult;
 }
 
 /**
@@ -41,12 +48,19 @@ export async function runOpinionWatch(deps: OpinionWatchDeps): Promise<OpinionWa
   const escalated = await escalateOverdueTasks(deps.db, now);
   const agencies = (await agencyModel(deps.db).find({}, { code: 1 }).lean()).map((a) => a.code);
   const checks: OpinionWatchResult['watchdog'] = [];
+  const findings: StaffAlertEvent[] = [];
   for (const agencyCode of deps.readModel ? agencies : []) {
     const report = await watchdog(deps.db, deps.readModel!, agencyCode, deps.channels, now);
     const silentChannels = report.channels.filter((c) => c.flagged).map((c) => c.channel);
     if (silentChannels.length || report.unansweredCount) checks.push({ agencyCode, silentChannels, unanswered: report.unansweredCount });
+    findings.push(...watchdogEvents(report, now));
   }
-  const result = { alertsOpened: alerts.map((a) => a._id), tasksEscalated: escalated.map((t) => t._id), watchdog: checks };
+  // Events are read back from their records (not only this run's), so a run that died after opening
+  // an alert still has it notified by the next one; each notice's own _id keeps it to one.
+  const notified = deps.staffAlerts
+    ? await notifyStaff(deps.db, deps.staffAlerts, [...(await spikeEvents(deps.db, now)), ...(await taskDueEvents(deps.db, now)), ...findings], now, deps.logger)
+    : { sent: [], retrying: [], failed: [] };
+  const result = { alertsOpened: alerts.map((a) => a._id), tasksEscalated: escalated.map((t) => t._id), watchdog: checks, notified };
   if (alerts.length || escalated.length) deps.logger?.warn({ alerts: result.alertsOpened, escalated: result.tasksEscalated }, 'public opinion needs attention');
   if (checks.length) deps.logger?.info({ watchdog: checks }, 'opinion watchdog flags');
   return result;

@@ -4,6 +4,7 @@ import { JOB_GROUPS, type JobGroup } from '../core/config.ts';
 import type { FanOutDeps } from '../core/fanout/deps.ts';
 import type { OpinionCollectOptions } from '../core/opinion/collect/wiring.ts';
 import type { ReadModel } from '../core/read-model/types.ts';
+import type { StaffAlertWiring } from '../core/staff-alerts/senders.ts';
 import { defineCallbackJobs, scheduleCallbackMaintenance } from './callback.job.ts';
 import { defineFanOutJobs, retireOutboxSweep } from './fan-out.job.ts';
 import { createQueue, type ProcessRole, type Queue } from './queue.ts';
@@ -21,6 +22,8 @@ export interface WorkerDeps {
   opinion?: OpinionCollectOptions;
   /** Lists of disclosures for the opinion jobs (which item a text names, channels gone silent). */
   readModel?: ReadModel;
+  /** Staff alert targets' wiring for the opinion watch; absent: nobody is notified. */
+  staffAlerts?: StaffAlertWiring;
 }
 
 /**
@@ -30,7 +33,7 @@ export interface WorkerDeps {
  * The opinion jobs are imported only when their group runs: they bring the sentiment model and
  * jieba's dictionary (about 40 MB), which a delivery-only worker has no use for.
  */
-export async function startQueue({ db, role, pollMs, logger, groups = JOB_GROUPS, fanOut, opinion, readModel }: WorkerDeps): Promise<Queue> {
+export async function startQueue({ db, role, pollMs, logger, groups = JOB_GROUPS, fanOut, opinion, readModel, staffAlerts }: WorkerDeps): Promise<Queue> {
   if (!db.db) throw new Error('database connection is not open');
   const runs = new Set(groups);
   const queue = createQueue({ db: db.db, role, pollMs, logger: logger.child({ module: 'jobs' }) });
@@ -41,7 +44,7 @@ export async function startQueue({ db, role, pollMs, logger, groups = JOB_GROUPS
     ? await Promise.all([import('./opinion-watch.job.ts'), import('./opinion-collect.job.ts')])
     : [];
   if (watch && collect) {
-    watch.defineOpinionWatchJob(queue.agenda, { db, readModel, now: () => new Date(), channels: fanOut ? [...fanOut.channels.keys()] : [], logger });
+    watch.defineOpinionWatchJob(queue.agenda, { db, readModel, now: () => new Date(), channels: fanOut ? [...fanOut.channels.keys()] : [], logger, ...(staffAlerts ? { staffAlerts } : {}) });
     collect.defineOpinionCollectJob(queue.agenda, { db, now: () => new Date(), logger, readModel, ...opinion });
   }
   await queue.start();

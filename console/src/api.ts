@@ -47,6 +47,24 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   return json as T;
 }
 
+/** A file for a disclosure's `attachments`, as `POST /api/v1/attachments` answers it. */
+export interface UploadedFile {
+  name: string;
+  url: string;
+  sha256: string;
+  size: number;
+  contentType: string;
+}
+
+/** Uploads one file as the request body (its name in the query), with the session's CSRF token. */
+export async function uploadAttachment(file: File): Promise<UploadedFile> {
+  const headers: Record<string, string> = { Accept: 'application/json', 'Content-Type': 'application/octet-stream', 'X-CSRF-Token': csrf };
+  const res = await fetch(`/api/v1/attachments?name=${encodeURIComponent(file.name)}`, { method: 'POST', headers, body: file, credentials: 'same-origin' });
+  const json = (await res.json().catch(() => undefined)) as (UploadedFile & { error?: { message?: string; fields?: FieldProblem[] } }) | undefined;
+  if (!res.ok) throw new ApiError(res.status, json?.error?.message ?? `HTTP ${res.status}`, json?.error?.fields ?? []);
+  return json as UploadedFile;
+}
+
 /** The signed-in account, or undefined when there is no session. */
 export async function currentUser(): Promise<Me | undefined> {
   try {
