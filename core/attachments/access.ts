@@ -22,14 +22,32 @@ export async function attachmentAccess(db: Connection, sha256: string, caller: (
   return undefined;
 }
 
+const UPLOADED_URL = /^https?:\/\/[^/]+\/attachments\/([0-9a-f]{64})\/[^/?#]+$/;
+
+/** The hashes of our own attachment URLs among the strings of `value` (a content's 附件 links). */
+function linkedHashes(value: unknown, into: Set<string>): Set<string> {
+  if (typeof value === 'string') {
+    const hash = UPLOADED_URL.exec(value)?.[1];
+    if (hash) into.add(hash);
+  } else if (Array.isArray(value)) for (const v of value) linkedHashes(v, into);
+  else if (value && typeof value === 'object') for (const v of Object.values(value)) linkedHashes(v, into);
+  return into;
+}
+
 /**
  * After a public change of a disclosure (read-model sync, so a crash before this is redone from
- * the journal): every file its public revisions list that its own agency uploaded becomes
- * public. Another agency's unpublished upload stays private even when named by its hash.
+ * the journal): every file its public revisions list (`attachments`, or a link in the public
+ * content, such as 采购文件) that its own agency uploaded becomes public. A link in a withheld
+ * value is not public (the public view holds only its notice), and another agency's unpublished
+ * upload stays private even when named by its hash.
  */
 export async function markPublicAttachments(db: Connection, doc: DisclosureRecord, now: Date): Promise<number> {
   const { publicMarks, uploads } = attachmentCollections(db);
-  const hashes = new Set(toPublicView(doc).revisions.flatMap((r) => r.attachments.map((a) => a.sha256)));
+  const hashes = new Set<string>();
+  for (const r of toPublicView(doc).revisions) {
+    for (const a of r.attachments) hashes.add(a.sha256);
+    linkedHashes(r.content, hashes);
+  }
   let marked = 0;
   for (const sha256 of hashes) {
     if (await publicMarks.findOne({ _id: sha256 }, { projection: { _id: 1 } })) continue;

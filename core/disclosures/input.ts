@@ -30,7 +30,12 @@ const attachment = z
       .regex(/^[0-9a-f]{64}$/, { error: 'must be the file’s SHA-256, 64 lowercase hex digits' })
       .describe('SHA-256 校验值'),
   })
-  .strict();
+  .strict()
+  // A file uploaded here (POST /api/v1/attachments) is named by its hash in its URL: the two must agree.
+  .refine((a) => {
+    const uploaded = URL.canParse(a.url) ? /\/attachments\/([0-9a-f]{64})\/[^/]+$/.exec(new URL(a.url).pathname) : null;
+    return !uploaded || uploaded[1] === a.sha256;
+  }, { path: ['sha256'], error: 'must be the SHA-256 in the attachment’s /attachments/<sha256>/ URL' });
 
 const withheld = z
   .object({

@@ -197,6 +197,37 @@ describe('GET /attachments/:sha256/:name', () => {
     expect(bad.status).toBe(400);
   });
 
+  it('a link in the public content (附件 of an item type) is public once published; one in a withheld value stays private', async () => {
+    const shown = (await upload('分配政策全文.pdf', pdfOf('Policy text'))).body;
+    const hidden = (await upload('内部测算表.pdf', pdfOf('Internal sheet'))).body;
+    const policy = (attachments: { title: string; url: string }[], title: string) => ({
+      field: 'housing',
+      itemType: 'allocation-policy',
+      title,
+      region: '110108',
+      formedAt: '2026-10-08',
+      basis: 'produce',
+      content: { title: '海淀区公共租赁住房分配办法', region: '110108', issuedBy: '北京市海淀区住房和城乡建设委员会', effectiveDate: '2026-10-01', content: '分配办法全文见附件。', attachments },
+    });
+    const open = await http().post('/api/v1/disclosures').set(w.haidianKey.auth).send(policy([{ title: shown.name, url: shown.url }], '海淀区公共租赁住房分配办法'));
+    expect(open.status, JSON.stringify(open.body)).toBe(201);
+    const secret = await http()
+      .post('/api/v1/disclosures')
+      .set(w.haidianKey.auth)
+      .send({ ...policy([{ title: hidden.name, url: hidden.url }], '海淀区公共租赁住房分配测算说明'), withheld: [{ path: 'attachments', basis: 'commercial-secret' }] });
+    expect(secret.status, JSON.stringify(secret.body)).toBe(201);
+    for (const id of [open.body.id, secret.body.id]) expect((await http().post(`/api/v1/disclosures/${id}/publish`).set(w.haidianKey.auth)).status).toBe(200);
+    expect((await download(pathOf(shown.url))).status).toBe(200);
+    expect((await download(pathOf(hidden.url))).status).toBe(404);
+  });
+
+  it('refuses an attachment whose sha256 is not the one its upload URL names (400 naming it)', async () => {
+    const { body: entry } = await upload('公示.pdf', pdfOf('Mismatch'));
+    const res = await http().post('/api/v1/disclosures').set(w.haidianKey.auth).send(allocationResult({ attachments: [{ name: entry.name, url: entry.url, sha256: 'a'.repeat(64) }] }));
+    expect(res.status).toBe(400);
+    expect(problemPaths(res)).toEqual(['attachments.0.sha256']);
+  });
+
   it('is documented in /openapi.json with the upload’s binary body', async () => {
     const doc = (await http().get('/openapi.json')).body;
     const post = doc.paths['/api/v1/attachments'].post;
