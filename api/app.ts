@@ -22,6 +22,7 @@ import { catalogueRoutes } from './routes/catalogue.routes.ts';
 import { deliveryRoutes } from './routes/deliveries.routes.ts';
 import { channelAccountRoutes } from './routes/channel-accounts.routes.ts';
 import { staffAlertRoutes } from './routes/staff-alerts.routes.ts';
+import type { StaffAlertWiring } from '../core/staff-alerts/senders.ts';
 import { adminRoutes } from './routes/admin.routes.ts';
 import { disclosureRoutes } from './routes/disclosures.routes.ts';
 import { feedRoutes } from './routes/feeds.routes.ts';
@@ -93,6 +94,8 @@ export interface AppDeps extends HealthDeps {
   miniProgramPage?: string;
   /** Console staff sign-in: the failed-sign-in throttle's limits and clock (tests inject one). */
   staffSignIn?: ThrottleOptions;
+  /** Staff alert targets' wiring (keys, sandbox, links): enables their test send. */
+  staffAlerts?: StaffAlertWiring;
 }
 
 /**
@@ -176,7 +179,7 @@ export function createApp(deps: AppDeps): GongkaiApp {
       ...reportRoutes(deps.services),
       ...deliveryRoutes(deps.services),
       ...channelAccountRoutes(deps.services),
-      ...staffAlertRoutes(deps.services),
+      ...staffAlertRoutes(deps.services, deps.staffAlerts),
       ...adminRoutes(deps.services),
       ...reactionRoutes(deps.services.disclosures.db, deps.services.disclosures.now),
       ...reviewRoutes(deps.services),

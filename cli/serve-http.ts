@@ -14,6 +14,7 @@ import { createSessions } from '../core/residents/session.ts';
 import { reindexIfStale } from '../core/disclosures/reindex-search.ts';
 import { createServices, type Services } from '../core/services.ts';
 import type { ReadModel } from '../core/read-model/types.ts';
+import type { StaffAlertWiring } from '../core/staff-alerts/senders.ts';
 import { MP_SUBSCRIBE_PAGE } from '../core/wechat-qr/mp-codes.ts';
 import { enqueueFanOut } from '../jobs/fan-out.job.ts';
 import type { ProcessRole, Queue } from '../jobs/queue.ts';
@@ -29,10 +30,12 @@ export interface HttpWiring {
   opinion: OpinionCollectOptions;
   readModel: ReadModel;
   logger: Logger;
+  /** Staff alert targets' wiring, for their test send. */
+  staffAlerts?: StaffAlertWiring;
 }
 
 /** The HTTP side of `serve` (roles `all` and `api`): services, the Koa app, the listener. */
-export async function startHttp({ config, role, db, queue, wired, sandbox, metrics, opinion, readModel, logger }: HttpWiring): Promise<{ server: HttpServer; services: Services }> {
+export async function startHttp({ config, role, db, queue, wired, sandbox, metrics, opinion, readModel, logger, staffAlerts }: HttpWiring): Promise<{ server: HttpServer; services: Services }> {
   const services = createServices(db, {
     readModel,
     logger,
@@ -51,6 +54,7 @@ export async function startHttp({ config, role, db, queue, wired, sandbox, metri
     // Only while some account is in sandbox mode (the sandbox runs only then); in production, admins only.
     ...(sandbox?.outbox ? { sandboxOutbox: sandbox.outbox, sandboxAdminOnly: config.channels.production } : {}),
     channelsCheck: () => checkTemplates(wired),
+    ...(staffAlerts ? { staffAlerts } : {}),
     // The console's channel previews use the mappings the channels were built with.
     previewTemplates: Object.fromEntries(wired.templates.map((t) => [t.channel === 'wechat-oa' ? 'oa' : 'mp', t.mapping])),
     ...(config.channels.mpPage ? { miniProgramPage: config.channels.mpPage } : {}),

@@ -120,7 +120,7 @@ export async function serve(config: Config, role: ProcessRole): Promise<Service>
       const data = startupDataKeys(config);
       if (data.warning) logger.warn(data.file ? { file: data.file } : {}, data.warning);
       const httpConfig = data.keys ? { ...config, dataKeys: data.keys } : config;
-      ({ server, services } = await startHttp({ config: httpConfig, role, db, queue, wired, sandbox, metrics, opinion, readModel: readModel!, logger }));
+      ({ server, services } = await startHttp({ config: httpConfig, role, db, queue, wired, sandbox, metrics, opinion, readModel: readModel!, logger, staffAlerts }));
     } else {
       if (config.jobs.metricsPort !== undefined) workerMetrics = await startWorkerMetrics(metrics, config.http.host, config.jobs.metricsPort, logger);
       logger.info({ role, jobs: config.jobs.groups, channels: [...wired.channels.keys()] }, 'gongkai worker running');

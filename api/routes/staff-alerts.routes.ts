@@ -1,15 +1,35 @@
 import { z } from 'zod';
 import { listNotifications } from '../../core/staff-alerts/notify.ts';
 import { staffAlertTargetInput, targetParams } from '../../core/staff-alerts/target-input.ts';
+import type { StaffAlertWiring } from '../../core/staff-alerts/senders.ts';
 import { getTarget, listTargets, saveTarget } from '../../core/staff-alerts/targets.ts';
+import { sendTestAlert } from '../../core/staff-alerts/test-send.ts';
 import type { Services } from '../../core/services.ts';
 import { principalOf } from '../middleware/auth.ts';
 import { route } from '../route-spec.ts';
 
 /** Where an agency's spike alerts, nearing deadlines and watchdog findings reach its press officers. */
-export function staffAlertRoutes({ disclosures, requests }: Services) {
+/** `wiring` (the processes' keys, sandbox and links) enables the test send; without it that route is absent. */
+export function staffAlertRoutes({ disclosures, requests }: Services, wiring?: StaffAlertWiring) {
   const db = disclosures.db;
+  const testSend = wiring
+    ? [
+        route({
+          method: 'post',
+          path: '/api/v1/staff-alerts/targets/:kind/:id/test',
+          summary: 'Send one test message through the target now (not queued, not retried): whether it arrived, or the vendor’s code and reason',
+          tag: 'opinion',
+          auth: ['admin'],
+          params: targetParams,
+          responses: { 200: '{ sent, mode, code?, reason?, retryable? }', 404: 'no such target of this agency', 409: 'the target is off' },
+          handler: async (ctx, { params, principal }) => {
+            ctx.body = await sendTestAlert(db, wiring, principalOf({ principal }), params.kind, params.id, disclosures.now());
+          },
+        }),
+      ]
+    : [];
   return [
+    ...testSend,
     route({
       method: 'post',
       path: '/api/v1/staff-alerts/targets',
