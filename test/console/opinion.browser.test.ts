@@ -251,7 +251,8 @@ describe('the public-opinion desk in the console', () => {
     const overdue = page.locator(`li[data-task="${OVERDUE._id}"]`);
     expect(await overdue.locator('.escalated').textContent()).toContain('已超时升级');
     expect(await overdue.locator('.clock').first().textContent()).toMatch(/首次回应截止 .*：已超时 1 小时 \d+ 分/);
-    expect(await overdue.locator('.clock .overdue').first().evaluate((e) => getComputedStyle(e).color)).toBe('rgb(179, 38, 30)');
+    const red = `getComputedStyle(document.querySelector('li[data-task="${OVERDUE._id}"] .clock .overdue')).color`;
+    expect(await page.evaluate(red)).toBe('rgb(179, 38, 30)');
     await page.click('.task-filter >> text=全部');
     await page.waitForSelector(`li[data-task="alert:${ALERT}"][data-status="closed"]`);
     expect(await page.$$eval('li.opinion-task', (items) => items.map((i) => i.getAttribute('data-task')))).toEqual([OVERDUE._id, `alert:${ALERT}`]);
