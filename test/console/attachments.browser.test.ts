@@ -171,6 +171,27 @@ describe('attachments in the console’s publish form, in Chromium', () => {
     const res = await fetch(added!);
     expect(res.status).toBe(200);
     expect(Buffer.compare(Buffer.from(await res.arrayBuffer()), await fs.readFile(path.join(files, '现场照片说明.pdf')))).toBe(0);
+  });
+
+  it('a link field of the content (分配政策’s 附件) is filled by uploading the file, its row named after it', async () => {
+    await page.goto(`${base}/console/publish`);
+    await page.waitForSelector('h1:has-text("发布事项")');
+    await pick('.pick-field', '住房保障');
+    await pick('.pick-type', '分配政策');
+    await page.waitForSelector('#f-content-attachments-0-url');
+    expect(await page.getAttribute('#f-content-attachments-0-url-file', 'aria-label')).toBe('上传文件作为链接（第1行）');
+    await page.setInputFiles('#f-content-attachments-0-url-file', path.join(files, '现场照片说明.pdf'));
+    await page.waitForFunction("document.querySelector('#f-content-attachments-0-url').value.includes('/attachments/')");
+    const url = await page.inputValue('#f-content-attachments-0-url');
+    expect(url).toBe(`${base}/attachments/${sha(await fs.readFile(path.join(files, '现场照片说明.pdf')))}/${encodeURIComponent('现场照片说明.pdf')}`);
+    expect(await page.inputValue('#f-content-attachments-0-title')).toBe('现场照片说明.pdf');
+    await page.setInputFiles('#f-content-attachments-0-url-file', path.join(files, '会议纪要.pdf'));
+    await page.waitForSelector('[data-path="content.attachments.0.url"] .field-error');
+    expect(await page.textContent('[data-path="content.attachments.0.url"] .field-error')).toContain('不支持此类文件');
+    expect(await page.inputValue('#f-content-attachments-0-url')).toBe(url);
+    expect(await axeProblems(page, { allRules: true })).toEqual([]);
+    await page.locator('[data-path="content.attachments"]').scrollIntoViewIfNeeded();
+    await screenshots('attachments-content-link');
     expect(pageErrors).toEqual([]);
     expect(browser.cspViolations).toEqual([]);
   });
