@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Connection } from 'mongoose';
 import type { HttpServer } from '../api/server.ts';
 import { createChannels, needsSandbox } from '../channels/registry.ts';
@@ -84,8 +85,14 @@ export async function serve(config: Config, role: ProcessRole): Promise<Service>
     if (needsSandbox(config.channels)) {
       // In production the sandbox's own pages (/sandbox/*) need an admin key, like the API's outbox.
       const authorize = config.channels.production ? (header: string | undefined) => isAdminKey(db!, header) : undefined;
-      sandbox = await startLocalSandbox(config.channels.sandbox.port, authorize ? { authorize } : {});
-      logger.info({ url: sandbox.url, forced: config.channels.sandbox.forced }, 'accounts in sandbox mode use the local sandbox');
+      // On the embedded default its followers and statuses live beside the database, so a restart
+      // neither makes gongkai deactivate every subscriber nor stop polling earlier statuses.
+      const stateFile = config.database.kind === 'embedded' ? path.join(config.database.dataDir, 'sandbox', 'state.v8') : undefined;
+      sandbox = await startLocalSandbox(config.channels.sandbox.port, {
+        ...(authorize ? { authorize } : {}),
+        ...(stateFile ? { stateFile, warn: (message: string) => logger.warn(message) } : {}),
+      });
+      logger.info({ url: sandbox.url, forced: config.channels.sandbox.forced, ...(stateFile ? { stateFile } : {}) }, 'accounts in sandbox mode use the local sandbox');
     }
     const wired = createChannels({
       config: config.channels,

@@ -30,6 +30,15 @@ export class SandboxOutbox {
     return channel ? this.entries.filter((e) => e.channel === channel) : [...this.entries];
   }
 
+  snapshot(): OutboxEntry[] {
+    return this.entries;
+  }
+
+  restore(saved: OutboxEntry[]): void {
+    this.entries.length = 0;
+    for (const entry of saved.slice(-this.max)) this.entries.push(entry);
+  }
+
   clear(): void {
     this.entries.length = 0;
   }

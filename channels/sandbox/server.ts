@@ -3,6 +3,7 @@ import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
 import { OUTBOX_CHANNELS, SandboxOutbox, type OutboxChannel } from './outbox.ts';
+import { persistSandbox, type Persisted } from './persist.ts';
 import { createRobotSandbox } from './robots/robot-sandbox.ts';
 import { createWebhookReceiver } from './webhook-receiver.ts';
 import { createWechatSandbox, type WechatSandboxOptions } from './wechat/wechat-sandbox.ts';
@@ -24,6 +25,13 @@ export interface SandboxOptions {
    * The platform endpoints the channels call are not guarded; they check their own tokens.
    */
   authorize?: (authorization: string | undefined) => Promise<boolean>;
+  /**
+   * Keeps followers, consents, templates, tokens, statuses and the outbox in this file across
+   * restarts (`npm start` puts it in the data folder). Unset: memory only, as tests want.
+   */
+  stateFile?: string;
+  /** Where problems with the state file are reported. */
+  warn?: (message: string) => void;
 }
 
 /**
@@ -36,10 +44,23 @@ export async function startSandbox(options: SandboxOptions = {}) {
   const wechat = createWechatSandbox(outbox, options.wechat);
   const weibo = createWeiboSandbox(outbox, options.weibo);
   const webhook = createWebhookReceiver(outbox, options.webhookSecret ?? 'sandbox-webhook-secret');
+  const persistence = options.stateFile
+    ? persistSandbox(options.stateFile, { wechat: wechat.persisted, weibo: weibo.persisted, outbox } as Record<string, Persisted<unknown>>, options.warn)
+    : undefined;
   const robots = createRobotSandbox(outbox, options.robotsNow ? { now: options.robotsNow } : {});
 
   const app = new Koa();
   app.silent = true;
+  if (persistence) {
+    // Any request may change state (a send, a follower, a token): written within a second.
+    app.use(async (ctx, next) => {
+      try {
+        await next();
+      } finally {
+        persistence.touch();
+      }
+    });
+  }
   const admin = new Router();
   admin.get('/sandbox/outbox', (ctx) => {
     const channel = typeof ctx.query.channel === 'string' ? ctx.query.channel : undefined;
@@ -82,8 +103,18 @@ export async function startSandbox(options: SandboxOptions = {}) {
     weibo: weibo.control,
     robots: robots.control,
     webhook: { url: `${url}${webhook.path}`, secret: webhook.secret, control: webhook.control },
+    /** Whether state was read back from `stateFile`. */
+    restored: persistence?.restored ?? false,
+    /** Writes the state file now (tests, and changes made through `wechat`/`weibo` controls). */
+    saveState: () => {
+      persistence?.touch();
+      persistence?.flush();
+    },
     close: () =>
       new Promise<void>((resolve) => {
+        persistence?.stop();
+        persistence?.touch();
+        persistence?.flush();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

@@ -20,7 +20,7 @@ export interface LocalSandbox {
  * templates registered. A second gongkai process on the same machine (an API and a worker run
  * apart) finds the port taken and uses the running one.
  */
-export async function startLocalSandbox(port: number, options: Pick<SandboxOptions, 'authorize'> = {}): Promise<LocalSandbox> {
+export async function startLocalSandbox(port: number, options: Pick<SandboxOptions, 'authorize' | 'stateFile' | 'warn'> = {}): Promise<LocalSandbox> {
   try {
     const sandbox = await startSandbox({ port, webhookSecret: SANDBOX_WEBHOOK_SECRET, ...options });
     sandbox.wechat.registerTemplate(SANDBOX_APPS.oa.appId, SANDBOX_APPS.oa.templateId, ['thing1', 'thing2', 'thing3', 'time4']);
