@@ -12,6 +12,7 @@ import ItemDetail from './pages/ItemDetail.vue';
 import OpinionAlerts from './pages/OpinionAlerts.vue';
 import OpinionTasks from './pages/OpinionTasks.vue';
 import OpinionTask from './pages/OpinionTask.vue';
+import AlertTargets from './pages/AlertTargets.vue';
 
 /** The press API's roles (api/routes/opinion.routes.ts): other staff are sent to the item list. */
 const PRESS = ['press', 'admin'];
@@ -31,6 +32,7 @@ export const router = createRouter({
     { path: '/opinion/alerts', component: OpinionAlerts, meta: { title: '舆情预警', roles: PRESS } },
     { path: '/opinion/tasks', component: OpinionTasks, meta: { title: '回应任务', roles: PRESS } },
     { path: '/opinion/tasks/:id', component: OpinionTask, meta: { title: '回应任务详情', roles: PRESS } },
+    { path: '/alert-targets', component: AlertTargets, meta: { title: '值班提醒', roles: ['admin'] } },
   ],
 });
 
