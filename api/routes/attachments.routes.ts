@@ -6,7 +6,7 @@ import { attachmentAccess } from '../../core/attachments/access.ts';
 import { fileChunks, MAX_ATTACHMENT_BYTES } from '../../core/attachments/attachment-store.ts';
 import { downloadName } from '../../core/attachments/file-types.ts';
 import { attachmentName, FileTooLargeError, UnsupportedFileError, uploadAttachment } from '../../core/attachments/upload.ts';
-import { NotFoundError } from '../../core/errors.ts';
+import { AppError, NotFoundError } from '../../core/errors.ts';
 import type { Services } from '../../core/services.ts';
 import { principalOf } from '../middleware/auth.ts';
 import { route } from '../route-spec.ts';
@@ -38,6 +38,23 @@ async function readFileBody(ctx: Context): Promise<Buffer> {
     parts.push(part);
   }
   return Buffer.concat(parts, size);
+}
+
+/**
+ * One `Range: bytes=` range (PDF readers and resumed downloads ask for them); several ranges, or
+ * an `If-Range` for other bytes, get the whole file, as RFC 9110 allows.
+ */
+function byteRange(ctx: Context, sha256: string, size: number): [number, number] | 'unsatisfiable' | undefined {
+  const header = ctx.get('Range');
+  const ifRange = ctx.get('If-Range');
+  if (!header || (ifRange && ifRange !== `"${sha256}"`)) return undefined;
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!match || (!match[1] && !match[2])) return undefined;
+  const [start, end] = match[1]
+    ? [Number(match[1]), match[2] ? Math.min(Number(match[2]), size - 1) : size - 1]
+    : [Math.max(0, size - Number(match[2])), size - 1];
+  if (start >= size || start > end || (!match[1] && Number(match[2]) === 0)) return 'unsatisfiable';
+  return [start, end];
 }
 
 /** The caller, when it shows a key or a staff session; for a download nothing is required. */
@@ -85,7 +102,7 @@ export function attachmentRoutes(services: Services, baseUrl: string, staff?: St
       summary: 'Download an attachment: public once a published item lists it, before that only for the uploading agency’s staff and keys',
       tag: 'public',
       params: downloadParams,
-      responses: { 200: 'the file, with its type and name (Content-Disposition), ETag = its SHA-256', 304: 'unchanged (If-None-Match)', 404: 'no such file, or not public' },
+      responses: { 200: 'the file, with its type and name (Content-Disposition), ETag = its SHA-256', 206: 'the bytes of one Range', 304: 'unchanged (If-None-Match)', 404: 'no such file, or not public', 416: 'a Range past the end' },
       produces: ['application/octet-stream'],
       handler: async (ctx, { params }) => {
         const access = await attachmentAccess(db, params.sha256, optionalCaller(ctx, services, staff));
@@ -103,12 +120,24 @@ export function attachmentRoutes(services: Services, baseUrl: string, staff?: St
           ctx.status = 304;
           return;
         }
+        ctx.set('Accept-Ranges', 'bytes');
+        const range = byteRange(ctx, file._id, file.size);
+        if (range === 'unsatisfiable') {
+          ctx.set('Content-Range', `bytes */${file.size}`);
+          ctx.set('Cache-Control', 'no-store');
+          throw new AppError(416, 'range_not_satisfiable', `the file has ${file.size} bytes`);
+        }
         ctx.set('Content-Type', file.contentType);
         ctx.set('Content-Disposition', contentDisposition(downloadName(params.name, file.contentType, file._id)));
         ctx.set('X-Content-Type-Options', 'nosniff');
-        ctx.length = file.size;
+        const [start, end] = range ?? [0, file.size - 1];
+        if (range) {
+          ctx.status = 206;
+          ctx.set('Content-Range', `bytes ${start}-${end}/${file.size}`);
+        }
+        ctx.length = end - start + 1;
         if (ctx.method === 'HEAD') return;
-        ctx.body = Readable.from(fileChunks(db, file), { objectMode: false });
+        ctx.body = Readable.from(fileChunks(db, file, start, end), { objectMode: false });
       },
     }),
   ];

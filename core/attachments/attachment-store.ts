@@ -88,13 +88,18 @@ export async function storeFile(db: Connection, bytes: Buffer, contentType: stri
   return { file: created ? file : ((await files.findOne({ _id: sha256 })) ?? file), created };
 }
 
-/** The file's bytes, chunk by chunk in order, each read by its `_id` only when the previous one is sent. */
-export async function* fileChunks(db: Connection, file: StoredFile): AsyncGenerator<Buffer> {
+/**
+ * The file's bytes from `start` to `end` inclusive (all of it by default), chunk by chunk in
+ * order, each read by its `_id` only when the previous one has been taken.
+ */
+export async function* fileChunks(db: Connection, file: StoredFile, start = 0, end = file.size - 1): AsyncGenerator<Buffer> {
   const { chunks } = attachmentCollections(db);
-  for (let n = 0; n < file.chunks; n++) {
+  for (let n = Math.floor(start / file.chunkBytes); n * file.chunkBytes <= end; n++) {
     const chunk = await chunks.findOne({ _id: chunkId(file._id, n) });
     // The metadata is written after every chunk, so a missing one is damage, not a race.
     if (!chunk) throw new Error(`attachment ${file._id} is missing chunk ${n}`);
-    yield Buffer.from(chunk.data.buffer);
+    const bytes = Buffer.from(chunk.data.buffer);
+    const from = n * file.chunkBytes;
+    yield bytes.subarray(Math.max(0, start - from), Math.min(bytes.length, end - from + 1));
   }
 }

@@ -83,6 +83,20 @@ describe('POST /api/v1/attachments', () => {
     expect(got.headers['content-length']).toBe(String(big.length));
     expect(sha(got.body as Buffer)).toBe(sha(big));
     expect(Buffer.compare(got.body as Buffer, big)).toBe(0);
+    expect(got.headers['accept-ranges']).toBe('bytes');
+
+    // A range across the first chunk boundary, a suffix range, one past the end.
+    const across = await download(pathOf(res.body.url), { ...w.haidianKey.auth, Range: `bytes=${CHUNK_BYTES - 5}-${CHUNK_BYTES + 4}` });
+    expect(across.status).toBe(206);
+    expect(across.headers['content-range']).toBe(`bytes ${CHUNK_BYTES - 5}-${CHUNK_BYTES + 4}/${big.length}`);
+    expect(Buffer.compare(across.body as Buffer, big.subarray(CHUNK_BYTES - 5, CHUNK_BYTES + 5))).toBe(0);
+    const tail = await download(pathOf(res.body.url), { ...w.haidianKey.auth, Range: 'bytes=-7' });
+    expect(tail.status).toBe(206);
+    expect(Buffer.compare(tail.body as Buffer, big.subarray(big.length - 7))).toBe(0);
+    const past = await download(pathOf(res.body.url), { ...w.haidianKey.auth, Range: `bytes=${big.length}-` });
+    expect(past.status).toBe(416);
+    expect(past.headers['content-range']).toBe(`bytes */${big.length}`);
+    expect(past.headers['content-type']).toMatch(/^application\/json/);
   });
 
   it('recognises Office, OFD, images and zip by their bytes', async () => {
