@@ -140,7 +140,7 @@ export function opinionRoutes({ disclosures, readModel }: Services) {
       summary: 'The agency’s response tasks, the most urgent first',
       tag: 'opinion',
       auth: ['press', 'admin'],
-      query: z.object({ status: z.enum(TASK_STATUSES).optional().describe('open, acknowledged, responded or closed') }).strict(),
+      query: z.object({ status: z.enum(TASK_STATUSES).optional().describe('open, acknowledged, responded, closed or dismissed') }).strict(),
       responses: { 200: '{ items }' },
       handler: async (ctx, { query, principal }) => {
         ctx.body = { items: (await listTasks(db, principalOf({ principal }).agencyCode, query.status)).map(withId) };
@@ -174,6 +174,20 @@ export function opinionRoutes({ disclosures, readModel }: Services) {
         },
       }),
     ),
+    route({
+      method: 'post',
+      path: '/api/v1/opinion/tasks/:id/dismiss',
+      summary: 'Withdraw an unanswered task with a reason (opened by mistake, a duplicate, not the agency’s matter); its clocks stop',
+      tag: 'opinion',
+      auth: ['press', 'admin'],
+      params: recordId('a task'),
+      body: z.object({ note: z.string().trim().min(1).max(500).describe('撤销理由（必填，记入处理记录与审计日志）') }).strict(),
+      responses: { 200: 'the task', 400: 'no reason', 404: 'no such task of this agency', 409: 'the task was already answered, closed or dismissed (named)' },
+      handler: async (ctx, { params, body, principal }) => {
+        const who = principalOf({ principal });
+        ctx.body = withId(await transitionTask(db, { taskId: params.id, agencyCode: who.agencyCode, by: who.keyId, action: 'dismiss', note: body.note }, now()));
+      },
+    }),
     route({
       method: 'get',
       path: '/api/v1/opinion/escalations',

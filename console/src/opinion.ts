@@ -34,23 +34,24 @@ export interface Task {
   disclosureId?: string;
   level: 'major' | 'normal';
   owner: string;
-  status: 'open' | 'acknowledged' | 'responded' | 'closed';
+  status: 'open' | 'acknowledged' | 'responded' | 'closed' | 'dismissed';
   openedAt: string;
   dueAt: string;
   conferenceDueAt?: string;
   acknowledgedAt?: string;
   respondedAt?: string;
   closedAt?: string;
+  dismissedAt?: string;
   escalatedAt?: string;
   response?: { text: string; weiboCommentId?: string; disclosureId?: string };
   events: TaskEvent[];
 }
 
 export const ALERT_STATUS_NAMES: Record<string, string> = { open: '待处理', tasked: '已转任务', dismissed: '已忽略' };
-export const TASK_STATUS_NAMES: Record<string, string> = { open: '待接收', acknowledged: '已接收', responded: '已回应', closed: '已关闭' };
+export const TASK_STATUS_NAMES: Record<string, string> = { open: '待接收', acknowledged: '已接收', responded: '已回应', closed: '已关闭', dismissed: '已撤销' };
 export const LEVEL_NAMES: Record<string, string> = { major: '重大舆情', normal: '一般舆情' };
 export const LEVEL_HINTS: Record<string, string> = { major: '5 小时内首次回应，24 小时内召开新闻发布会', normal: '48 小时内回应' };
-export const EVENT_NAMES: Record<string, string> = { open: '创建', acknowledge: '确认接收', respond: '回应', close: '关闭', escalate: '超时升级', reassign: '转派' };
+export const EVENT_NAMES: Record<string, string> = { open: '创建', acknowledge: '确认接收', respond: '回应', close: '关闭', dismiss: '撤销', escalate: '超时升级', reassign: '转派' };
 export const SOURCE_NAMES: Record<string, string> = {
   'weibo-comment': '微博评论',
   'weibo-repost': '微博转发',
@@ -85,11 +86,11 @@ export function clockLeft(due: string, now: Date): { text: string; className: st
   return { text: `剩 ${span(left)}`, className: left < 2 * HOUR_MS ? 'soon' : '', overdue: false };
 }
 
-/** Whether a task's clocks still run: the first response until it is answered, the conference until it is closed. */
+/** A task's running clocks: the first response until it is answered, the conference until it is closed (none once dismissed). */
 export function runningClocks(task: Task): { label: string; due: string }[] {
   const clocks: { label: string; due: string }[] = [];
   if (task.status === 'open' || task.status === 'acknowledged') clocks.push({ label: '首次回应', due: task.dueAt });
-  if (task.conferenceDueAt && task.status !== 'closed') clocks.push({ label: '新闻发布会', due: task.conferenceDueAt });
+  if (task.conferenceDueAt && task.status !== 'closed' && task.status !== 'dismissed') clocks.push({ label: '新闻发布会', due: task.conferenceDueAt });
   return clocks;
 }
 
@@ -121,3 +122,6 @@ export const enc = encodeURIComponent;
 
 /** `staff:wang` → `wang`; an API key's id stays as it is. */
 export const actorName = (by: string) => (by === 'system' ? '系统' : by.replace(/^staff:/, ''));
+
+/** Closed or dismissed: nothing more to do. */
+export const finished = (task: Task) => task.status === 'closed' || task.status === 'dismissed';

@@ -1,7 +1,8 @@
 import type { Collection } from 'mongodb';
 import { Schema, type Connection, type Model } from 'mongoose';
 
-export const TASK_STATUSES = ['open', 'acknowledged', 'responded', 'closed'] as const;
+/** `dismissed`: withdrawn unanswered, with a reason (opened by mistake, a duplicate, not the agency's matter). */
+export const TASK_STATUSES = ['open', 'acknowledged', 'responded', 'closed', 'dismissed'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 /**
@@ -12,7 +13,7 @@ export const TASK_LEVELS = ['major', 'normal'] as const;
 export type TaskLevel = (typeof TASK_LEVELS)[number];
 
 export interface TaskEvent {
-  action: 'open' | 'acknowledge' | 'respond' | 'close' | 'escalate' | 'reassign';
+  action: 'open' | 'acknowledge' | 'respond' | 'close' | 'dismiss' | 'escalate' | 'reassign';
   at: Date;
   /** keyId of the press officer, or `system` for escalations. */
   by: string;
@@ -37,6 +38,7 @@ export interface ResponseTaskRecord {
   acknowledgedAt?: Date;
   respondedAt?: Date;
   closedAt?: Date;
+  dismissedAt?: Date;
   /** Set once by the escalation job when a clock ran out before the response. */
   escalatedAt?: Date;
   response?: { text: string; weiboCommentId?: string; disclosureId?: string };
@@ -59,6 +61,7 @@ const taskSchema = new Schema<ResponseTaskRecord>(
     acknowledgedAt: { type: Date },
     respondedAt: { type: Date },
     closedAt: { type: Date },
+    dismissedAt: { type: Date },
     escalatedAt: { type: Date },
     response: { type: Schema.Types.Mixed },
     events: { type: Schema.Types.Mixed, default: [] },

@@ -33,7 +33,7 @@ export interface TransitionInput {
   taskId: string;
   agencyCode: string;
   by: string;
-  action: 'acknowledge' | 'respond' | 'close';
+  action: 'acknowledge' | 'respond' | 'close' | 'dismiss';
   note?: string;
   response?: { text: string; weiboCommentId?: string; disclosureId?: string };
 }
@@ -80,16 +80,18 @@ export async function openTaskOnce(db: Connection, input: OpenTaskInput, now = n
   return { task: stored, created };
 }
 
-const TARGET: Record<TransitionInput['action'], TaskStatus> = { acknowledge: 'acknowledged', respond: 'responded', close: 'closed' };
+const TARGET: Record<TransitionInput['action'], TaskStatus> = { acknowledge: 'acknowledged', respond: 'responded', close: 'closed', dismiss: 'dismissed' };
 const ALLOWED_FROM: Record<TransitionInput['action'], TaskStatus[]> = {
   acknowledge: ['open'],
   // Answering in time matters more than the acknowledgement before it.
   respond: ['open', 'acknowledged'],
   close: ['responded'],
+  // Only while unanswered: an answered task is closed instead. It stays in the annual figures as not responded.
+  dismiss: ['open', 'acknowledged'],
 };
 
 /**
- * Moves a task one step (open → acknowledged → responded → closed). Another agency's task is
+ * Moves a task one step (open → acknowledged → responded → closed; open or acknowledged → dismissed). Another agency's task is
  * 404; a step not allowed from the current state is 409 naming it; repeating the step that
  * was just made (a retried request, the same response) returns the task unchanged.
  */
@@ -103,12 +105,13 @@ export async function transitionTask(db: Connection, input: TransitionInput, now
       ]);
     }
     const set: Partial<ResponseTaskRecord> = { status: target };
-    if (input.action === 'acknowledge' || !doc.acknowledgedAt) set.acknowledgedAt = now;
+    if (input.action === 'acknowledge' || (input.action !== 'dismiss' && !doc.acknowledgedAt)) set.acknowledgedAt = now;
     if (input.action === 'respond') {
       set.respondedAt = now;
       set.response = { ...(input.response ?? { text: input.note ?? '' }) };
     }
     if (input.action === 'close') set.closedAt = now;
+    if (input.action === 'dismiss') set.dismissedAt = now;
     return { set, event: { action: input.action, at: now, by: input.by, ...(input.note ? { note: input.note } : {}) } };
   });
   return task;
@@ -121,7 +124,7 @@ export function overdueReason(task: ResponseTaskRecord, now: Date): string | nul
     return `${task.level === 'major' ? '重大舆情' : '一般舆情'}未在时限内回应：应于 ${chinaTime(task.dueAt)} 前首次回应`;
   }
   // Closing a major task records that the press conference was held.
-  if (task.level === 'major' && task.status !== 'closed' && task.conferenceDueAt && task.conferenceDueAt <= now) {
+  if (task.level === 'major' && task.status !== 'closed' && task.status !== 'dismissed' && task.conferenceDueAt && task.conferenceDueAt <= now) {
     return `重大舆情未在时限内召开新闻发布会：应于 ${chinaTime(task.conferenceDueAt)} 前召开`;
   }
   return null;

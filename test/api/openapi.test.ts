@@ -43,6 +43,7 @@ const ROUTES = [
   ['get', '/api/v1/opinion/alerts/{id}'],
   ['post', '/api/v1/opinion/alerts/{id}/acknowledge'],
   ['get', '/api/v1/opinion/tasks/{id}'],
+  ['post', '/api/v1/opinion/tasks/{id}/dismiss'],
   ['post', '/api/v1/opinion/alerts/{id}/dismiss'],
   ['post', '/api/v1/opinion/alerts/{id}/task'],
   ['get', '/api/v1/opinion/tasks'],

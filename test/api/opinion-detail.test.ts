@@ -2,6 +2,8 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app.ts';
 import { auditModel } from '../../core/audit.ts';
+import { responseTaskCollection } from '../../core/models/response-task.model.ts';
+import { escalateOverdueTasks, openTask, transitionTask } from '../../core/opinion/tasks.ts';
 import { createServices } from '../../core/services.ts';
 import { runOpinionWatch } from '../../jobs/opinion-watch.job.ts';
 import { connectTestDb } from '../helpers/db.ts';
@@ -93,10 +95,51 @@ describe('GET /api/v1/opinion/tasks/:id', () => {
   });
 });
 
+describe('POST /api/v1/opinion/tasks/:id/dismiss', () => {
+  const open = (level: 'major' | 'normal' = 'major') => openTask(db, { agencyCode: HD, level, owner: '宣传科', by: 'test', disclosureId: DISCLOSURE }, clock.now);
+  const dismiss = (key: Key, id: string, body: Record<string, unknown>) => post(key, `/api/v1/opinion/tasks/${enc(id)}/dismiss`, body);
+
+  it('withdraws an unanswered task with its reason, once; its clocks stop and it is never escalated', async () => {
+    const task = await open();
+    const missing = await dismiss(hdPress, task._id, {});
+    expect(missing.status).toBe(400);
+    expect(missing.body.error.fields.map((f: { path: string }) => f.path)).toEqual(['note']);
+    expect((await dismiss(hdPress, task._id, { note: '  ' })).status).toBe(400);
+    expect((await dismiss(cyPress, task._id, { note: '越权' })).status).toBe(404);
+    expect((await dismiss(hdPublisher, task._id, { note: '越权' })).status).toBe(403);
+
+    const res = await dismiss(hdPress, task._id, { note: '与另一任务重复' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ id: task._id, status: 'dismissed', dismissedAt: clock.now.toISOString() });
+    expect(res.body.acknowledgedAt).toBeUndefined();
+    expect(res.body.events.at(-1)).toMatchObject({ action: 'dismiss', note: '与另一任务重复' });
+    expect((await dismiss(hdAdmin, task._id, { note: '再撤一次' })).body).toEqual(res.body);
+    expect(await auditModel(db).countDocuments({ action: 'opinion.task.dismiss', subject: task._id })).toBe(1);
+    expect((await get(hdPress, '/api/v1/opinion/tasks?status=dismissed')).body.items.map((t: { id: string }) => t.id)).toEqual([task._id]);
+
+    // Past both of a major task's clocks: nothing to escalate.
+    expect((await escalateOverdueTasks(db, hoursAfter(clock.now, 25), HD)).map((t) => t._id)).not.toContain(task._id);
+    expect((await responseTaskCollection(db).findOne({ _id: task._id }))?.escalatedAt).toBeUndefined();
+    // Nor can it be answered any more.
+    const answer = await post(hdPress, `/api/v1/opinion/tasks/${enc(task._id)}/respond`, { text: '已核实。', publishItem: true });
+    expect(answer.status).toBe(409);
+  });
+
+  it('refuses an answered task (it is closed instead), naming its state', async () => {
+    const task = await open('normal');
+    await post(hdPress, `/api/v1/opinion/tasks/${enc(task._id)}/acknowledge`).expect(200);
+    // Answered as the respond endpoint records it (its channels are tested in opinion-respond.test.ts).
+    await transitionTask(db, { taskId: task._id, agencyCode: HD, by: 'k', action: 'respond', response: { text: '已核实，结果以公示为准。' } }, clock.now);
+    const res = await dismiss(hdPress, task._id, { note: '已回应' });
+    expect(res.status).toBe(409);
+    expect(res.body.error.fields).toEqual([{ path: 'status', message: 'responded' }]);
+  });
+});
+
 describe('the OpenAPI document', () => {
-  it('documents the three operations with their keys or the console session', async () => {
+  it('documents the four operations with their keys or the console session', async () => {
     const doc = (await http().get('/openapi.json')).body as { paths: Record<string, Record<string, { summary: string; security?: unknown[]; responses: Record<string, unknown> }>> };
-    for (const [method, path] of [['get', '/api/v1/opinion/alerts/{id}'], ['post', '/api/v1/opinion/alerts/{id}/acknowledge'], ['get', '/api/v1/opinion/tasks/{id}']] as const) {
+    for (const [method, path] of [['get', '/api/v1/opinion/alerts/{id}'], ['post', '/api/v1/opinion/alerts/{id}/acknowledge'], ['get', '/api/v1/opinion/tasks/{id}'], ['post', '/api/v1/opinion/tasks/{id}/dismiss']] as const) {
       const op = doc.paths[path]?.[method];
       expect(op?.summary, `${method} ${path}`).toMatch(/\S/);
       expect(op?.security).toEqual([{ apiKey: [] }, { staffSession: [] }]);

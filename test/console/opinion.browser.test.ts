@@ -275,6 +275,22 @@ describe('the public-opinion desk in the console', () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it('withdraws that task with a reason (required, shown beside the field when missing), stopping its clock', async () => {
+    await page.click('button.dismiss-task');
+    await page.waitForSelector('.el-form-item.is-error:has(#dismiss-note)');
+    await page.fill('#dismiss-note', '记者来电已由办公室答复，无需另行回应');
+    await page.click('button.dismiss-task');
+    await page.waitForSelector('.task-status:has-text("已撤销")');
+    expect(await page.$('.clock[data-overdue]')).toBeNull();
+    const manual = await responseTaskCollection(db).findOne({ owner: '宣传科' });
+    expect(manual).toMatchObject({ status: 'dismissed', events: [{ action: 'open' }, { action: 'dismiss', note: '记者来电已由办公室答复，无需另行回应' }] });
+    await page.click('nav >> text=回应任务');
+    await page.waitForSelector(`li[data-task="${OVERDUE._id}"]`);
+    // 进行中 lists what is still to do.
+    expect(await page.$$eval('li.opinion-task', (items) => items.map((i) => i.getAttribute('data-task')))).toEqual([OVERDUE._id]);
+    expect(pageErrors).toEqual([]);
+  });
+
   it('keeps publishers and reviewers out: no menu entries, the router sends them to the list, the API answers 403', async () => {
     for (const who of [clerk, reviewer]) {
       await page.click('button:has-text("退出登录")');
