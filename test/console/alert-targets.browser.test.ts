@@ -6,6 +6,7 @@ import { listen, type HttpServer } from '../../api/server.ts';
 import { startSandbox } from '../../channels/sandbox/server.ts';
 import { createAgency } from '../../core/agencies/agencies.ts';
 import { createServices } from '../../core/services.ts';
+import { staffAlertTargets } from '../../core/staff-alerts/targets.ts';
 import { createStaff } from '../../core/staff/staff-accounts.ts';
 import { createMongoTokenStore } from '../../core/wechat-state/mongo-token-store.ts';
 import { runOpinionWatch } from '../../jobs/opinion-watch.job.ts';
@@ -138,7 +139,7 @@ describe('值班提醒 in the console', () => {
     await page.keyboard.type('钉钉值班群');
     await page.keyboard.press('Enter');
     await page.waitForSelector('[role="status"]:has-text("已保存：钉钉值班群")');
-    const record = await db.collection('staff_alert_targets').findOne({ _id: `${HD}/dingtalk-robot/wrong` });
+    const record = await staffAlertTargets(db).findOne({ _id: `${HD}/dingtalk-robot/wrong` });
     expect(Object.keys(record!.secrets as object)).toEqual(['secret']);
   });
 
