@@ -82,13 +82,17 @@ const ROUTES = [
   ['get', '/api/v1/channel-accounts'],
   ['post', '/api/v1/attachments'],
   ['get', '/attachments/{sha256}/{name}'],
+  ['post', '/api/v1/staff-alerts/targets'],
+  ['get', '/api/v1/staff-alerts/targets'],
+  ['get', '/api/v1/staff-alerts/targets/{kind}/{id}'],
+  ['get', '/api/v1/staff-alerts/notifications'],
 ] as const;
 /** Keyless writes: submitting an information request, signing in to the console. */
 const PUBLIC_WRITES = new Set(['/api/v1/requests', '/api/v1/staff/sign-in']);
 const KEYED = ROUTES.filter(
   ([method, path]) =>
     (method !== 'get' && !PUBLIC_WRITES.has(path)) ||
-    (!PUBLIC_WRITES.has(path) && /^\/api\/v1\/(agency|reports|compliance|opinion|reactions|audit|staff|due-date|channel-accounts|keys|calendar)(\/|$)|\/deliveries$/.test(path)),
+    (!PUBLIC_WRITES.has(path) && /^\/api\/v1\/(agency|reports|compliance|opinion|reactions|audit|staff|staff-alerts|due-date|channel-accounts|keys|calendar)(\/|$)|\/deliveries$/.test(path)),
 );
 
 interface Parameter { name: string; in: string; required: boolean; description?: string; schema: Record<string, unknown> }
@@ -158,11 +162,11 @@ describe('GET /openapi.json', () => {
         expect(operation.security, `${method} ${path}`).toBeUndefined();
       }
     }
-    expect(KEYED).toHaveLength(66);
+    expect(KEYED).toHaveLength(71);
   });
 
   it('declares the {id} path parameter as required wherever the path has one', () => {
-    for (const [method, path] of ROUTES.filter(([, p]) => p.includes('{id}') && !p.includes('{channel}'))) {
+    for (const [method, path] of ROUTES.filter(([, p]) => p.includes('{id}') && !p.includes('{channel}') && !p.includes('{kind}'))) {
       expect(op(method, path).parameters.filter((p) => p.in === 'path')).toEqual([
         expect.objectContaining({ name: 'id', required: true, schema: expect.objectContaining({ type: 'string' }) }),
       ]);
