@@ -42,6 +42,18 @@ describe('a test message through a target', () => {
     expect(audit.map((a) => a.detail)).toEqual([{ sent: true }, { sent: false, code: '310000' }]);
   });
 
+  it('without DATA_ENCRYPTION_KEY a target on the sandbox’s own robot still saves and sends; a secret to seal is 503', async () => {
+    const keyless = createServices(db, { readModel: testReadModel(), logger });
+    const wiring = { publicBaseUrl: BASE_URL, sandboxUrl: sandbox.url, tokenStore: createMongoTokenStore(db) };
+    const bare = () => request(testApp({ logger, db, services: keyless }, { staffAlerts: wiring }).callback());
+    const other = await agencyWithKey(db, 'bj-dongcheng-zjw', 'admin');
+    expect((await bare().post('/api/v1/staff-alerts/targets').set(other.auth).send({ kind: 'dingtalk-robot', id: 'duty', mode: 'sandbox' })).status).toBe(200);
+    expect((await bare().post('/api/v1/staff-alerts/targets/dingtalk-robot/duty/test').set(other.auth)).body).toEqual({ sent: true, mode: 'sandbox' });
+    const sealed = await bare().post('/api/v1/staff-alerts/targets').set(other.auth).send({ kind: 'dingtalk-robot', id: 'duty', mode: 'sandbox', secrets: { secret: 'SECneeds-a-key-to-seal' } });
+    expect(sealed.status).toBe(503);
+    expect(JSON.stringify(sealed.body)).not.toContain('SECneeds-a-key-to-seal');
+  });
+
   it('a target that is off is 409; another agency’s is 404; other roles 403', async () => {
     await save({ kind: 'wecom-robot', id: 'paused', mode: 'off' });
     const off = await http().post('/api/v1/staff-alerts/targets/wecom-robot/paused/test').set(admin.auth);
