@@ -40,9 +40,13 @@ function remaining(ms: number): string {
   return minutes < 120 ? `${minutes} 分钟` : `${Math.floor(minutes / 60)} 小时 ${minutes % 60} 分钟`;
 }
 
-/** Spike alerts opened in the last day. Counts and shares only: an alert holds no reaction text. */
+/**
+ * Spike alerts of the last day that nobody has taken up yet (still `open`: not dismissed, no task),
+ * so a target configured after an alert opened still hears of it, and one whose notice is waiting
+ * for a retry stops once someone is on it. Counts and shares only: an alert holds no reaction text.
+ */
 export async function spikeEvents(db: Connection, now: Date): Promise<StaffAlertEvent[]> {
-  const alerts = await opinionAlertCollection(db).find({ openedAt: { $gte: new Date(now.getTime() - SPIKE_LOOKBACK_MS) } }).toArray();
+  const alerts = await opinionAlertCollection(db).find({ status: 'open', openedAt: { $gte: new Date(now.getTime() - SPIKE_LOOKBACK_MS) } }).toArray();
   return alerts.map((alert) => ({
     id: `spike:${alert._id}`,
     kind: 'spike' as const,

@@ -53,9 +53,7 @@ export interface NotifyResult {
 
 /**
  * Tells each agency's active targets about its events, once per (event, target): notices already
- * sent or failed are left alone, ones waiting for a retry go when their time comes. A spike is
- * news only to targets that existed when its alert opened (a new target is not flooded with the
- * past day). Vendor failures are recorded by code and reason; a configuration error (unknown key,
+ * sent or failed are left alone, ones waiting for a retry go when their time comes. Vendor failures are recorded by code and reason; a configuration error (unknown key,
  * signature, keyword) fails at once, a transient one is retried STAFF_ALERT_RETRY.maxAttempts times.
  */
 export async function notifyStaff(db: Connection, wiring: StaffAlertWiring, events: StaffAlertEvent[], now: Date, logger?: Logger): Promise<NotifyResult> {
@@ -67,7 +65,6 @@ export async function notifyStaff(db: Connection, wiring: StaffAlertWiring, even
   for (const target of targets) {
     for (const event of events) {
       if (event.agencyCode !== target.owner || !target.events.includes(event.kind)) continue;
-      if (event.kind === 'spike' && event.at < target.createdAt) continue;
       const outcome = await notifyOnce(db, wiring, target, event, names.get(target.owner) ?? target.owner, now);
       if (outcome) result[outcome.state === 'sent' ? 'sent' : outcome.state === 'failed' ? 'failed' : 'retrying'].push(outcome._id);
     }

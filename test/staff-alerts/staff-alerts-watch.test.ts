@@ -4,6 +4,7 @@ import { startSandbox } from '../../channels/sandbox/server.ts';
 import type { ChannelId } from '../../channels/types.ts';
 import { createAgency } from '../../core/agencies/agencies.ts';
 import { reactionCollection } from '../../core/models/reaction.model.ts';
+import { dismissAlert } from '../../core/opinion/spikes.ts';
 import { openTask } from '../../core/opinion/tasks.ts';
 import { staffAlertNotifications, STAFF_ALERT_RETRY } from '../../core/staff-alerts/notify.ts';
 import { staffAlertTargetInput } from '../../core/staff-alerts/target-input.ts';
@@ -86,21 +87,18 @@ describe('a spike alert reaches the officers on duty', () => {
     const badKey = await notice(`${alertId}@${HD}/wecom-robot/bad-key`);
     expect(badKey).toMatchObject({ state: 'failed', attempts: 1, lastError: { code: '93000' } });
     clock.now = hoursAfter(clock.now, 2);
-    // A target configured after the alert opened is not sent the past day's alerts.
+    // A target configured after the alert opened still hears of it while nobody has taken it up.
     await target(HD, { kind: 'wecom-robot', id: 'added-later', mode: 'sandbox' });
     await watch();
-    expect(await notice(`${alertId}@${HD}/wecom-robot/added-later`)).toBeNull();
+    expect(await notice(`${alertId}@${HD}/wecom-robot/added-later`)).toMatchObject({ state: 'sent' });
     expect(await notice(`${alertId}@${HD}/dingtalk-robot/wrong-secret`)).toMatchObject({ state: 'failed', attempts: 1 });
-    expect(received('wecom-robot', HD, '舆情预警')).toHaveLength(1);
+    // The duty group's notice went once; the only other is the late target's.
+    expect(received('wecom-robot', HD, '舆情预警')).toHaveLength(2);
+    expect(await notice(`${alertId}@${HD}/wecom-robot/duty`)).toMatchObject({ state: 'sent', attempts: 1 });
   });
 
   it('a rate-limited robot (45009) is tried again after the minute and then gets it; retries are bounded', async () => {
     const alertId = (await staffAlertNotifications(db).findOne({ targetId: `${HD}/wecom-robot/duty` }))!.eventId;
-    // Targets added after the alert opened are not sent the past day's alerts: these two existed before it
-    // (as if configured at 08:00); the saves below set their keys and keep that creation time.
-    await staffAlertTargets(db).insertMany(
-      ['tight', 'never'].map((id) => ({ _id: `${HD}/wecom-robot/${id}`, owner: HD, kind: 'wecom-robot' as const, id, mode: 'sandbox' as const, events: ['spike' as const], settings: {}, secrets: {}, createdAt: cst('2026-11-20T08:00'), updatedAt: cst('2026-11-20T08:00') })),
-    );
     await target(HD, { kind: 'wecom-robot', id: 'tight', mode: 'sandbox', secrets: { key: SECRETS[2] } });
     await target(HD, { kind: 'wecom-robot', id: 'never', mode: 'sandbox', secrets: { key: SECRETS[3] } });
     sandbox.robots.registerWecom({ key: SECRETS[2]!, perMinute: 0 });
@@ -128,6 +126,11 @@ describe('a spike alert reaches the officers on duty', () => {
     clock.now = hoursAfter(clock.now, 2);
     await watch();
     expect((await notice(`${alertId}@${HD}/wecom-robot/never`))!.attempts).toBe(STAFF_ALERT_RETRY.maxAttempts);
+    // Once someone has dismissed it (or made it a task), it is no longer news to anyone.
+    await dismissAlert(db, { alertId: alertId.replace(/^spike:/, ''), agencyCode: HD, by: 'test-press' }, clock.now);
+    await target(HD, { kind: 'wecom-robot', id: 'after-dismissal', mode: 'sandbox' });
+    await watch();
+    expect(await notice(`${alertId}@${HD}/wecom-robot/after-dismissal`)).toBeNull();
   });
 });
 
