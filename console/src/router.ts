@@ -9,6 +9,11 @@ import Publish from './pages/Publish.vue';
 import Review from './pages/Review.vue';
 import Staff from './pages/Staff.vue';
 import ItemDetail from './pages/ItemDetail.vue';
+import AdminArea from './pages/AdminArea.vue';
+import AdminKeys from './pages/AdminKeys.vue';
+import AdminSettings from './pages/AdminSettings.vue';
+import AdminChannels from './pages/AdminChannels.vue';
+import AdminForbidden from './pages/AdminForbidden.vue';
 import OpinionAlerts from './pages/OpinionAlerts.vue';
 import OpinionTasks from './pages/OpinionTasks.vue';
 import OpinionTask from './pages/OpinionTask.vue';
@@ -26,7 +31,20 @@ export const router = createRouter({
     { path: '/items/:id', component: ItemDetail, meta: { title: '事项详情' } },
     { path: '/publish', component: Publish, meta: { title: '发布事项' } },
     { path: '/review', component: Review, meta: { title: '待审核' } },
-    { path: '/staff', component: Staff, meta: { title: '工作人员账号' } },
+    // 系统管理: admins only (the guard below); /staff keeps its address inside the admin area.
+    {
+      path: '/admin',
+      component: AdminArea,
+      redirect: '/admin/keys',
+      meta: { admin: true },
+      children: [
+        { path: 'keys', component: AdminKeys, meta: { title: 'API 密钥' } },
+        { path: 'settings', component: AdminSettings, meta: { title: '先审后发与工作日历' } },
+        { path: 'channels', component: AdminChannels, meta: { title: '发布渠道账号' } },
+        { path: '/staff', component: Staff, meta: { title: '工作人员账号' } },
+      ],
+    },
+    { path: '/forbidden', component: AdminForbidden, meta: { title: '无权访问' } },
     { path: '/compliance', component: Compliance, meta: { title: '待办与时限' } },
     { path: '/report', component: Report, meta: { title: '年度报告' } },
     { path: '/opinion/alerts', component: OpinionAlerts, meta: { title: '舆情预警', roles: PRESS } },
@@ -42,6 +60,7 @@ router.beforeEach(async (to) => {
     session.checked = true;
   }
   if (!to.meta.public && !session.me) return { path: '/sign-in', query: to.fullPath !== '/' ? { next: to.fullPath } : {} };
+  if (to.matched.some((r) => r.meta.admin) && session.me && session.me.role !== 'admin') return { path: '/forbidden', query: { from: to.fullPath } };
   const roles = to.meta.roles as string[] | undefined;
   if (roles && session.me && !roles.includes(session.me.role)) return { path: '/items' };
   return true;
