@@ -58,7 +58,7 @@ export async function runOpinionWatch(deps: OpinionWatchDeps): Promise<OpinionWa
   // Events are read back from their records (not only this run's), so a run that died after opening
   // an alert still has it notified by the next one; each notice's own _id keeps it to one.
   const notified = deps.staffAlerts
-    ? await notifyStaff(deps.db, deps.staffAlerts, [...(await spikeEvents(deps.db, now)), ...(await taskDueEvents(deps.db, now)), ...findings], now, deps.logger)
+    ? await notifyStaff(deps.db, deps.staffAlerts, async () => [...(await spikeEvents(deps.db, now)), ...(await taskDueEvents(deps.db, now)), ...findings], now, deps.logger)
     : { sent: [], retrying: [], failed: [] };
   const result = { alertsOpened: alerts.map((a) => a._id), tasksEscalated: escalated.map((t) => t._id), watchdog: checks, notified };
   if (alerts.length || escalated.length) deps.logger?.warn({ alerts: result.alertsOpened, escalated: result.tasksEscalated }, 'public opinion needs attention');

@@ -41,7 +41,7 @@ export function createDingtalkRobot(options: DingtalkRobotOptions): StaffAlertSe
     kind: 'dingtalk-robot',
     async send(message) {
       const prefix = keyword && !options.keywords!.some((k) => `${message.event}${message.title}`.includes(k)) ? `${keyword}：` : '';
-      const title = `${prefix}${message.event}：${message.title}`.slice(0, 60);
+      const title = [...`${prefix}${message.event}：${message.title}`].slice(0, 60).join('');
       const body = { msgtype: 'markdown', markdown: { title, text: fitBytes(robotMarkdown(message, prefix), MAX_CONTENT_BYTES) } };
       // Signed at the moment of sending: a retry later gets a fresh timestamp inside DingTalk's hour.
       const url = options.secret ? base + signedQuery(options.secret, clock()) : base;

@@ -1,8 +1,13 @@
 import type { StaffAlertMessage } from './types.ts';
 import { chinaTime } from '../wechat/template-data.ts';
 
-/** Markdown-significant characters in our own text are shown as themselves. */
-const plain = (text: string) => text.replace(/[\r\n]+/g, ' ').replace(/([*_`[\]<>#])/g, '\\$1');
+/**
+ * Our text on one line, its markdown-significant characters swapped for their full-width forms:
+ * neither robot is relied on to honour backslash escapes, and a name with `*` or `[` must not
+ * turn into markup (or a link).
+ */
+const FULL_WIDTH: Record<string, string> = { '*': '＊', _: '＿', '`': '｀', '[': '［', ']': '］', '<': '＜', '>': '＞', '#': '＃' };
+const plain = (text: string) => text.replace(/[\r\n]+/g, ' ').replace(/[*_`[\]<>#]/g, (c) => FULL_WIDTH[c]!);
 
 /** At most `max` UTF-8 bytes, cut on a character, with … when cut. */
 export function fitBytes(text: string, max: number): string {

@@ -56,11 +56,13 @@ export interface NotifyResult {
  * sent or failed are left alone, ones waiting for a retry go when their time comes. Vendor failures are recorded by code and reason; a configuration error (unknown key,
  * signature, keyword) fails at once, a transient one is retried STAFF_ALERT_RETRY.maxAttempts times.
  */
-export async function notifyStaff(db: Connection, wiring: StaffAlertWiring, events: StaffAlertEvent[], now: Date, logger?: Logger): Promise<NotifyResult> {
+export async function notifyStaff(db: Connection, wiring: StaffAlertWiring, loadEvents: () => Promise<StaffAlertEvent[]>, now: Date, logger?: Logger): Promise<NotifyResult> {
   const result: NotifyResult = { sent: [], retrying: [], failed: [] };
-  if (!events.length) return result;
+  // Most deployments have no target: then the events are not even read.
   const targets = await activeTargets(db);
   if (!targets.length) return result;
+  const events = await loadEvents();
+  if (!events.length) return result;
   const names = new Map((await agencyModel(db).find({ code: { $in: [...new Set(targets.map((t) => t.owner))] } }, { code: 1, name: 1 }).lean()).map((a) => [a.code, a.name]));
   for (const target of targets) {
     for (const event of events) {

@@ -46,6 +46,13 @@ describe('WeCom group robot', () => {
     expect(JSON.stringify(entry)).not.toContain(SANDBOX_ROBOTS.wecom.key);
   });
 
+  it('our text cannot turn into markup: markdown characters go as their full-width forms', async () => {
+    await createWecomRobot({ key: SANDBOX_ROBOTS.wecom.key, baseUrl: sandbox.url }).send(message({ lines: ['责任人：**王** [点此](http://example.com/x)'] }));
+    const content = (sandbox.outbox.list('wecom-robot').slice(-1)[0]!.body as { markdown: { content: string } }).markdown.content;
+    expect(content).toContain('> 责任人：＊＊王＊＊ ［点此］(http://example.com/x)');
+    expect(content.match(/\]\(/g)).toHaveLength(1);
+  });
+
   it('an unknown key is 93000 and not worth retrying; past 20 a minute is 45009, retried after the minute', async () => {
     const unknown = await refusal(createWecomRobot({ key: 'no-such-robot-key', baseUrl: sandbox.url }));
     expect([unknown.code, unknown.action]).toEqual(['93000', 'fail']);
