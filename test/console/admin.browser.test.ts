@@ -53,8 +53,11 @@ async function screenshots(name: string) {
 async function signInAs(who: { username: string; password: string }) {
   if (await page.$('button:has-text("退出登录")')) await page.click('button:has-text("退出登录")');
   await page.goto(`${base}/console/sign-in`);
-  await page.waitForSelector("#username", { timeout: 4000 }).catch(() => { throw new Error(`no sign-in form: ${pageErrors.join(" | ")}`); });
-  await page.fill("#username", who.username);
+  // A console that failed to start says why, instead of a fill timing out.
+  await page.waitForSelector('#username').catch(() => {
+    throw new Error(`no sign-in form: ${pageErrors.join(' | ')}`);
+  });
+  await page.fill('#username', who.username);
   await page.fill('#password', who.password);
   await page.click('button:has-text("登录")');
   await page.waitForURL(`${base}/console/items`);
