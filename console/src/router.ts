@@ -19,7 +19,7 @@ import OpinionTasks from './pages/OpinionTasks.vue';
 import OpinionTask from './pages/OpinionTask.vue';
 import AlertTargets from './pages/AlertTargets.vue';
 
-/** The press API's roles (api/routes/opinion.routes.ts): other staff are sent to the item list. */
+/** The press API's roles (api/routes/opinion.routes.ts): other staff are told why they cannot enter. */
 const PRESS = ['press', 'admin'];
 
 export const router = createRouter({
@@ -42,6 +42,7 @@ export const router = createRouter({
         { path: 'settings', component: AdminSettings, meta: { title: '先审后发与工作日历' } },
         { path: 'channels', component: AdminChannels, meta: { title: '发布渠道账号' } },
         { path: '/staff', component: Staff, meta: { title: '工作人员账号' } },
+        { path: 'alert-targets', component: AlertTargets, meta: { title: '值班提醒' } },
       ],
     },
     { path: '/forbidden', component: AdminForbidden, meta: { title: '无权访问' } },
@@ -50,7 +51,7 @@ export const router = createRouter({
     { path: '/opinion/alerts', component: OpinionAlerts, meta: { title: '舆情预警', roles: PRESS } },
     { path: '/opinion/tasks', component: OpinionTasks, meta: { title: '回应任务', roles: PRESS } },
     { path: '/opinion/tasks/:id', component: OpinionTask, meta: { title: '回应任务详情', roles: PRESS } },
-    { path: '/alert-targets', component: AlertTargets, meta: { title: '值班提醒', roles: ['admin'] } },
+    { path: '/alert-targets', redirect: '/admin/alert-targets' },
   ],
 });
 
@@ -62,7 +63,7 @@ router.beforeEach(async (to) => {
   if (!to.meta.public && !session.me) return { path: '/sign-in', query: to.fullPath !== '/' ? { next: to.fullPath } : {} };
   if (to.matched.some((r) => r.meta.admin) && session.me && session.me.role !== 'admin') return { path: '/forbidden', query: { from: to.fullPath } };
   const roles = to.meta.roles as string[] | undefined;
-  if (roles && session.me && !roles.includes(session.me.role)) return { path: '/items' };
+  if (roles && session.me && !roles.includes(session.me.role)) return { path: '/forbidden', query: { from: to.fullPath, need: 'press' } };
   return true;
 });
 

@@ -55,7 +55,8 @@ export async function spikeEvents(db: Connection, now: Date): Promise<StaffAlert
     label: '舆情预警',
     title: alert.scope === 'disclosure' ? '一条公开信息的公众反应出现异常' : '本机关公众反应出现异常',
     lines: [alert.reason, `统计时段：${chinaTime(alert.windowStart)} 至 ${chinaTime(alert.windowEnd)}`],
-    path: alert.disclosureId ? `/press/disclosures/${encodeURIComponent(alert.disclosureId)}` : '/press',
+    // The console's alert list: where the alert is acknowledged, dismissed or turned into a task.
+    path: '/console/opinion/alerts',
   }));
 }
 
@@ -78,7 +79,7 @@ export function nearingDeadlines(task: ResponseTaskRecord, now: Date): StaffAler
       label: '时限提醒',
       title: `${LEVEL[task.level]}回应任务即将到期`,
       lines: [`应于 ${chinaTime(clock.due)} 前${clock.what}，剩余约 ${remaining(left)}`, `责任人：${task.owner}`],
-      path: '/press',
+      path: `/console/opinion/tasks/${encodeURIComponent(task._id)}`,
     });
   }
   return events;
@@ -105,7 +106,7 @@ export function watchdogEvents(report: WatchdogReport, now: Date): StaffAlertEve
       label: '巡检提醒',
       title: `${CHANNEL_NAMES[c.channel] ?? c.channel}长期未更新`,
       lines: [c.reason ?? `超过 ${report.channelSilentDays} 天未发布`],
-      path: '/press',
+      path: '/console/opinion/alerts',
     }));
   if (report.unansweredCount) {
     const day = new Date(now.getTime() + 8 * HOUR_MS).toISOString().slice(0, 10);
@@ -117,7 +118,7 @@ export function watchdogEvents(report: WatchdogReport, now: Date): StaffAlertEve
       label: '巡检提醒',
       title: '公众号留言未及时答复',
       lines: [`${report.unansweredCount} 条公众号留言超过 ${report.replyHours} 小时未答复`],
-      path: '/press',
+      path: '/console/opinion/alerts',
     });
   }
   return events;

@@ -81,8 +81,9 @@ async function signInAs(who: { username: string; password: string }) {
 describe('值班提醒 in the console', () => {
   it('an admin finds it in the menu; the empty page passes axe', async () => {
     await signInAs(admin);
-    await page.click('nav a:has-text("值班提醒")');
-    await page.waitForURL(`${base}/console/alert-targets`);
+    await page.click('nav >> text=系统管理');
+    await page.click('nav[aria-label="系统管理"] >> text=值班提醒');
+    await page.waitForURL(`${base}/console/admin/alert-targets`);
     await page.waitForSelector('text=尚未配置接收方。');
     expect(await axeFindings(page, { allRules: true })).toEqual([]);
   });
@@ -149,6 +150,7 @@ describe('值班提醒 in the console', () => {
     await signInAs(clerk);
     expect(await page.$$eval('nav a', (links) => links.map((a) => a.textContent?.trim()))).not.toContain('值班提醒');
     await page.goto(`${base}/console/alert-targets`);
-    await page.waitForURL(`${base}/console/items`);
+    await page.waitForURL((url) => url.pathname === '/console/forbidden' && url.searchParams.get('from') === '/admin/alert-targets');
+    await page.waitForSelector('text=系统管理仅限本机关管理员使用');
   });
 });

@@ -233,7 +233,8 @@ describe('the agency console in Chromium', () => {
 
   it('an admin creates a staff account and sees its password once', async () => {
     await signInAs(admin);
-    await page.click('nav >> text=工作人员');
+    await page.click('nav >> text=系统管理');
+    await page.click('nav[aria-label="系统管理"] >> text=工作人员账号');
     await page.waitForSelector('h1:has-text("工作人员账号")');
     await page.fill('#new-username', 'hd-new-press');
     await page.fill('#new-name', '赵发言');

@@ -291,7 +291,7 @@ describe('the public-opinion desk in the console', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it('keeps publishers and reviewers out: no menu entries, the router sends them to the list, the API answers 403', async () => {
+  it('keeps publishers and reviewers out: no menu entries, the router tells them why, the API answers 403', async () => {
     for (const who of [clerk, reviewer]) {
       await page.click('button:has-text("退出登录")');
       await page.waitForURL(/\/console\/sign-in/);
@@ -301,7 +301,8 @@ describe('the public-opinion desk in the console', () => {
       await page.waitForURL(`${base}/console/items`);
       expect(await page.$$eval('nav a', (links) => links.map((a) => a.textContent?.trim()))).not.toContain('舆情预警');
       await page.goto(`${base}/console/opinion/tasks`);
-      await page.waitForURL(`${base}/console/items`);
+      await page.waitForURL((url) => url.pathname === '/console/forbidden' && url.searchParams.get('from') === '/opinion/tasks' && url.searchParams.get('need') === 'press');
+      await page.waitForSelector('text=舆情工作仅限新闻发言人和管理员使用');
       const { cookie } = await signIn(http, who.username, who.password);
       expect((await http().get('/api/v1/opinion/alerts').set('Cookie', cookie)).status).toBe(403);
       expect((await http().get(`/api/v1/opinion/tasks/${encodeURIComponent(OVERDUE._id)}`).set('Cookie', cookie)).status).toBe(403);

@@ -67,7 +67,7 @@ describe('a spike alert reaches the officers on duty', () => {
     const content = (wecom[0]!.body as { markdown: { content: string } }).markdown.content;
     expect(content).toContain('【舆情预警】本机关公众反应出现异常');
     expect(content).toContain('近1小时负面占比 73%（22/30 条），基线 13%');
-    expect(content).toContain(`[前往舆情工作台处理](${BASE_URL}/press)`);
+    expect(content).toContain(`[前往舆情工作台处理](${BASE_URL}/console/opinion/alerts)`);
     // Counts only: the reactions' own words stay in the console.
     expect(content).not.toContain('摇号结果有问题');
     expect((oa[0]!.body as { url: string; data: Record<string, { value: string }> }).data.thing1!.value).toBe('【舆情预警】本机关公众反应出现异常');
@@ -151,6 +151,8 @@ describe('deadlines and the watchdog', () => {
     const content = (due[0]!.body as { markdown: { content: string } }).markdown.content;
     expect(content).toContain('重大舆情回应任务即将到期');
     expect(content).toContain('应于 2026-11-21 14:00 前首次回应，剩余约 60 分钟');
+    // Straight to the task's page in the console, where it is answered.
+    expect(content).toContain(`/console/opinion/tasks/${encodeURIComponent(task._id)})`);
     expect(await notice(`task-due:${task._id}:response@${XC}/wecom-robot/xc-duty`)).toMatchObject({ state: 'sent', eventKind: 'task-due' });
   });
 
