@@ -35,7 +35,15 @@ export interface WiredChannels {
   webhooks: { id: string; url: string }[];
   mp?: { appId: string; templateId: string };
   /** The WeChat accounts' templates and mappings, for `channels check`. */
-  templates: { channel: 'wechat-oa' | 'wechat-mp'; mode: ChannelMode; client: WechatClient; templateId: string; mapping: TemplateMapping }[];
+  templates: {
+    channel: 'wechat-oa' | 'wechat-mp';
+    mode: ChannelMode;
+    client: WechatClient;
+    templateId: string;
+    mapping: TemplateMapping;
+    /** A mini-program template's kind as configured (WECHAT_MP_TEMPLATE_KIND). */
+    kind?: 'one-time' | 'long-term';
+  }[];
 }
 
 /** True when at least one account is in `sandbox` mode, so the local sandbox must run. */
@@ -66,7 +74,7 @@ export function createChannels({ config, tokenStore, massBudget, sandbox }: Chan
     mp = { appId: app.appId, templateId: app.templateId };
     const mapping = modes['wechat-mp'] === 'live' ? config.wechatMp!.mapping : SANDBOX_MP_MAPPING;
     add(createWechatMpChannel({ client: mpClient, templateId: app.templateId, mapping, page: config.mpPage }), modes['wechat-mp']);
-    templates.push({ channel: 'wechat-mp', mode: modes['wechat-mp'], client: mpClient, templateId: app.templateId, mapping });
+    templates.push({ channel: 'wechat-mp', mode: modes['wechat-mp'], client: mpClient, templateId: app.templateId, mapping, kind: config.mpTemplateKind });
   }
   let oaClient: WechatClient | undefined;
   if (modes['wechat-oa'] !== 'off') {

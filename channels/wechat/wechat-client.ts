@@ -67,7 +67,7 @@ export class WechatClient {
    * The account's templates and the keys each declares in its content (`{{thing10.DATA}}`):
    * `get_all_private_template` for an official account, `newtmpl/gettemplate` for a mini-program.
    */
-  async listTemplates(kind: 'oa' | 'mp'): Promise<{ id: string; title: string; keys: string[] }[]> {
+  async listTemplates(kind: 'oa' | 'mp'): Promise<{ id: string; title: string; keys: string[]; kind?: 'one-time' | 'long-term' }[]> {
     const path = kind === 'oa' ? '/cgi-bin/template/get_all_private_template' : '/wxaapi/newtmpl/gettemplate';
     const answer = await this.withToken((token) => this.httpGet<Record<string, unknown>>(path, token));
     const list = (kind === 'oa' ? answer.template_list : answer.data) as Record<string, unknown>[] | undefined;
@@ -75,6 +75,8 @@ export class WechatClient {
       id: String(kind === 'oa' ? t.template_id : t.priTmplId),
       title: String(t.title ?? ''),
       keys: templateKeys(String(t.content ?? '')),
+      // A mini-program template's type: 2 one-time (一次性订阅), 3 long-term (长期订阅).
+      ...(kind === 'mp' ? { kind: Number(t.type) === 3 ? ('long-term' as const) : ('one-time' as const) } : {}),
     }));
   }
 

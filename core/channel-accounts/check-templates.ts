@@ -11,6 +11,12 @@ export interface TemplateCheck {
   missingInTemplate: string[];
   /** Keys the template has that the mapping leaves out (47003 "data.<key>.value is empty" on every send). */
   unmapped: string[];
+  /**
+   * A mini-program template configured long-term (WECHAT_MP_TEMPLATE_KIND) that the platform lists
+   * as one-time, or the reverse: residents' accepts would be counted wrongly (a one-time accept
+   * allows one send; gongkai would send again and meet 43101).
+   */
+  kindMismatch?: { configured: 'one-time' | 'long-term'; template: 'one-time' | 'long-term' };
   /** Fetching the list failed: the vendor's code and words (never a token). */
   error?: { code: string; message: string };
   ok: boolean;
@@ -29,8 +35,9 @@ export async function checkTemplates(wired: Pick<WiredChannels, 'templates'>): P
       const list = await account.client.listTemplates(account.channel === 'wechat-oa' ? 'oa' : 'mp');
       const template = list.find((t) => t.id === account.templateId);
       const diff = compareMapping(account.mapping, template?.keys ?? []);
-      const ok = Boolean(template) && !diff.missingInTemplate.length && !diff.unmapped.length;
-      accounts.push({ ...base, found: Boolean(template), ...diff, ok });
+      const kindMismatch = account.kind && template?.kind && account.kind !== template.kind ? { configured: account.kind, template: template.kind } : undefined;
+      const ok = Boolean(template) && !diff.missingInTemplate.length && !diff.unmapped.length && !kindMismatch;
+      accounts.push({ ...base, found: Boolean(template), ...diff, ...(kindMismatch ? { kindMismatch } : {}), ok });
     } catch (error) {
       const e = error as { code?: unknown; message?: unknown };
       accounts.push({

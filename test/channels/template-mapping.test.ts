@@ -22,12 +22,14 @@ const world = await fanOutWorld('template_mapping', {
   WECHAT_OA_TEMPLATE_ID: 'oa-real-template',
   WECHAT_OA_TEMPLATE_MAP: JSON.stringify(REAL_MAPPING),
   WECHAT_MP_TEMPLATE_ID: 'mp-real-template',
+  // The template is of the long-term library (registered so below), as a 政务 mini-program's may be.
+  WECHAT_MP_TEMPLATE_KIND: 'long-term',
   // Leaves out the template's thing7 and fills a thing2 it does not have.
   WECHAT_MP_TEMPLATE_MAP: JSON.stringify({ thing1: 'title', thing2: 'agency', time3: 'date' }),
 });
 const { db, sandbox } = world;
 sandbox.wechat.registerTemplate(SANDBOX_APPS.oa.appId, 'oa-real-template', REAL_KEYS, '公示结果通知');
-sandbox.wechat.registerTemplate(SANDBOX_APPS.mp.appId, 'mp-real-template', ['thing1', 'time3', 'thing7'], '公开提醒');
+sandbox.wechat.registerTemplate(SANDBOX_APPS.mp.appId, 'mp-real-template', ['thing1', 'time3', 'thing7'], '公开提醒', 'long-term');
 
 describe('template mappings', () => {
   it('fill any key names within the keyword rules, a long title and a correction included', () => {
@@ -76,6 +78,9 @@ describe('template mappings', () => {
       WECHAT_OA_TEMPLATE_ID: 'oa-real-template',
       WECHAT_OA_TEMPLATE_MAP: JSON.stringify(REAL_MAPPING),
       WECHAT_MP_TEMPLATE_ID: 'mp-real-template',
+      WECHAT_MP_TEMPLATE_KIND: 'long-term',
+  // The template is of the long-term library (registered so below), as a 政务 mini-program's may be.
+  WECHAT_MP_TEMPLATE_KIND: 'long-term',
       WECHAT_MP_TEMPLATE_MAP: JSON.stringify({ thing1: 'title', thing2: 'agency', time3: 'date' }),
     });
     const wired = createChannels({ config: config.channels, tokenStore: createMongoTokenStore(db) });
@@ -101,6 +106,9 @@ describe('template mappings', () => {
       WECHAT_OA_TEMPLATE_ID: 'oa-real-template',
       WECHAT_OA_TEMPLATE_MAP: JSON.stringify({ ...REAL_MAPPING, thing9: 'agency' }),
       WECHAT_MP_TEMPLATE_ID: 'mp-real-template',
+      WECHAT_MP_TEMPLATE_KIND: 'long-term',
+  // The template is of the long-term library (registered so below), as a 政务 mini-program's may be.
+  WECHAT_MP_TEMPLATE_KIND: 'long-term',
       WECHAT_MP_TEMPLATE_MAP: JSON.stringify({ thing1: 'title', time3: 'date', thing7: 'notice' }),
     });
     // Spawned asynchronously: the sandbox it asks runs in this process.

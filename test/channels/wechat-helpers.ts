@@ -21,12 +21,12 @@ export async function wechatSandbox(options?: WechatSandboxOptions): Promise<San
 }
 
 /** A fresh app of its own per test (its own tokens, users, quotas), with its template registered. */
-export function newApp(sandbox: Sandbox, kind: 'oa' | 'mp', keys = kind === 'oa' ? OA_KEYS : MP_KEYS) {
+export function newApp(sandbox: Sandbox, kind: 'oa' | 'mp', keys = kind === 'oa' ? OA_KEYS : MP_KEYS, templateKind: 'one-time' | 'long-term' = 'one-time') {
   const appid = `wx-${kind}-${randomBytes(5).toString('hex')}`;
   const secret = `secret-${randomBytes(8).toString('hex')}`;
   const templateId = `tpl-${kind}-${randomBytes(4).toString('hex')}`;
   sandbox.wechat.registerApp({ appid, secret, kind });
-  sandbox.wechat.registerTemplate(appid, templateId, keys);
+  sandbox.wechat.registerTemplate(appid, templateId, keys, undefined, templateKind);
   return { appid, secret, templateId };
 }
 

@@ -10,8 +10,8 @@ const db = await connectTestDb('wechat_mp');
 const store = tokenStore(db);
 const clock = () => new Date('2026-11-27T15:30:00Z'); // 23:30 in Beijing
 
-function setup(options: { page?: string; keys?: string[] } = {}) {
-  const app = newApp(sandbox, 'mp', options.keys);
+function setup(options: { page?: string; keys?: string[]; longTerm?: boolean } = {}) {
+  const app = newApp(sandbox, 'mp', options.keys, options.longTerm ? 'long-term' : 'one-time');
   const user = openid('mp');
   sandbox.wechat.addSubscriber(app.appid, user);
   const wechat = client(sandbox, app, store);
@@ -57,7 +57,7 @@ describe('wechat-mp subscribe messages', () => {
   });
 
   it('does not use up a long-term grant', async () => {
-    const { app, user, channel, recipient } = setup();
+    const { app, user, channel, recipient } = setup({ longTerm: true });
     sandbox.wechat.grantConsent(app.appid, user, app.templateId, 'long-term');
     for (let i = 0; i < 3; i++) await channel.send(message(), recipient);
     expect(sent(sandbox, 'wechat-mp', SUBSCRIBE_PATH, user)).toHaveLength(3);
@@ -73,7 +73,7 @@ describe('wechat-mp subscribe messages', () => {
   });
 
   it('maps 40003 to skip, 40037 and 47003 to fail, 45009 to pause until China midnight, -1 and 503 to retry', async () => {
-    const { app, user, channel, recipient } = setup();
+    const { app, user, channel, recipient } = setup({ longTerm: true });
     sandbox.wechat.grantConsent(app.appid, user, app.templateId, 'long-term');
     await channelError(channel.send(message(), { id: 'x', address: 'o-unknown' }), '40003', 'skip-recipient');
     await channelError(channel.send(message(), { ...recipient, templateId: 'tpl-unknown' }), '40037', 'fail');
@@ -84,7 +84,7 @@ describe('wechat-mp subscribe messages', () => {
     sandbox.wechat.setQuota(app.appid, SUBSCRIBE_PATH, 0);
     const paused = await channelError(channel.send(message(), recipient), '45009', 'pause-channel');
     expect(paused.retryAfterMs).toBe(30 * 60_000);
-    const strict = setup({ keys: [...MP_KEYS, 'character_string5'] });
+    const strict = setup({ keys: [...MP_KEYS, 'character_string5'], longTerm: true });
     sandbox.wechat.grantConsent(strict.app.appid, strict.user, strict.app.templateId, 'long-term');
     const error = await channelError(strict.channel.send(message(), strict.recipient), '47003', 'fail');
     expect(error.message).toContain('data.character_string5');

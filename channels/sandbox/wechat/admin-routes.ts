@@ -14,7 +14,8 @@ async function run(ctx: Context, action: () => unknown): Promise<void> {
     const result = await action();
     ctx.body = result === undefined ? { ok: true } : result;
   } catch (error) {
-    ctx.status = error instanceof z.ZodError ? 400 : /unknown (appid|tag|ticket)|no callback|expired/.test(String(error)) ? 404 : 500;
+    ctx.status =
+      error instanceof z.ZodError ? 400 : /unknown (appid|tag|ticket)|no callback|expired/.test(String(error)) ? 404 : /is refused/.test(String(error)) ? 409 : 500;
     ctx.body = { error: error instanceof z.ZodError ? z.prettifyError(error) : String((error as Error).message) };
   }
 }
@@ -48,9 +49,24 @@ export function adminRoutes(router: Router, control: WechatSandboxControl): void
   get('/consents', z.object({ appid, openid: z.string().optional(), templateId: z.string().optional() }), (i) => ({
     items: control.consents(i.appid, i.openid, i.templateId),
   }));
-  post('/templates', z.object({ appid, templateId: z.string().min(1), keys: z.array(z.string()).optional(), title: z.string().min(1).optional() }), (i) =>
-    control.registerTemplate(i.appid, i.templateId, i.keys, i.title),
+  post(
+    '/templates',
+    z.object({ appid, templateId: z.string().min(1), keys: z.array(z.string()).optional(), title: z.string().min(1).optional(), kind: z.enum(['one-time', 'long-term']).optional() }),
+    (i) => control.registerTemplate(i.appid, i.templateId, i.keys, i.title, i.kind),
   );
+  // The user switches the template off in 服务通知: 43101 from now on, subscribe_msg_change_event pushed.
+  post('/consents/switch-off', z.object({ appid, openid, templateId: z.string().min(1) }), async (i) => ({
+    push: (await control.switchOffConsent(i.appid, i.openid, i.templateId)) ?? null,
+  }));
+  post('/template-outcomes', z.object({ appid, openid, outcome: z.enum(['success', 'user-block', 'system-failed']) }), (i) =>
+    control.setTemplateOutcome(i.appid, i.openid, i.outcome),
+  );
+  post('/template-msgid-zero', z.object({ appid, on: z.boolean() }), (i) => control.setZeroMsgIdWithClientMsgId(i.appid, i.on));
+  // A broadcast by staff in the web console: spends the followers' 4-a-month mass budget.
+  post('/console-mass-send', z.object({ appid, tag: z.union([z.string().min(1), z.number().int()]).optional(), toAll: z.boolean().optional() }).refine((i) => i.toAll === true || i.tag !== undefined, { message: 'tag or toAll: true' }), (i) =>
+    control.consoleMassSend(i.appid, i),
+  );
+  get('/pushes', z.object({ appid: z.string().optional(), event: z.string().optional() }), (i) => ({ items: control.pushes(i.appid, i.event) }));
   post('/codes', z.object({ appid, code: z.string().min(1), openid, unionid: z.string().optional() }), (i) =>
     control.issueCode(i.appid, i.code, i.openid, i.unionid),
   );
@@ -68,7 +84,14 @@ export function adminRoutes(router: Router, control: WechatSandboxControl): void
   get('/mass-jobs', appOnly, (i) => ({ items: control.massJobs(i.appid) }));
   post(
     '/callback',
-    z.object({ appid, url: z.url({ protocol: /^https?$/ }), token: z.string().min(1), aesKey: z.string().length(43).optional(), ghId: z.string().optional() }),
+    z.object({
+      appid,
+      url: z.url({ protocol: /^https?$/ }),
+      token: z.string().min(1),
+      aesKey: z.string().length(43).optional(),
+      ghId: z.string().optional(),
+      format: z.enum(['xml', 'json']).optional(),
+    }),
     ({ appid: id, ...callback }) => control.setCallback(id, callback),
   );
   post('/ip-whitelist', z.object({ appid, ips: z.array(z.string().min(1)).nullable() }), (i) => control.setIpWhitelist(i.appid, i.ips ?? undefined));

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type Router from '@koa/router';
+import type { Context, Next } from 'koa';
 import QRCode from 'qrcode';
 import type { SandboxOutbox } from '../outbox.ts';
 import { checkTemplateData } from './keyword-rules.ts';
@@ -7,13 +8,41 @@ import { WechatSandboxError, jsonBody, queryString, reply } from './reply.ts';
 import type { SandboxState } from './state.ts';
 import { credentials } from './token-routes.ts';
 
-const SUBSCRIBE_PATH = '/cgi-bin/message/subscribe/send';
+export const SUBSCRIBE_PATH = '/cgi-bin/message/subscribe/send';
 export const WXACODE_PATH = '/wxa/getwxacodeunlimit';
 /** The published pages of a mini-program whose own list was not set (setPublishedPages): miniprogram/app.json's. */
 export const DEFAULT_MP_PAGES: readonly string[] = ['pages/index/index', 'pages/subscribe/subscribe', 'pages/mine/mine', 'pages/detail/detail', 'pages/search/search', 'pages/request/request'];
 /** 最多32个可见字符，只支持数字、大小写英文以及部分特殊字符 !#$&'()*+,/:;=?@-._~ (the reference). */
 const SCENE_CHARS = /^[0-9A-Za-z!#$&'()*+,/:;=?@\-._~]+$/;
 const ENV_VERSIONS = new Set(['release', 'trial', 'develop']);
+
+/**
+ * 43108: WeChat refuses a subscribe message for an openid while another for the same openid is
+ * still being processed (wechat.md §4.2), whichever process sent it. Mounted before the faults,
+ * so that an injected latency keeps the first send in flight and a second one deterministically
+ * meets it.
+ */
+export function oneSendPerOpenid(state: SandboxState) {
+  return async (ctx: Context, next: Next) => {
+    if (ctx.method !== 'POST' || ctx.path !== SUBSCRIBE_PATH) return next();
+    const touser = ((ctx.request as { body?: unknown }).body as { touser?: unknown } | undefined)?.touser;
+    let appid: string;
+    try {
+      appid = state.tokens.check(queryString(ctx, 'access_token'));
+    } catch {
+      return next(); // the route answers the token's error
+    }
+    if (typeof touser !== 'string') return next();
+    const key = `${appid}\t${touser}`;
+    if (state.inFlight.has(key)) throw new WechatSandboxError(43108, 'concurrent requests for the same user are not allowed');
+    state.inFlight.add(key);
+    try {
+      await next();
+    } finally {
+      state.inFlight.delete(key);
+    }
+  };
+}
 
 /** Mini Program: login (code2Session, §4.1) and subscribe messages with consent credits (§4.2, §4.4). */
 export function mpRoutes(router: Router, state: SandboxState, outbox: SandboxOutbox): void {

@@ -2,7 +2,8 @@ import type Router from '@koa/router';
 import type { SandboxOutbox } from '../outbox.ts';
 import { checkTemplateData } from './keyword-rules.ts';
 import { WechatSandboxError, chinaMonth, jsonBody, queryString, reply } from './reply.ts';
-import type { AppState, SandboxState } from './state.ts';
+import { eventFields, pushLater } from './pushes.ts';
+import type { AppState, SandboxState, TemplateOutcome } from './state.ts';
 
 const TEMPLATE_PATH = '/cgi-bin/message/template/send';
 const SENDALL_PATH = '/cgi-bin/message/mass/sendall';
@@ -10,7 +11,9 @@ const TEMPLATE_DEDUPE_MS = 10 * 60_000;
 const MASS_DEDUPE_MS = 24 * 3_600_000;
 /** A repeated clientmsgid sooner than this is 45066 (retried too soon), later 45065 with the job. */
 const MASS_RETRY_GAP_MS = 60_000;
-const MASS_PER_USER_MONTH = 4;
+export const MASS_PER_USER_MONTH = 4;
+/** TEMPLATESENDJOBFINISH `Status` (wechat.md §3.2; the spacing of the last is as reported). */
+const TEMPLATE_STATUS: Record<TemplateOutcome, string> = { success: 'success', 'user-block': 'failed:user block', 'system-failed': 'failed: system failed' };
 
 /** An OA follower by openid: 40003 if the app never saw it, 43004 if it unfollowed. */
 export function follower(app: AppState, openid: unknown) {
@@ -43,6 +46,13 @@ export function oaRoutes(router: Router, state: SandboxState, outbox: SandboxOut
     if (dedupeKey) state.remember(app.sentTemplates, dedupeKey, { msgid, at: now });
     outbox.record({ channel: 'wechat-oa', path: TEMPLATE_PATH, body, externalId: String(msgid) });
     reply(ctx, { errcode: 0, errmsg: 'ok', msgid });
+    // Accepted is not delivered: the outcome follows as an event. With client_msg_id its MsgID may be 0.
+    const touser = String(body.touser);
+    pushLater(state, app, {
+      ...eventFields(state, app, touser, 'TEMPLATESENDJOBFINISH'),
+      MsgID: dedupeKey && app.zeroMsgIdWithClientMsgId ? 0 : msgid,
+      Status: TEMPLATE_STATUS[app.templateOutcomes.get(touser) ?? 'success'],
+    });
   });
 
   router.post(SENDALL_PATH, (ctx) => {
@@ -69,11 +79,7 @@ export function oaRoutes(router: Router, state: SandboxState, outbox: SandboxOut
     state.checkQuota(app, SENDALL_PATH);
     if (toAll && (app.massCounts.get(`${month}\tall`) ?? 0) >= MASS_PER_USER_MONTH) throw new WechatSandboxError(45028, 'has no masssend quota');
 
-    const addressed = [...app.users].filter(([, user]) => user.following && (toAll || user.tags.has(tagId)));
-    // Users over 4 mass messages this calendar month are filtered out, not an error.
-    const reached = addressed.filter(([openid]) => (app.massCounts.get(`${month}\t${openid}`) ?? 0) < MASS_PER_USER_MONTH);
-    for (const [openid] of reached) state.remember(app.massCounts, `${month}\t${openid}`, (app.massCounts.get(`${month}\t${openid}`) ?? 0) + 1);
-    if (toAll) state.remember(app.massCounts, `${month}\tall`, (app.massCounts.get(`${month}\tall`) ?? 0) + 1);
+    const { addressed, reached } = spendMassBudget(state, app, toAll, tagId, now);
 
     const msgId = state.id();
     state.count(app, SENDALL_PATH);
@@ -83,8 +89,8 @@ export function oaRoutes(router: Router, state: SandboxState, outbox: SandboxOut
       filter: toAll ? { is_to_all: true } : { is_to_all: false, tag_id: tagId },
       msgtype: String(body.msgtype),
       ...(typeof clientmsgid === 'string' ? { clientmsgid } : {}),
-      totalCount: addressed.length,
-      filterCount: reached.length,
+      totalCount: addressed,
+      filterCount: reached,
       at: new Date(now).toISOString(),
     });
     outbox.record({ channel: 'wechat-oa', path: SENDALL_PATH, body, externalId: String(msgId) });
@@ -94,7 +100,32 @@ export function oaRoutes(router: Router, state: SandboxState, outbox: SandboxOut
       msg_id: msgId,
       ...(body.msgtype === 'mpnews' ? { msg_data_id: state.id() % 10n ** 10n } : {}),
     });
+    // The job's outcome: FilterCount is who was left after the 4-a-month cap; FilterCount = SentCount + ErrorCount.
+    pushLater(state, app, {
+      ...eventFields(state, app, 'mphelper', 'MASSSENDJOBFINISH'),
+      MsgID: msgId,
+      Status: 'send success',
+      TotalCount: addressed,
+      FilterCount: reached,
+      SentCount: reached,
+      ErrorCount: 0,
+    });
   });
+}
+
+/**
+ * A mass send's effect on the account's budget: each follower it reaches has one of the month's
+ * 4 spent, followers over it are filtered out silently, and a send to all counts for the account.
+ * Web-console broadcasts by staff (consoleMassSend) spend the same budget.
+ */
+export function spendMassBudget(state: SandboxState, app: AppState, toAll: boolean, tagId: number, now: number): { addressed: number; reached: number } {
+  const month = chinaMonth(now);
+  const addressed = [...app.users].filter(([, user]) => user.following && (toAll || user.tags.has(tagId)));
+  // Users over 4 mass messages this calendar month are filtered out, not an error.
+  const reached = addressed.filter(([openid]) => (app.massCounts.get(`${month}\t${openid}`) ?? 0) < MASS_PER_USER_MONTH);
+  for (const [openid] of reached) state.remember(app.massCounts, `${month}\t${openid}`, (app.massCounts.get(`${month}\t${openid}`) ?? 0) + 1);
+  if (toAll) state.remember(app.massCounts, `${month}\tall`, (app.massCounts.get(`${month}\tall`) ?? 0) + 1);
+  return { addressed: addressed.length, reached: reached.length };
 }
 
 function checkMassContent(body: Record<string, unknown>): void {

@@ -44,6 +44,12 @@ export interface AppState {
   templates: Map<string, readonly string[] | undefined>;
   /** template id → its title in the template lists. */
   templateTitles: Map<string, string>;
+  /** MP template id → one-time (一次性, the default) or long-term (长期): only a long-term template takes long-term grants. */
+  templateKinds: Map<string, TemplateKind>;
+  /** OA follower → what TEMPLATESENDJOBFINISH reports for their template messages (unset: success). */
+  templateOutcomes: Map<string, TemplateOutcome>;
+  /** The job-finish push of a template send that carried client_msg_id has `MsgID` 0 (reported; wechat.md §2.1). */
+  zeroMsgIdWithClientMsgId: boolean;
   /** `${openid}\t${templateId}` → subscription credits (MP subscribe messages). */
   consents: Map<string, { oneTime: number; longTerm: boolean }>;
   quotas: Map<string, number>;
@@ -83,6 +89,22 @@ export interface SandboxCallback {
   aesKey?: string;
   /** The OA's gh_ id, sent as ToUserName. */
   ghId?: string;
+  /** 数据格式: XML (default) or JSON, which a mini-program's 消息推送 may choose. */
+  format?: 'xml' | 'json';
+}
+
+export type TemplateKind = 'one-time' | 'long-term';
+export type TemplateOutcome = 'success' | 'user-block' | 'system-failed';
+
+/** One push the sandbox made to an app's callback, and the callback's answer (status 0: unreachable). */
+export interface PushRecord {
+  appid: string;
+  event: string;
+  openid: string;
+  fields: Record<string, unknown>;
+  status: number;
+  body: string;
+  at: string;
 }
 
 /** Daily quotas per endpoint (wechat.md §1, §2): an app's own `setQuota` overrides these. */
@@ -102,6 +124,30 @@ export const DEFAULT_APPS: SandboxApp[] = [
 ];
 
 const MAX_ENTRIES = 50_000;
+
+function blankApp(app: SandboxApp): AppState {
+  return {
+    app,
+    users: new Map(),
+    tags: new Map(),
+    nextTagId: 100,
+    templates: new Map(),
+    templateTitles: new Map(),
+    templateKinds: new Map(),
+    templateOutcomes: new Map(),
+    zeroMsgIdWithClientMsgId: false,
+    consents: new Map(),
+    quotas: new Map(),
+    usage: new Map(),
+    fetches: { token: 0, stableToken: 0 },
+    sentTemplates: new Map(),
+    massClientIds: new Map(),
+    massCounts: new Map(),
+    massJobs: [],
+    qrTickets: new Map(),
+    permanentScenes: new Map(),
+  };
+}
 const MAX_JOBS = 1_000;
 
 /** The sandbox's memory: apps and their users, templates, consents, quotas, codes and tokens. */
@@ -111,6 +157,12 @@ export class SandboxState {
   /** Codes already exchanged (code2Session), until they would have expired: a second use is 40163. */
   readonly usedCodes = new Map<string, number>();
   readonly tokens: TokenBook;
+  /** `${appid}\t${openid}` of subscribe sends being processed now: another is 43108 (not persisted). */
+  readonly inFlight = new Set<string>();
+  /** Pushes made to callbacks, newest last (not persisted). */
+  readonly pushLog: PushRecord[] = [];
+  /** Pushes not answered yet. */
+  readonly pendingPushes = new Set<Promise<unknown>>();
   // Ids above 2^53 (and unique across restarts), like WeChat's int64 msgids.
   private nextId = 2n ** 62n + BigInt(Date.now()) * 1000n;
 
@@ -131,8 +183,9 @@ export class SandboxState {
       // The callback's address is the running gongkai's, told again at its start.
       const { callback: _stale, ...kept } = app;
       const current = this.apps.get(appid);
+      // A file from before a field existed lacks it: a blank app's value stands in.
       if (current) Object.assign(current, kept);
-      else this.apps.set(appid, kept);
+      else this.apps.set(appid, Object.assign(blankApp(kept.app), kept));
     }
     for (const [k, v] of saved.codes) this.codes.set(k, v);
     for (const [k, v] of saved.usedCodes) this.usedCodes.set(k, v);
@@ -141,27 +194,11 @@ export class SandboxState {
   }
 
   register(app: SandboxApp): AppState {
-    const state: AppState = {
-      app,
-      users: new Map(),
-      tags: new Map(),
-      nextTagId: 100,
-      templates: new Map(),
-      templateTitles: new Map(),
-      consents: new Map(),
-      quotas: new Map(),
-      usage: new Map(),
-      fetches: { token: 0, stableToken: 0 },
-      sentTemplates: new Map(),
-      massClientIds: new Map(),
-      massCounts: new Map(),
-      massJobs: [],
-      qrTickets: new Map(),
-      permanentScenes: new Map(),
-    };
+    const state = blankApp(app);
     this.apps.set(app.appid, state);
     return state;
   }
+
 
   /** The app, for control calls: unknown appids are a programming error. */
   app(appid: string): AppState {

@@ -31,7 +31,8 @@ export function templateRoutes(router: Router, state: SandboxState): void {
     reply(ctx, {
       errcode: 0,
       errmsg: 'ok',
-      data: listed(app).map((t) => ({ priTmplId: t.id, title: t.title, content: content(t.keys), example: '', type: 2 })),
+      // type 2: one-time (一次性订阅), 3: long-term (长期订阅).
+      data: listed(app).map((t) => ({ priTmplId: t.id, title: t.title, content: content(t.keys), example: '', type: app.templateKinds.get(t.id) === 'long-term' ? 3 : 2 })),
     });
   });
 }

@@ -3,17 +3,28 @@ import type { Context, Next } from 'koa';
 import type { SandboxOutbox } from '../outbox.ts';
 import { adminRoutes } from './admin-routes.ts';
 import { Faults } from './faults.ts';
-import { mpRoutes } from './mp-routes.ts';
+import { mpRoutes, oneSendPerOpenid } from './mp-routes.ts';
 import { qrcodeRoutes, scanQrCode } from './qrcode-routes.ts';
-import { oaRoutes } from './oa-routes.ts';
+import { oaRoutes, spendMassBudget } from './oa-routes.ts';
+import { eventFields, pushToCallback } from './pushes.ts';
 import { WechatSandboxError, replyError } from './reply.ts';
 import type { Persisted } from '../persist.ts';
-import { DEFAULT_APPS, type MassJob, type SandboxApp, type SandboxCallback, SandboxState, type SandboxStateSnapshot } from './state.ts';
+import {
+  DEFAULT_APPS,
+  type MassJob,
+  type PushRecord,
+  type SandboxApp,
+  type SandboxCallback,
+  SandboxState,
+  type SandboxStateSnapshot,
+  type TemplateKind,
+  type TemplateOutcome,
+} from './state.ts';
 import { tagRoutes } from './tag-routes.ts';
 import { templateRoutes } from './template-routes.ts';
 import { tokenRoutes } from './token-routes.ts';
 
-export type { SandboxApp, MassJob, SandboxCallback } from './state.ts';
+export type { SandboxApp, MassJob, SandboxCallback, PushRecord, TemplateKind, TemplateOutcome } from './state.ts';
 export type { ScanResult } from './qrcode-routes.ts';
 export type { Fault } from './faults.ts';
 
@@ -65,9 +76,16 @@ function createControl(state: SandboxState, faults: Faults, options: WechatSandb
       const user = state.user(state.app(appid), openid);
       if (opts.unionid) user.unionid = opts.unionid;
     },
-    /** The user accepted `templateId`: `count` one-time credits, or a long-term grant. */
+    /**
+     * The user accepted `templateId`: `count` one-time credits, or a long-term grant. WeChat grants
+     * long-term only for a template of the long-term library (registerTemplate with `long-term`):
+     * for any other it is refused, as the platform never offers it (wechat.md §4.4).
+     */
     grantConsent(appid: string, openid: string, templateId: string, kind: 'one-time' | 'long-term', count = 1): void {
       const app = state.app(appid);
+      if (kind === 'long-term' && app.templateKinds.get(templateId) !== 'long-term') {
+        throw new Error(`wechat sandbox: template ${templateId} is not a long-term (长期) template: a long-term grant is refused`);
+      }
       state.user(app, openid);
       const key = `${openid}\t${templateId}`;
       const credit = app.consents.get(key) ?? { oneTime: 0, longTerm: false };
@@ -83,11 +101,66 @@ function createControl(state: SandboxState, faults: Faults, options: WechatSandb
         })
         .filter((c) => (!openid || c.openid === openid) && (!templateId || c.templateId === templateId));
     },
-    /** A template the app may send; with `keys`, data must carry each of them. */
-    /** A template of the app with its keys (a send must fill each; undefined: any), listed by the template-list endpoints. */
-    registerTemplate(appid: string, templateId: string, keys?: readonly string[], title?: string): void {
-      state.app(appid).templates.set(templateId, keys ? [...keys] : undefined);
-      if (title) state.app(appid).templateTitles.set(templateId, title);
+    /**
+     * A template of the app with its keys (a send must fill each; undefined: any), listed by the
+     * template-list endpoints; a mini-program's is one-time unless `kind` says long-term.
+     */
+    registerTemplate(appid: string, templateId: string, keys?: readonly string[], title?: string, kind: TemplateKind = 'one-time'): void {
+      const app = state.app(appid);
+      app.templates.set(templateId, keys ? [...keys] : undefined);
+      if (title) app.templateTitles.set(templateId, title);
+      app.templateKinds.set(templateId, kind);
+    },
+    /**
+     * The user switches the template off in 服务通知 (subscription settings): sends answer 43101
+     * from now on, and the mini-program's callback gets `subscribe_msg_change_event` with
+     * `reject`. Resolves with the push made (undefined without a callback).
+     */
+    async switchOffConsent(appid: string, openid: string, templateId: string): Promise<PushRecord | undefined> {
+      const app = state.app(appid);
+      state.user(app, openid);
+      state.remember(app.consents, `${openid}\t${templateId}`, { oneTime: 0, longTerm: false });
+      return pushToCallback(state, app, {
+        ...eventFields(state, app, openid, 'subscribe_msg_change_event'),
+        SubscribeMsgChangeEvent: { List: { TemplateId: templateId, SubscribeStatusString: 'reject' } },
+      });
+    },
+    /** What TEMPLATESENDJOBFINISH says of this follower's template messages from now on. */
+    setTemplateOutcome(appid: string, openid: string, outcome: TemplateOutcome): void {
+      const app = state.app(appid);
+      if (outcome === 'success') app.templateOutcomes.delete(openid);
+      else state.remember(app.templateOutcomes, openid, outcome);
+    },
+    /** Whether a template send with client_msg_id reports `MsgID` 0 in its TEMPLATESENDJOBFINISH. */
+    setZeroMsgIdWithClientMsgId(appid: string, on: boolean): void {
+      state.app(appid).zeroMsgIdWithClientMsgId = on;
+    },
+    /**
+     * A broadcast staff made in the 公众号 web console (to a tag, or to all): it spends the same
+     * 4-a-month budget of every follower it reaches as an API mass send, which the API cannot see.
+     */
+    consoleMassSend(appid: string, target: { tag?: string | number; toAll?: boolean }): { totalCount: number; filterCount: number } {
+      const app = state.app(appid);
+      const toAll = target.toAll === true;
+      const tagId = toAll ? -1 : state.tagId(app, target.tag ?? '');
+      const { addressed, reached } = spendMassBudget(state, app, toAll, tagId, state.now());
+      state.recordJob(app, {
+        msgId: String(state.id()),
+        filter: toAll ? { is_to_all: true } : { is_to_all: false, tag_id: tagId },
+        msgtype: 'console',
+        totalCount: addressed,
+        filterCount: reached,
+        at: new Date(state.now()).toISOString(),
+      });
+      return { totalCount: addressed, filterCount: reached };
+    },
+    /** Pushes made to the apps' callbacks (job-finish and subscription events), oldest first. */
+    pushes(appid?: string, event?: string): PushRecord[] {
+      return state.pushLog.filter((p) => (!appid || p.appid === appid) && (!event || p.event === event));
+    },
+    /** Resolves when every push made so far has been answered. */
+    async settlePushes(): Promise<void> {
+      while (state.pendingPushes.size) await Promise.allSettled([...state.pendingPushes]);
     },
     /** A login code for code2Session: single use, valid `codeTtlSeconds`. */
     issueCode(appid: string, code: string, openid: string, unionid?: string): void {
@@ -152,6 +225,8 @@ function createControl(state: SandboxState, faults: Faults, options: WechatSandb
       state.codes.clear();
       state.usedCodes.clear();
       state.tokens.clear();
+      state.inFlight.clear();
+      state.pushLog.length = 0;
       faults.clear();
       registerDefaults();
     },
@@ -176,6 +251,7 @@ export function createWechatSandbox(outbox: SandboxOutbox, options: WechatSandbo
       replyError(ctx, error.errcode, error.errmsg, error.extra);
     }
   });
+  router.use(oneSendPerOpenid(state));
   router.use(faults.middleware());
   tokenRoutes(router, state);
   oaRoutes(router, state, outbox);
