@@ -79,8 +79,6 @@ describe('template mappings', () => {
       WECHAT_OA_TEMPLATE_MAP: JSON.stringify(REAL_MAPPING),
       WECHAT_MP_TEMPLATE_ID: 'mp-real-template',
       WECHAT_MP_TEMPLATE_KIND: 'long-term',
-  // The template is of the long-term library (registered so below), as a 政务 mini-program's may be.
-  WECHAT_MP_TEMPLATE_KIND: 'long-term',
       WECHAT_MP_TEMPLATE_MAP: JSON.stringify({ thing1: 'title', thing2: 'agency', time3: 'date' }),
     });
     const wired = createChannels({ config: config.channels, tokenStore: createMongoTokenStore(db) });
@@ -107,8 +105,6 @@ describe('template mappings', () => {
       WECHAT_OA_TEMPLATE_MAP: JSON.stringify({ ...REAL_MAPPING, thing9: 'agency' }),
       WECHAT_MP_TEMPLATE_ID: 'mp-real-template',
       WECHAT_MP_TEMPLATE_KIND: 'long-term',
-  // The template is of the long-term library (registered so below), as a 政务 mini-program's may be.
-  WECHAT_MP_TEMPLATE_KIND: 'long-term',
       WECHAT_MP_TEMPLATE_MAP: JSON.stringify({ thing1: 'title', time3: 'date', thing7: 'notice' }),
     });
     // Spawned asynchronously: the sandbox it asks runs in this process.
