@@ -224,6 +224,24 @@ describe('WeChat sandbox: mini program login, faults and admin routes', () => {
     expect(sandbox.wechat.faults.active()).toEqual([]);
   });
 
+  it('holds a call until released, so a test sees work in flight without timing it', async () => {
+    const app = newApp(sandbox, 'oa');
+    const t = String((await stable(app)).access_token);
+    const held = sandbox.wechat.faults.inject({ path: '/cgi-bin/tags/get', hold: true, count: 1 });
+    let answered = false;
+    const call = tagsGet(t).then((body) => {
+      answered = true;
+      return body;
+    });
+    while (sandbox.wechat.faults.holding(held) === 0) await new Promise((r) => setImmediate(r));
+    // The next call is not held (count 1), and answers while the first still waits.
+    expect(await tagsGet(t)).toEqual({ tags: [] });
+    expect(answered).toBe(false);
+    sandbox.wechat.faults.release(held);
+    expect(await call).toEqual({ tags: [] });
+    expect(sandbox.wechat.faults.holding(held)).toBe(0);
+  });
+
   it('drives the control over JSON admin routes, with 400 on bad input and 404 on unknown apps', async () => {
     const base = `${sandbox.url}/sandbox/admin/wechat`;
     const post = (path: string, body: unknown) => axios.post(`${base}${path}`, body, { validateStatus: () => true });
