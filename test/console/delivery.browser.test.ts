@@ -7,7 +7,7 @@ import { SANDBOX_APPS } from '../../channels/registry.ts';
 import { createStaff } from '../../core/staff/staff-accounts.ts';
 import { ARTIFACTS, axeProblems as axeFindings, openChromium, type Chromium } from '../helpers/browser.ts';
 import { fanOutWorld, grantConsent, subscribe } from '../helpers/fanout.ts';
-import { agencyWithKey, allocationResult } from '../helpers/registry.ts';
+import { agencyWithKey, allocationContent, allocationResult } from '../helpers/registry.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { signIn } from './staff-world.ts';
 
@@ -61,7 +61,16 @@ const draft = async (body: Record<string, unknown>) => {
   if (res.status !== 201) throw new Error(`draft: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.id as string;
 };
-const ITEM = await draft({ title: TITLE, formedAt: '2026-11-20' });
+// One field withheld (个人隐私): it must reach no channel, sandbox or live.
+const SECRET = '内部议定的安置办法甲乙丙';
+const ITEM = await draft({
+  title: TITLE,
+  formedAt: '2026-11-20',
+  content: { ...allocationContent(['HD2026-0601', 'HD2026-0602']), method: SECRET },
+  withheld: [{ path: 'method', basis: 'privacy' }],
+});
+/** What the sandbox received about the item, on every channel, as the vendors would have. */
+const receivedAboutItem = () => sandbox.outbox.list().filter((e) => JSON.stringify(e.body).includes(ITEM));
 // For the list: an overdue draft, a procurement budget, a fresh allocation result.
 await draft({ title: '海淀区逾期未公开的分配结果', formedAt: '2026-08-20' });
 const BUDGET = await draft({
@@ -168,6 +177,12 @@ describe('an item’s page: urgent publication, deliveries, public links', () =>
     const webhook = card('webhook');
     expect(await webhook.locator('.mode-live').textContent()).toContain('没有正式发送的记录');
     expect(await webhook.locator('.mode-sandbox').textContent()).toMatch(/沙箱.*已发送 1/);
+    // The sandbox got the notices and the webhook, and the withheld value in none of them.
+    const received = receivedAboutItem();
+    expect(new Set(received.map((e) => e.channel))).toEqual(new Set(['wechat-oa', 'webhook']));
+    expect(received.filter((e) => e.channel === 'wechat-oa')).toHaveLength(3);
+    for (const entry of received) expect(JSON.stringify(entry.body), entry.path).not.toContain(SECRET);
+    expect(JSON.stringify(received.find((e) => e.channel === 'webhook')!.body)).toContain('依法不予公开（个人隐私）');
     // Polling stopped once nothing was left to send.
     await page.waitForSelector('section.deliveries[data-polling="false"]');
 
@@ -184,6 +199,8 @@ describe('an item’s page: urgent publication, deliveries, public links', () =>
     expect(await card('weibo').locator('.failure-table').count()).toBe(0);
     const posted = sandbox.weibo.statuses().find((s) => s.text.includes(ITEM));
     expect(posted).toBeDefined();
+    expect(posted!.text).not.toContain(SECRET);
+    for (const entry of receivedAboutItem()) expect(JSON.stringify(entry.body), entry.path).not.toContain(SECRET);
     await links.locator(`a.link-weibo[href="https://m.weibo.cn/detail/${posted!.idstr}"]`).waitFor();
     expect(await links.locator('a.link-website').getAttribute('href')).toBe(`http://127.0.0.1/disclosures/${ITEM}`);
     expect(await links.locator('.link-mp').textContent()).toBe(`pages/detail/detail?id=${ITEM}`);
