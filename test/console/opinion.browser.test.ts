@@ -19,6 +19,8 @@ import { captureLogs } from '../helpers/logs.ts';
 import { agencyWithKey, allocationResult, testApp } from '../helpers/registry.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { hoursAfter, quietThenBurst, reaction } from '../opinion/opinion-fixtures.ts';
+import { createMongoTokenStore } from '../../core/wechat-state/mongo-token-store.ts';
+import { TEST_DATA_KEYS } from '../helpers/data-keys.ts';
 import { signIn } from './staff-world.ts';
 
 /*
@@ -75,7 +77,12 @@ await reactionCollection(db).insertOne({
 await reactionCollection(db).insertOne(reaction(HD, hoursAfter(AT, -50), { source: 'wechat-oa', text: '公租房轮候名单在哪里查？' }));
 // A major task opened six hours ago and never answered: its 5-hour clock ran out.
 const OVERDUE = await openTask(db, { agencyCode: HD, level: 'major', owner: '值班新闻发言人', by: 'test' }, hoursAfter(AT, -6));
-const watched = await runOpinionWatch({ db, readModel: services.readModel, now: () => AT, channels: services.disclosures.fanOutChannels });
+// The press office's WeCom group robot, in sandbox mode, set up by the agency's admin as the README says.
+const admin = await agencyWithKey(db, HD, 'admin');
+const targetSaved = await http().post('/api/v1/staff-alerts/targets').set(admin.auth).send({ kind: 'wecom-robot', id: 'duty', name: '新闻办值班群', mode: 'sandbox' });
+if (targetSaved.status !== 200 && targetSaved.status !== 201) throw new Error(`staff alert target: ${targetSaved.status} ${JSON.stringify(targetSaved.body)}`);
+const staffAlerts = { keys: TEST_DATA_KEYS, publicBaseUrl: 'http://127.0.0.1', sandboxUrl: sandbox.url, tokenStore: createMongoTokenStore(db) };
+const watched = await runOpinionWatch({ db, readModel: services.readModel, now: () => AT, channels: services.disclosures.fanOutChannels, staffAlerts });
 const ALERT = `disclosure:${ITEM}:${burstStart.toISOString()}`;
 const AGENCY_ALERT = `agency:${HD}:${burstStart.toISOString()}`;
 
@@ -167,7 +174,19 @@ describe('the public-opinion desk in the console', () => {
     await screenshots('opinion-alerts');
   });
 
-  // (The staff-notification check — that the WeCom robot received this alert — belongs here.)
+  it('told the press office’s WeCom group (the robot sandbox) of each spike once, linking to this page', async () => {
+    await runOpinionWatch({ db, readModel: services.readModel, now: () => AT, channels: services.disclosures.fanOutChannels, staffAlerts });
+    const spikes = sandbox.outbox.list('wecom-robot').filter((e) => JSON.stringify(e.body).includes('【舆情预警】'));
+    expect(spikes).toHaveLength(2);
+    const texts = spikes.map((e) => (e.body as { markdown: { content: string } }).markdown.content);
+    expect(texts.some((t) => t.includes('一条公开信息的公众反应出现异常'))).toBe(true);
+    for (const text of texts) {
+      expect(text).toMatch(/近1小时负面占比 \d+%/);
+      expect(text).toContain('(http://127.0.0.1/console/opinion/alerts)');
+      // Counts and shares only: no reaction's words reach the group.
+      expect(text).not.toContain(COMMENT_TEXT);
+    }
+  });
 
   it('acknowledges the alert, which names who and when and keeps it open', async () => {
     await alertCard(ALERT).locator('button.acknowledge').focus();
