@@ -32,6 +32,7 @@ import { agencyRoutes } from './routes/agencies.routes.ts';
 import { residentRoutes, type ResidentDeps } from './routes/residents.routes.ts';
 import { requireResident } from './middleware/resident-auth.ts';
 import { wechatOaRoutes } from './routes/wechat-oa.routes.ts';
+import { wechatMpRoutes } from './routes/wechat-mp.routes.ts';
 import { reportRoutes } from './routes/reports.routes.ts';
 import { requestRoutes, residentRequestRoutes } from './routes/requests.routes.ts';
 import { reactionRoutes } from './routes/reactions.routes.ts';
@@ -69,6 +70,8 @@ export interface AppDeps extends HealthDeps {
   residents?: ResidentDeps;
   /** The official account's callback (服务器配置); absent: /wechat/oa is not served. */
   wechatOaCallback?: { appId: string; token: string; aesKey?: string; pseudonymKey?: string };
+  /** The mini-program's message push (消息推送): consent switched off in 服务通知. */
+  wechatMpCallback?: { appId: string; token: string; aesKey?: string; pseudonymKey?: string };
   /** Requests per minute per client on the public (keyless) endpoints. */
   publicRateLimit?: number;
   /** Browser origins allowed to call the API cross-origin (CORS_ORIGINS); none: no CORS headers. */
@@ -140,6 +143,11 @@ export function createApp(deps: AppDeps): GongkaiApp {
     const oa = wechatOaRoutes({ db: deps.db, logger: deps.logger, ...deps.wechatOaCallback });
     app.use(oa.routes());
     app.use(oa.allowedMethods({ throw: true }));
+  }
+  if (deps.wechatMpCallback) {
+    const mp = wechatMpRoutes({ db: deps.db, logger: deps.logger, ...deps.wechatMpCallback });
+    app.use(mp.routes());
+    app.use(mp.allowedMethods({ throw: true }));
   }
   // Cookies are Secure when the public base URL is https (behind a TLS proxy ctx.secure may not know).
   const secureCookies = deps.publicBaseUrl?.startsWith('https:') ?? false;

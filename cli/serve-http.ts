@@ -45,6 +45,7 @@ export async function startHttp({ config, role, db, queue, wired, sandbox, metri
     ...(wired.mp && wired.mpClient ? { requestNotices: { ...wired.mp, send: createRequestNoticeSender({ client: wired.mpClient, templateId: wired.mp.templateId }) } } : {}),
   });
   const oaCallback = config.channels.oaCallback;
+  const mpCallback = config.channels.mpCallback;
   const app = createApp({
     logger,
     db,
@@ -58,6 +59,17 @@ export async function startHttp({ config, role, db, queue, wired, sandbox, metri
     // The console's channel previews use the mappings the channels were built with.
     previewTemplates: Object.fromEntries(wired.templates.map((t) => [t.channel === 'wechat-oa' ? 'oa' : 'mp', t.mapping])),
     ...(config.channels.mpPage ? { miniProgramPage: config.channels.mpPage } : {}),
+    // The mini-program's 消息推送 (consent switched off), with its own token; none when off.
+    ...(mpCallback
+      ? {
+          wechatMpCallback: {
+            appId: config.channels.wechatMp?.appId ?? SANDBOX_APPS.mp.appId,
+            token: mpCallback.token,
+            ...(mpCallback.aesKey ? { aesKey: mpCallback.aesKey } : {}),
+            ...(config.channels.sessionSecret ? { pseudonymKey: config.channels.sessionSecret } : {}),
+          },
+        }
+      : {}),
     // Served for a live or sandbox OA, never for one that is off; no default token.
     ...(oaCallback
       ? {
@@ -100,6 +112,12 @@ export async function startHttp({ config, role, db, queue, wired, sandbox, metri
     await sandbox
       .setCallback(SANDBOX_APPS.oa.appId, { url: `http://${host}:${server.port}/wechat/oa`, token: oaCallback.token, ...(oaCallback.aesKey ? { aesKey: oaCallback.aesKey } : {}) })
       .catch((error: unknown) => logger.warn({ err: error }, 'the sandbox OA callback could not be registered: register it at /sandbox/admin/wechat/callback'));
+  }
+  if (sandbox && mpCallback && config.channels.modes['wechat-mp'] === 'sandbox') {
+    const host = /^(0\.0\.0\.0|::)$/.test(config.http.host) ? '127.0.0.1' : config.http.host;
+    await sandbox
+      .setCallback(SANDBOX_APPS.mp.appId, { url: `http://${host}:${server.port}/wechat/mp`, token: mpCallback.token })
+      .catch((error: unknown) => logger.warn({ err: error }, 'the sandbox mini-program callback could not be registered: register it at /sandbox/admin/wechat/callback'));
   }
   // The journal's consumer: catches the read model up at start (rebuilding it when missing), then follows.
   services.sync.start();

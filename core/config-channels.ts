@@ -50,6 +50,12 @@ export const channelEnvShape = {
   WECHAT_OA_AES_KEY: optional(
     z.string().regex(/^[A-Za-z0-9]{43}$/, { error: 'must be the 43-character EncodingAESKey' }),
   ),
+  WECHAT_MP_TOKEN: optional(
+    z.string().regex(/^[A-Za-z0-9]{3,32}$/, { error: 'must be the 3-32 letter/digit Token set in the mini-program console (消息推送)' }),
+  ),
+  WECHAT_MP_AES_KEY: optional(
+    z.string().regex(/^[A-Za-z0-9]{43}$/, { error: 'must be the 43-character EncodingAESKey' }),
+  ),
   WECHAT_MP_TEMPLATE_KIND: z.preprocess(
     emptyToUndefined,
     z.enum(['one-time', 'long-term'], { error: 'must be one-time or long-term' }).default('one-time'),
@@ -117,6 +123,12 @@ export interface ChannelsConfig {
    * (`random: true`), and the process registers it with the sandbox itself.
    */
   oaCallback?: { token: string; random: boolean; aesKey?: string };
+  /**
+   * The mini-program's message push (消息推送), where WeChat reports consent switched off: with
+   * WECHAT_MP_TOKEN, or in sandbox mode a random per-process token. A live mini-program without
+   * a token has no push endpoint (there is no default token).
+   */
+  mpCallback?: { token: string; random: boolean; aesKey?: string };
   /** Whether the mini-program's subscribe template is one-time (一次性) or long-term (长期). */
   mpTemplateKind: 'one-time' | 'long-term';
   /** Signs residents' mini-program sessions; the same value on every API process. */
@@ -214,6 +226,15 @@ export function channelsConfig(e: ChannelEnv): ChannelsConfig | { error: string 
       : e.WECHAT_OA_TOKEN
         ? { token: e.WECHAT_OA_TOKEN, random: false, ...aesKey }
         : { token: randomBytes(16).toString('hex'), random: true, ...aesKey };
+  const mpMode = modes['wechat-mp'];
+  const mpCallback =
+    mpMode === 'off'
+      ? undefined
+      : e.WECHAT_MP_TOKEN
+        ? { token: e.WECHAT_MP_TOKEN, random: false, ...(e.WECHAT_MP_AES_KEY ? { aesKey: e.WECHAT_MP_AES_KEY } : {}) }
+        : mpMode === 'sandbox'
+          ? { token: randomBytes(16).toString('hex'), random: true }
+          : undefined;
   return {
     modes,
     modeReasons,
@@ -224,6 +245,7 @@ export function channelsConfig(e: ChannelEnv): ChannelsConfig | { error: string 
     ...(modes['wechat-mp'] === 'live' ? { wechatMp: app('MP') } : {}),
     wechatOaMassTag: e.WECHAT_OA_MASS_TAG,
     ...(oaCallback ? { oaCallback } : {}),
+    ...(mpCallback ? { mpCallback } : {}),
     mpTemplateKind: e.WECHAT_MP_TEMPLATE_KIND,
     ...(e.SESSION_SECRET ? { sessionSecret: e.SESSION_SECRET } : {}),
     mpPage: e.WECHAT_MP_PAGE,

@@ -14,7 +14,8 @@ export function deliveryRoutes({ disclosures, enqueue }: Services) {
     route({
       method: 'get',
       path: '/api/v1/disclosures/:id/deliveries',
-      summary: 'Per channel: deliveries by state (queued, sending, sent, retry, failed, skipped), failure codes, outbox state',
+      summary:
+        'Per channel: deliveries by state (queued, sending, sent, retry, failed, skipped), failure codes, outbox state; for wechat-oa, broadcasts with WeChat\'s counts (totalCount, filterCount, filtered: followers WeChat left out, e.g. over 4 broadcasts this month)',
       tag: 'agency',
       auth: ['publisher', 'admin', 'press'],
       params: idParam,

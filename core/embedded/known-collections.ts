@@ -14,6 +14,7 @@ const RAW_COLLECTIONS = [
   'agencies', 'api_keys', 'audit', 'calendar_years', 'consents', 'deliveries', 'delivery_claims', 'disclosures',
   'opinion_alerts', 'reactions', 'response_tasks', 'subscribers', 'subscriptions',
   'attachment_chunks', 'attachments', 'attachment_uploads', 'attachment_public',
+  'wechat_template_unmatched', 'wechat_mass_results',
 ];
 
 /** Creates every collection this process may write (the models' and the raw ones), when missing. */

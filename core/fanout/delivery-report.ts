@@ -5,6 +5,7 @@ import { ForbiddenError, NotFoundError } from '../errors.ts';
 import { DELIVERY_STATES, deliveryCollection, type DeliveryState } from '../models/delivery.model.ts';
 import { disclosureCollection } from '../models/disclosure.model.ts';
 import { fanOutCollection } from '../models/fanout.model.ts';
+import { broadcastResults } from './broadcast-results.ts';
 import { failureReason } from './failure-reasons.ts';
 import { outboxKey, parseOutboxKey, type ChangeKey } from './outbox-keys.ts';
 
@@ -65,11 +66,14 @@ export async function deliveryReport(db: Connection, principal: Principal, id: s
       ...(run?.finishedAt ? { finishedAt: run.finishedAt } : {}),
     };
   });
+  // Broadcasts (OA mass sends): WeChat's counts, including how many followers it filtered out.
+  const broadcasts = await broadcastResults(db, id);
   return {
     disclosureId: id,
     channels: [...channels.entries()].map(([channel, row]) => ({
       channel,
       ...row,
+      ...(channel === 'wechat-oa' && broadcasts.length ? { broadcasts } : {}),
       outbox: outbox.filter((o) => o.channel === channel),
     })),
   };

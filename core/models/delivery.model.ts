@@ -38,6 +38,8 @@ export interface DeliveryRecord {
   /** What WeChat reported later (TEMPLATESENDJOBFINISH): sent ≠ delivered. */
   deliveryStatus?: 'delivered' | 'user-blocked' | 'system-failed' | 'unknown';
   deliveryStatusAt?: Date;
+  /** A broadcast's MASSSENDJOBFINISH: how many followers WeChat addressed, kept after its filter (4 a month), reached. */
+  massResult?: { status: string; totalCount: number; filterCount: number; sentCount: number; errorCount: number; at: Date };
   createdAt: Date;
   updatedAt: Date;
 }
@@ -64,6 +66,7 @@ const deliverySchema = new Schema<DeliveryRecord>(
     sentAt: { type: Date },
     deliveryStatus: { type: String },
     deliveryStatusAt: { type: Date },
+    massResult: { type: Schema.Types.Mixed },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
   },

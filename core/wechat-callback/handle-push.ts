@@ -9,7 +9,8 @@ import { findSubscriber, upsertSubscriber } from '../subscriptions/subscribers.t
 import { createSubscription, deleteAllSubscriptions, listSubscriptions, type SubscriptionInput } from '../subscriptions/subscriptions.ts';
 import { parseScene, sceneOfEventKey } from '../wechat-qr/scene.ts';
 import { parseCommand } from './commands.ts';
-import { recordTemplateResult, unfollow } from './events.ts';
+import { unfollow } from './events.ts';
+import { recordMassResult, recordTemplateResult } from './job-results.ts';
 import * as replies from './replies.ts';
 import { reactionsInbox, seenPushes } from './store.ts';
 import { field, requiredField, type PushFields } from './xml.ts';
@@ -93,7 +94,16 @@ async function onEvent(deps: CallbackDeps, push: PushFields, openid: string): Pr
       deps.logger.info({ event, who }, 'follower unsubscribed');
       return undefined;
     case 'templatesendjobfinish':
-      await recordTemplateResult(deps, field(push, 'MsgID') ?? field(push, 'MsgId'), field(push, 'Status'));
+      // With MsgID 0 (client_msg_id set) the sender and CreateTime find the delivery instead (job-results.ts).
+      await recordTemplateResult(deps, field(push, 'MsgID') ?? field(push, 'MsgId'), field(push, 'Status'), {
+        openid,
+        follower: deps.pseudonym(openid),
+        createTime: requiredField(push, 'CreateTime'),
+      });
+      return undefined;
+    case 'masssendjobfinish':
+      // A broadcast's counts (FilterCount: after WeChat's 4-a-month filter), on its delivery record.
+      await recordMassResult(deps, push);
       return undefined;
     default:
       return undefined;

@@ -1,0 +1,73 @@
+import type { IncomingMessage } from 'node:http';
+import type { Context } from 'koa';
+import { AppError, AuthenticationError, ValidationError } from '../../core/errors.ts';
+import { callbackSignature, signatureMatches } from '../../core/wechat-callback/crypto.ts';
+
+/**
+ * The HTTP side of a WeChat push endpoint (query, signature, freshness, raw body), as the
+ * official account's callback (wechat-oa.routes.ts) does it, for the mini-program's 消息推送.
+ */
+
+/** A push is a few hundred bytes; far below this. */
+export const MAX_PUSH_BYTES = 64 * 1024;
+/** How far a push's `timestamp` may be from our clock (bounds replays of a captured push). */
+export const PUSH_TIMESTAMP_TOLERANCE_S = 300;
+
+export type PushQuery = Partial<Record<'signature' | 'msg_signature' | 'timestamp' | 'nonce' | 'echostr' | 'encrypt_type', string>>;
+
+/** The query parameters WeChat sends; repeated ones count as absent. */
+export function pushQuery(ctx: Context): PushQuery {
+  const names = ['signature', 'msg_signature', 'timestamp', 'nonce', 'echostr', 'encrypt_type'] as const;
+  return Object.fromEntries(names.flatMap((name) => (typeof ctx.query[name] === 'string' ? [[name, ctx.query[name]]] : [])));
+}
+
+export function verifyPushSignature(signature: string | undefined, parts: (string | undefined)[]): void {
+  if (!signature || parts.some((p) => p === undefined || p === '')) throw new AuthenticationError('missing WeChat signature');
+  if (!signatureMatches(signature, callbackSignature(...(parts as string[])))) throw new AuthenticationError('WeChat signature does not match');
+}
+
+export function checkPushFresh(timestamp: string | undefined, now: Date): void {
+  if (!timestamp || !/^\d{1,12}$/.test(timestamp)) throw new AuthenticationError('missing WeChat timestamp');
+  if (Math.abs(now.getTime() / 1000 - Number(timestamp)) > PUSH_TIMESTAMP_TOLERANCE_S) {
+    throw new AuthenticationError(`WeChat timestamp is more than ${PUSH_TIMESTAMP_TOLERANCE_S} s from this server's clock`);
+  }
+}
+
+const tooLarge = () => new AppError(413, 'payload_too_large', `push body larger than ${MAX_PUSH_BYTES} bytes`);
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The raw body as UTF-8 text, at most MAX_PUSH_BYTES; more is a 413. A JSON body the app's parser read keeps its raw text. */
+export async function readPushBody(ctx: Context): Promise<string> {
+  const parsed = (ctx.request as { rawBody?: unknown }).rawBody;
+  const bytes = typeof parsed === 'string' ? Buffer.from(parsed) : await readLimited(ctx.req, MAX_PUSH_BYTES);
+  if (bytes.length > MAX_PUSH_BYTES) throw tooLarge();
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new ValidationError('push body is not UTF-8');
+  }
+}
+
+function readLimited(req: IncomingMessage, limit: number): Promise<Buffer> {
+  if (Number(req.headers['content-length'] ?? 0) > limit) return Promise.reject(tooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      if (size > limit) return;
+      size += chunk.length;
+      if (size > limit) {
+        chunks.length = 0;
+        // Keep reading and dropping, so the 413 goes out on a connection left in order.
+        reject(tooLarge());
+      } else {
+        chunks.push(chunk);
+      }
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+    req.on('close', () => {
+      if (!req.complete) reject(new ValidationError('request body was cut off'));
+    });
+  });
+}
