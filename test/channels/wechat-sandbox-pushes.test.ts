@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
+import { checkTemplates } from '../../core/channel-accounts/check-templates.ts';
 import { aesKeyFrom, callbackSignature, decryptMessage } from '../../core/wechat-callback/crypto.ts';
 import { parsePushXml } from '../../core/wechat-callback/xml.ts';
 import { createWechatMpChannel } from '../../channels/wechat/wechat-mp.channel.ts';
@@ -47,6 +48,14 @@ describe('long-term consent in the mini-program sandbox', () => {
     // gettemplate's type (2 one-time, 3 long-term), read by `channels check`.
     const list = await client(sandbox, oneTime, store).listTemplates('mp');
     expect(Object.fromEntries(list.map((t) => [t.id, t.kind]))).toEqual({ [oneTime.templateId]: 'one-time', 'tpl-long': 'long-term' });
+    // `channels check` names a template configured long-term that the platform has as one-time.
+    const mapping = { thing1: 'title', thing2: 'agency', time3: 'date', thing4: 'change' } as const;
+    const account = (templateId: string) => ({ channel: 'wechat-mp' as const, mode: 'live' as const, client: client(sandbox, oneTime, store), templateId, mapping, kind: 'long-term' as const });
+    const checked = await checkTemplates({ templates: [account(oneTime.templateId), account('tpl-long')] });
+    expect(checked.accounts.map((a) => [a.templateId, a.ok, a.kindMismatch])).toEqual([
+      [oneTime.templateId, false, { configured: 'long-term', template: 'one-time' }],
+      ['tpl-long', true, undefined],
+    ]);
   });
 
   it('switched off by the user: sends are 43101 and subscribe_msg_change_event (reject) is pushed, signed', async () => {
