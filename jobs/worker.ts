@@ -39,7 +39,7 @@ export async function startQueue({ db, role, pollMs, logger, groups = JOB_GROUPS
   const queue = createQueue({ db: db.db, role, pollMs, logger: logger.child({ module: 'jobs' }) });
   const fanOutJobs = runs.has('fanout') ? fanOut : undefined;
   if (fanOutJobs) defineFanOutJobs(queue.agenda, fanOutJobs);
-  if (runs.has('callbacks')) defineCallbackJobs(queue.agenda, { db, now: () => new Date() });
+  if (runs.has('callbacks')) defineCallbackJobs(queue.agenda, { db, now: () => new Date(), logger: logger.child({ module: 'wechat-oa-callback' }) });
   const [watch, collect] = runs.has('opinion')
     ? await Promise.all([import('./opinion-watch.job.ts'), import('./opinion-collect.job.ts')])
     : [];

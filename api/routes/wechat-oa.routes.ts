@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { IncomingMessage } from 'node:http';
 import Router from '@koa/router';
 import type { Context } from 'koa';
@@ -6,6 +7,7 @@ import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
 import { AppError, AuthenticationError, ValidationError } from '../../core/errors.ts';
 import { aesKeyFrom, callbackSignature, decryptMessage, encryptMessage, signatureMatches } from '../../core/wechat-callback/crypto.ts';
+import { callbackTaskRunner, type CallbackTaskRunner } from '../../core/wechat-callback/deferred.ts';
 import { handlePush, type CallbackDeps } from '../../core/wechat-callback/handle-push.ts';
 import { pseudonymiser } from '../../core/wechat-callback/store.ts';
 import { encryptedReplyXml, field, parsePushXml, requiredField, textReplyXml } from '../../core/wechat-callback/xml.ts';
@@ -35,6 +37,35 @@ export interface WechatOaDeps {
   now?: () => Date;
   /** Secret for openid pseudonyms; defaults to one derived from appId and token. */
   pseudonymKey?: string;
+  /** Is handed the route's task runner (what pushes leave for after their reply): tests and benches wait on it. */
+  onTaskRunner?: (runner: CallbackTaskRunner) => void;
+  /** How many pushes are handled before their reply at once (INLINE_PUSHES); the rest are acknowledged. */
+  inlinePushes?: number;
+}
+
+/**
+ * Pushes handled before their reply at once. Each is about ten `_id` reads and writes, and
+ * FerretDB's one SQLite writer takes them in turn: beyond this, a push waits longer for its turn
+ * than for its work, so it is acknowledged and handled by the task runner instead.
+ */
+export const INLINE_PUSHES = 8;
+
+/** The most the task runner defers to pushes being answered, so a steady stream cannot starve it. */
+const QUIET_WAIT_MS = 2_000;
+const QUIET_POLL_MS = 20;
+
+/** A counter of turns: a function ending the turn, or undefined when all are taken. */
+function admission(limit: number): () => (() => void) | undefined {
+  let taken = 0;
+  return () => {
+    if (taken >= limit) return undefined;
+    taken++;
+    let ended = false;
+    return () => {
+      if (!ended) taken--;
+      ended = true;
+    };
+  };
 }
 
 /**
@@ -48,6 +79,14 @@ export function wechatOaRoutes(deps: WechatOaDeps): Router {
   const logger = deps.logger.child({ module: 'wechat-oa-callback' });
   const pseudonym = pseudonymiser(deps.pseudonymKey ?? `gongkai:openid:${deps.appId}:${deps.token}`);
   const { token, appId } = deps;
+  // Pushes between arrival and reply: the task runner waits for none (or QUIET_WAIT_MS).
+  let answering = 0;
+  const quiet = async () => {
+    for (const started = Date.now(); answering > 0 && Date.now() - started < QUIET_WAIT_MS; ) await sleep(QUIET_POLL_MS);
+  };
+  const tasks = callbackTaskRunner({ db: deps.db, now, logger, pseudonym, quiet });
+  deps.onTaskRunner?.(tasks);
+  const admit = admission(deps.inlinePushes ?? INLINE_PUSHES);
 
   const router = new Router();
 
@@ -60,6 +99,15 @@ export function wechatOaRoutes(deps: WechatOaDeps): Router {
   });
 
   router.post(WECHAT_OA_CALLBACK_PATH, async (ctx) => {
+    answering++;
+    try {
+      await answerPush(ctx);
+    } finally {
+      answering--;
+    }
+  });
+
+  async function answerPush(ctx: Context): Promise<void> {
     const q = queryOf(ctx);
     const body = await readBody(ctx, MAX_CALLBACK_BYTES);
     // co-wechat's rule: encrypted only with both encrypt_type=aes and msg_signature.
@@ -86,7 +134,7 @@ export function wechatOaRoutes(deps: WechatOaDeps): Router {
     }
 
     const log = (ctx.state.log as Logger | undefined)?.child({ module: 'wechat-oa-callback' }) ?? logger;
-    const callback: CallbackDeps = { db: deps.db, appId, now, pseudonym, logger: log };
+    const callback: CallbackDeps = { db: deps.db, appId, now, pseudonym, logger: log, defer: (task) => tasks.defer(task), runStored: (task) => tasks.runStored(task), admit };
     const reply = await handlePush(callback, push);
     if (reply === undefined) {
       ctx.type = 'text/plain';
@@ -104,7 +152,7 @@ export function wechatOaRoutes(deps: WechatOaDeps): Router {
     const nonce = String(randomInt(100_000_000, 2_000_000_000));
     const encrypted = encryptMessage(aesKey, appId, xml);
     ctx.body = encryptedReplyXml(encrypted, callbackSignature(token, timestamp, nonce, encrypted), timestamp, nonce);
-  });
+  }
 
   return router;
 }

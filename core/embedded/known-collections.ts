@@ -8,7 +8,7 @@ import type { Connection } from 'mongoose';
 const RAW_COLLECTIONS = [
   'channel_pauses', 'disclosure_versions', 'fanout_leases', 'fanouts', 'feedback', 'jobs', 'opinion_collect_backoff',
   'opinion_collect_cursors', 'opinion_responses', 'opinion_settings', 'parked_fanouts', 'public_epoch', 'reaction_answers',
-  'reactions_inbox', 'response_task_versions', 'search_meta', 'wechat_callback_seen', 'wechat_template_results',
+  'reactions_inbox', 'response_task_versions', 'search_meta', 'subscriber_keys', 'wechat_callback_seen', 'wechat_callback_tasks', 'wechat_template_results',
   'wechat_tokens', 'wechat_tokens_leases', 'wechat_mass_budget', 'wechat_qr_codes', 'wechat_mp_codes', 'read_disclosures', 'read_model_meta',
   'info_requests', 'info_request_versions', 'read_requests', 'request_notices', 'staff_accounts', 'channel_accounts',
   'agencies', 'api_keys', 'audit', 'calendar_years', 'consents', 'deliveries', 'delivery_claims', 'disclosures',

@@ -4,6 +4,7 @@ import { consentCollection } from '../models/consent.model.ts';
 import { deliveryCollection } from '../models/delivery.model.ts';
 import { subscriberCollection, type SubscriberRecord } from '../models/subscriber.model.ts';
 import { subscriptionCollection } from '../models/subscription.model.ts';
+import { subscriberKeyId, subscriberKeys } from '../subscriptions/subscriber-keys.ts';
 import { toSubscriptionView } from '../subscriptions/subscriptions.ts';
 import { feedbackCollection } from './feedback.ts';
 
@@ -38,6 +39,8 @@ export async function deletePersonalData(db: Connection, subscriber: SubscriberR
   ]);
   const removed = await subscriberCollection(db).deleteOne({ _id: subscriber._id });
   if (!removed.deletedCount) throw new NotFoundError('no such resident');
+  // The key names the openid too.
+  await subscriberKeys(db).deleteOne({ _id: subscriberKeyId(subscriber.appId, subscriber.openid) });
   return {
     subscriptions: subscriptions.deletedCount,
     consents: consents.deletedCount,

@@ -3,22 +3,25 @@ import type { Connection } from 'mongoose';
 import { isDuplicateKeyError } from '../db.ts';
 import { deliveryCollection, type DeliveryRecord } from '../models/delivery.model.ts';
 import { subscriberCollection } from '../models/subscriber.model.ts';
-import { subscriptionCollection } from '../models/subscription.model.ts';
 import { findSubscriber } from '../subscriptions/subscribers.ts';
+import type { CallbackTaskFields } from './deferred.ts';
+import { deactivateListedSubscriptions } from './follower-subscriptions.ts';
 import type { CallbackDeps } from './handle-push.ts';
 import { pendingTemplateResults, type DeliveryStatus, type DeliveryStatusFields } from './store.ts';
 
 /**
  * A follower left: template messages to them would fail (43004), so their subscriptions stop
  * matching. They are deactivated, not deleted: leaving is not 退订, and the records still show
- * why this follower stopped receiving.
+ * why this follower stopped receiving. Done by `_id` (the key's list); the subscriptions the list
+ * missed are switched off by the returned sweep, after the reply.
  */
-export async function unfollow(deps: Pick<CallbackDeps, 'db' | 'appId' | 'now'>, openid: string): Promise<void> {
+export async function unfollow(deps: Pick<CallbackDeps, 'db' | 'appId' | 'now'>, openid: string): Promise<CallbackTaskFields | undefined> {
   const subscriber = await findSubscriber(deps.db, deps.appId, openid);
-  if (!subscriber) return;
+  if (!subscriber) return undefined;
   const now = deps.now();
   await subscriberCollection(deps.db).updateOne({ _id: subscriber._id }, { $set: { status: 'unfollowed', updatedAt: now } });
-  await subscriptionCollection(deps.db).updateMany({ subscriberId: subscriber._id, active: true }, { $set: { active: false, updatedAt: now } });
+  await deactivateListedSubscriptions(deps.db, subscriber.key, now);
+  return { kind: 'sweep-unfollowed', subscriberId: subscriber._id, keyId: subscriber.key._id };
 }
 
 /** TEMPLATESENDJOBFINISH `Status` (wechat.md §3.2; the spacing of the last one varies). */

@@ -47,6 +47,14 @@ export function subscribed(input: SubscriptionInput, already: boolean): string {
   return `订阅成功：${what}。有新的公开信息时将通过模板消息通知您。发送「我的订阅」查看，发送「退订」取消全部订阅。`;
 }
 
+/** A subscription acknowledged while many pushes arrive at once: taken, not yet made. */
+export function subscriptionAccepted(input: SubscriptionInput): string {
+  return `已收到您的订阅：${describeFilters(input)}。正在登记，稍后发送「我的订阅」即可查看。`;
+}
+
+export const UNSUBSCRIBE_ACCEPTED = '已收到退订，正在为您取消全部订阅。稍后发送「我的订阅」即可确认。';
+export const LIST_BUSY = '当前消息较多，暂时无法查询您的订阅，请稍后再发送「我的订阅」。';
+
 export function unsubscribed(count: number): string {
   return count ? `已退订全部 ${count} 项订阅，您将不再收到推送。` : NOTHING_TO_CANCEL;
 }

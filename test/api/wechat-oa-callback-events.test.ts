@@ -12,6 +12,7 @@ import { subscriberCollection } from '../../core/models/subscriber.model.ts';
 import { subscriptionCollection } from '../../core/models/subscription.model.ts';
 import { createSubscription } from '../../core/subscriptions/subscriptions.ts';
 import { applyPendingTemplateResults, pruneSeenPushes } from '../../core/wechat-callback/maintenance.ts';
+import type { CallbackTaskRunner } from '../../core/wechat-callback/deferred.ts';
 import { pushXml, signPush } from '../../core/wechat-callback/push-builder.ts';
 import { pendingTemplateResults, seenPushes } from '../../core/wechat-callback/store.ts';
 import { connectTestDb } from '../helpers/db.ts';
@@ -31,12 +32,16 @@ koa.use(requestId());
 koa.use(accessLog(logs.logger));
 koa.use(errorHandler());
 koa.use(bodyParser({ enableTypes: ['json'], jsonLimit: '1mb', jsonStrict: true, encoding: 'utf-8' }));
-koa.use(wechatOaRoutes({ db, appId: APP_ID, token: TOKEN, logger: logs.logger, now }).routes());
+let tasks: CallbackTaskRunner | undefined;
+koa.use(wechatOaRoutes({ db, appId: APP_ID, token: TOKEN, logger: logs.logger, now, onTaskRunner: (runner) => void (tasks = runner) }).routes());
 const app = koa.callback();
 
-function push(fields: Record<string, string | number>) {
+/** Sends a push and waits for what it left for after the reply (sweeps, job results) to be done. */
+async function push(fields: Record<string, string | number>) {
   const { query, body } = signPush({ token: TOKEN, appId: APP_ID }, pushXml({ ToUserName: 'gh_gongkai', CreateTime: ts(), ...fields }), { now: clock.now });
-  return request(app).post('/wechat/oa').query(query).set('Content-Type', 'text/xml').send(body);
+  const res = await request(app).post('/wechat/oa').query(query).set('Content-Type', 'text/xml').send(body);
+  await tasks!.idle();
+  return res;
 }
 const event = (openid: string, name: string, extra: Record<string, string | number> = {}) =>
   push({ FromUserName: openid, MsgType: 'event', Event: name, ...extra });
