@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
 import { claimId } from '../store/claims.ts';
@@ -71,19 +72,48 @@ export async function handlePush(deps: CallbackDeps, push: PushFields): Promise<
 
 async function handleNow(deps: CallbackDeps, push: PushFields, openid: string, msgType: string, key: string): Promise<string | undefined> {
   const seen = seenPushes(deps.db);
-  if (!(await claimId(seen, { _id: key, at: deps.now() }))) {
-    deps.logger.info({ msgType, key }, 'duplicate push ignored');
-    return (await seen.findOne({ _id: key }))?.reply;
-  }
+  if (!(await claimId(seen, { _id: key, at: deps.now() }))) return duplicateReply(deps, key);
+  const handling = (async () => {
+    try {
+      const { reply, later } = msgType === 'event' ? await onEvent(deps, push, openid) : await onMessage(deps, push, openid, msgType);
+      if (later) await deps.defer({ ...later, _id: key, at: deps.now() } as CallbackTask);
+      if (reply !== undefined) await seen.updateOne({ _id: key }, { $set: { reply } });
+      return reply;
+    } catch (error) {
+      // Give the claim back so that WeChat's retry of this push can do the work.
+      await seen.deleteOne({ _id: key }).catch(() => undefined);
+      throw error;
+    }
+  })();
+  handlingHere.set(key, handling);
   try {
-    const { reply, later } = msgType === 'event' ? await onEvent(deps, push, openid) : await onMessage(deps, push, openid, msgType);
-    if (later) await deps.defer({ ...later, _id: key, at: deps.now() } as CallbackTask);
-    if (reply !== undefined) await seen.updateOne({ _id: key }, { $set: { reply } });
-    return reply;
-  } catch (error) {
-    // Give the claim back so that WeChat's retry of this push can do the work.
-    await seen.deleteOne({ _id: key }).catch(() => undefined);
-    throw error;
+    return await handling;
+  } finally {
+    handlingHere.delete(key);
+  }
+}
+
+/** Pushes this process is handling, by dedupe key: a retry of one waits for its reply. */
+const handlingHere = new Map<string, Promise<string | undefined>>();
+
+/** How long a retry waits for another process to store the reply of the push it repeats. */
+const DUPLICATE_WAIT_MS = 2_000;
+const DUPLICATE_POLL_MS = 100;
+
+/**
+ * The reply to a push already claimed. WeChat retries a push it got no answer to within 5 s, and
+ * shows the answer to the retry: when the first delivery is still being handled, the retry gets
+ * its reply once there is one (not `success`, which would show the follower nothing).
+ */
+async function duplicateReply(deps: Pick<CallbackDeps, 'db' | 'logger'>, key: string): Promise<string | undefined> {
+  deps.logger.info({ key }, 'duplicate push ignored');
+  const here = handlingHere.get(key);
+  if (here) return here.catch(() => undefined);
+  const seen = seenPushes(deps.db);
+  for (const until = Date.now() + DUPLICATE_WAIT_MS; ; await sleep(DUPLICATE_POLL_MS)) {
+    const claim = await seen.findOne({ _id: key });
+    // No reply may also mean none is due (an unfollow is answered `success`): the wait is bounded.
+    if (!claim || claim.reply !== undefined || Date.now() >= until) return claim?.reply;
   }
 }
 
@@ -116,10 +146,7 @@ async function acknowledge(deps: CallbackDeps, push: PushFields, key: string, ac
   const seen = seenPushes(deps.db);
   const at = deps.now();
   const pending = { appId: deps.appId, push };
-  if (!(await claimId(seen, { _id: key, at, ...(ack.reply !== undefined ? { reply: ack.reply } : {}), pending }))) {
-    deps.logger.info({ key }, 'duplicate push ignored');
-    return (await seen.findOne({ _id: key }))?.reply;
-  }
+  if (!(await claimId(seen, { _id: key, at, ...(ack.reply !== undefined ? { reply: ack.reply } : {}), pending }))) return duplicateReply(deps, key);
   deps.runStored({ _id: key, at, kind: 'push', ...pending });
   deps.logger.info({ key }, 'many pushes at once: acknowledged, handled after the reply');
   return ack.reply;
