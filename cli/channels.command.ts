@@ -21,7 +21,7 @@ export function channelsCommand(): Command {
       const config = loadConfig();
       const result = await withDb(async (db) => {
         // Accounts in sandbox mode are checked against the local sandbox (the running service's, or a fresh one).
-        const sandbox = needsSandbox(config.channels) ? await startLocalSandbox(config.channels.sandbox.port) : undefined;
+        const sandbox = needsSandbox(config.channels) ? await startLocalSandbox(config.channels.sandbox.port, { mpTemplateKind: config.channels.mpTemplateKind }) : undefined;
         try {
           const wired = createChannels({ config: config.channels, tokenStore: createMongoTokenStore(db), ...(sandbox ? { sandbox } : {}) });
           return await checkTemplates(wired);

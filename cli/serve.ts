@@ -89,6 +89,7 @@ export async function serve(config: Config, role: ProcessRole): Promise<Service>
       // neither makes gongkai deactivate every subscriber nor stop polling earlier statuses.
       const stateFile = config.database.kind === 'embedded' ? path.join(config.database.dataDir, 'sandbox', 'state.v8') : undefined;
       sandbox = await startLocalSandbox(config.channels.sandbox.port, {
+        mpTemplateKind: config.channels.mpTemplateKind,
         ...(authorize ? { authorize } : {}),
         ...(stateFile ? { stateFile, warn: (message: string) => logger.warn(message) } : {}),
       });

@@ -1,7 +1,7 @@
 import { SANDBOX_APPS } from '../registry.ts';
 import type { SandboxOutbox } from './outbox.ts';
 import { startSandbox, type SandboxOptions } from './server.ts';
-import type { SandboxCallback } from './wechat/state.ts';
+import type { SandboxCallback, TemplateKind } from './wechat/state.ts';
 
 export const SANDBOX_WEBHOOK_SECRET = 'sandbox-webhook-secret';
 
@@ -20,11 +20,18 @@ export interface LocalSandbox {
  * templates registered. A second gongkai process on the same machine (an API and a worker run
  * apart) finds the port taken and uses the running one.
  */
-export async function startLocalSandbox(port: number, options: Pick<SandboxOptions, 'authorize' | 'stateFile' | 'warn'> = {}): Promise<LocalSandbox> {
+export async function startLocalSandbox(
+  port: number,
+  options: Pick<SandboxOptions, 'authorize' | 'stateFile' | 'warn'> & {
+    /** The mini-program template's kind as configured (WECHAT_MP_TEMPLATE_KIND): the sandbox's template is of that library. */
+    mpTemplateKind?: TemplateKind;
+  } = {},
+): Promise<LocalSandbox> {
+  const { mpTemplateKind = 'one-time', ...sandboxOptions } = options;
   try {
-    const sandbox = await startSandbox({ port, webhookSecret: SANDBOX_WEBHOOK_SECRET, ...options });
+    const sandbox = await startSandbox({ port, webhookSecret: SANDBOX_WEBHOOK_SECRET, ...sandboxOptions });
     sandbox.wechat.registerTemplate(SANDBOX_APPS.oa.appId, SANDBOX_APPS.oa.templateId, ['thing1', 'thing2', 'thing3', 'time4']);
-    sandbox.wechat.registerTemplate(SANDBOX_APPS.mp.appId, SANDBOX_APPS.mp.templateId, ['thing1', 'thing2', 'time3', 'thing4']);
+    sandbox.wechat.registerTemplate(SANDBOX_APPS.mp.appId, SANDBOX_APPS.mp.templateId, ['thing1', 'thing2', 'time3', 'thing4'], undefined, mpTemplateKind);
     return {
       url: sandbox.url,
       webhook: sandbox.webhook,
