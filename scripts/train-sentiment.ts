@@ -15,7 +15,9 @@
  * `--search`: cross-validates every variant of SEARCH (the same folds), picks by CV only, and writes
  * data/search.json, which PROVENANCE.md and the README table are made from. For that table only,
  * each variant's three fold models are also scored on the eval files (mean of the three) — the eval
- * rows are never trained on and take no part in the choice.
+ * rows are never trained on and take no part in the choice. `--extend` and `--neural` run later stages
+ * on top of search.json's choice (the topic features; the fastText-style model and its ensembles with
+ * the linear one) and append their rows.
  *
  * Segmentation is done once per text and cached in /tmp (jieba is most of the extraction time).
  */
@@ -29,7 +31,7 @@ import { HAND_SET_WEIGHTS } from '../core/opinion/sentiment/dense.ts';
 import { DENSE_FEATURES, EMOTICON_COUNT, lexiconFingerprint, WORD_POLARITY, type Token } from '../core/opinion/sentiment/lexicon.ts';
 import { evaluate, formatMetrics, type Metrics } from '../core/opinion/sentiment/metrics.ts';
 import { CLASSES, quantise, type Label, type ModelMeta } from '../core/opinion/sentiment/model.ts';
-import { crossValidate, describe, fitModel, fitCalibration, type Candidate, type Corpus, type CvResult } from '../core/opinion/sentiment/train-run.ts';
+import { argmax, FASTTEXT_SEED, crossValidate, describe, fitModel, fitCalibration, type Candidate, type Corpus, type CvResult, type FastTextSettings } from '../core/opinion/sentiment/train-run.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const shared = path.resolve(root, '../shared/data/sentiment');
@@ -41,6 +43,13 @@ const { values: args } = parseArgs({
     search: { type: 'boolean', default: false },
     /** Runs the later variants (EXTEND) on top of data/search.json's choice and adds them to it. */
     extend: { type: 'boolean', default: false },
+    /**
+     * Runs the fastText-style model (fasttext.ts) and its ensembles with the chosen linear model on
+     * top of data/search.json's choice and adds them to it. `--variants '[{"dim":16,…}]'` overrides
+     * the fastText settings tried (for quick iteration with --rows and a scratch --out).
+     */
+    neural: { type: 'boolean', default: false },
+    variants: { type: 'string' },
     seed: { type: 'string', default: '2020' },
     folds: { type: 'string', default: '3' },
     /** Tests: the first N rows of each file only. */
@@ -140,6 +149,83 @@ if (args.extend) {
   process.exit(0);
 }
 
+if (args.neural) {
+  const search = JSON.parse(readFileSync(searchPath, 'utf8')) as SearchFile;
+  const evalSet = corpus(evalFiles, undefined, true);
+  const c = search.chosen;
+  const show = (r: ReturnType<typeof row>) =>
+    log(`  ${r.candidate.name}: CV ${pct(r.cvMacroF1)} ${JSON.stringify(r.cvByDomain)} eval ${JSON.stringify(r.evalByDomain)} ${r.seconds} s`);
+  // The chosen linear model again, for its out-of-fold and eval logits (its row is in the file already).
+  // Cached in /tmp by data, code version and configuration: it is the slow part, the fastText runs take seconds.
+  const linearKey = createHash('sha256').update(describe(c)).update(lexiconFingerprint()).update(String(FEATURES_VERSION))
+    .update(`${search.folds}|${search.seed}`).update(train.rows.map((r) => `${r.label}${r.text}`).join('\u0000')).digest('hex').slice(0, 16);
+  const linearCache = path.join('/tmp', `gongkai-sentiment-linear-cv-${linearKey}.json`);
+  const linear: CvResult = existsSync(linearCache)
+    ? (JSON.parse(readFileSync(linearCache, 'utf8')) as CvResult)
+    : crossValidate(train, c, search.folds, search.seed, evalSet);
+  if (!existsSync(linearCache)) writeFileSync(linearCache, JSON.stringify(linear));
+  show(row(linear));
+  let best = row(linear);
+  const tried: FastTextSettings[] = args.variants
+    ? (JSON.parse(args.variants) as FastTextSettings[])
+    : [
+      // Picked after a quick grid on the first 3,000 rows of each file (dim 8/16/32, 5–40 epochs, lr 0.05–0.5, NB-scaled
+      // inputs or not): fewer epochs at a higher rate underfit, more than ~20 gained nothing.
+      { dim: 16, epochs: 10, lr: 0.2, nb: false },
+      { dim: 16, epochs: 20, lr: 0.1, nb: false },
+      { dim: 32, epochs: 20, lr: 0.1, nb: false },
+      { dim: 16, epochs: 10, lr: 0.2, nb: true },
+    ];
+  const neural: CvResult[] = [];
+  for (const settings of tried) {
+    const candidate: Candidate = {
+      ...c, model: 'fasttext', fastText: settings,
+      name: `fastText-style (dim ${settings.dim}, ${settings.epochs} epochs, lr ${settings.lr}${settings.nb ? ', NB-scaled inputs' : ''}; same features, no class weights)`,
+    };
+    const result = crossValidate(train, candidate, search.folds, search.seed, evalSet);
+    neural.push(result);
+    const r = row(result);
+    show(r);
+    search.results.push(r);
+    if (meanOf(r.cvByDomain) > meanOf(best.cvByDomain) + 0.001) best = r;
+  }
+  // Ensembles of the linear model and the best fastText variant by CV. Both are linear in the
+  // features, so mixing the fold models' logits is exactly the fold model of the mixed weights:
+  // the ensemble's CV and eval figures come from the logits already computed, no refitting.
+  const criterion = (r: CvResult) => meanOf(Object.fromEntries(Object.entries(r.cvByDomain).map(([d, m]) => [d, m.macroF1])));
+  const fast = neural.reduce((a, b) => (criterion(b) > criterion(a) ? b : a));
+  const domains = [...new Set(train.rows.map((r) => r.domain))];
+  for (const share of [0.25, 0.5, 0.75]) {
+    const mix = (x: readonly number[], y: readonly number[]) => x.map((v, k) => share * v + (1 - share) * y[k]!);
+    const oof = linear.oofLogits.map((z, i) => mix(z, fast.oofLogits[i]!));
+    const predicted = oof.map(argmax);
+    const cvByDomain = Object.fromEntries(domains.map((d) => {
+      const at = train.rows.flatMap((r, i) => (r.domain === d ? [i] : []));
+      return [d, evaluate(at.map((i) => train.rows[i]!.label), at.map((i) => predicted[i]!)).macroF1];
+    }));
+    const evalByDomain: Record<string, number> = {};
+    linear.evalLogits.forEach((fold, f) => {
+      for (const [d, logits] of Object.entries(fold)) {
+        const gold = evalSet.rows.filter((r) => r.domain === d).map((r) => r.label);
+        const mixed = logits.map((z, i) => mix(z, fast.evalLogits[f]![d]![i]!));
+        evalByDomain[d] = (evalByDomain[d] ?? 0) + evaluate(gold, mixed.map(argmax)).macroF1 / linear.evalLogits.length;
+      }
+    });
+    const candidate: Candidate = {
+      ...c, model: 'ensemble', fastText: fast.candidate.fastText, linearShare: share,
+      name: `ensemble, logits mixed into one weight matrix: ${share} × the linear model chosen before (NB scaling, 2^19 buckets, question rule) + ${1 - share} × ${fast.candidate.name}`,
+    };
+    const r = { candidate, cvMacroF1: evaluate(train.rows.map((x) => x.label), predicted).macroF1, cvByDomain, evalByDomain, seconds: Math.round(linear.seconds + fast.seconds) };
+    show(r);
+    search.results.push(r);
+    if (meanOf(r.cvByDomain) > meanOf(best.cvByDomain) + 0.001) best = r;
+  }
+  search.chosen = best.candidate;
+  writeFileSync(searchPath, `${JSON.stringify(search, null, 2)}\n`);
+  log(`chosen: ${best.candidate.name}; ${describe(best.candidate)}; ${((performance.now() - started) / 1000).toFixed(0)} s in all`);
+  process.exit(0);
+}
+
 if (args.search) {
   const evalSet = corpus(evalFiles, undefined, true);
   const results: CvResult[] = [];
@@ -199,6 +285,9 @@ const meta: ModelMeta = {
   training: {
     data: dataFiles.map((f) => path.basename(f)), rows: perFile, dataSha256: dataSha, config: describe(CHOSEN),
     l2: CHOSEN.l2, l2Dense: Number((CHOSEN.l2 * CHOSEN.denseRatio).toPrecision(6)), classWeighting: CHOSEN.weighting, nbScaling: CHOSEN.nb,
+    ...(CHOSEN.model === 'ensemble' || CHOSEN.model === 'fasttext'
+      ? { model: CHOSEN.model, fastText: { ...CHOSEN.fastText, seed: FASTTEXT_SEED }, ...(CHOSEN.model === 'ensemble' ? { linearShare: CHOSEN.linearShare } : {}) }
+      : {}),
     iterations: final.iterations, cvMacroF1: Number(cv.cv.macroF1.toFixed(4)),
     cvMacroF1ByFile: Object.fromEntries(Object.entries(cv.cvByDomain).map(([d, m]) => [d, Number(m.macroF1.toFixed(4))])),
   },
@@ -237,7 +326,13 @@ report each variant, and chooses by cross-validation of the training rows.
 
 ## Model
 
-Multinomial logistic regression (neg/neu/pos), full-batch L-BFGS on ${CHOSEN.weighting === 'none' ? 'unweighted' : 'class-weighted'} cross-entropy with L2: ${describe(CHOSEN)}.
+${CHOSEN.model === 'ensemble' && CHOSEN.fastText ? `An ensemble folded into one weight matrix: logits = ${CHOSEN.linearShare} × those of a multinomial logistic regression
++ ${1 - (CHOSEN.linearShare ?? 0.5)} × those of a fastText-style model (fasttext.ts: an embedding of ${CHOSEN.fastText.dim} numbers per hashed feature, summed with
+the features' values, a linear softmax layer; ${CHOSEN.fastText.epochs} epochs of plain SGD over the rows shuffled each epoch, learning rate
+${CHOSEN.fastText.lr} decaying linearly to 0, seed ${FASTTEXT_SEED}, inputs ${CHOSEN.fastText.nb ? 'NB-scaled' : 'not NB-scaled'}). Both parts are linear in the features, so the
+mix is exact: model.bin has the layout, size, speed and per-word reasons of a single linear model.
+
+The logistic regression (neg/neu/pos): full-batch` : 'Multinomial logistic regression (neg/neu/pos), full-batch'} L-BFGS on ${CHOSEN.weighting === 'none' ? 'unweighted' : 'class-weighted'} cross-entropy with L2: ${describe(CHOSEN)}.
 Features: jieba tokens, character 1–${CHOSEN.features.charN}-grams, the commenter's own words (before //@) again, lexicon hits,
 hashed into 2^${CHOSEN.features.hashBits} buckets (binary, L2-normalised), plus ${DENSE_FEATURES.length} dense lexicon features (${DENSE_FEATURES.join(', ')}).
 Set by hand, not learned (zero while fitting): ${Object.entries(HAND_SET_WEIGHTS).map(([name, w]) => `${name} → neg/neu/pos ${w!.join(' / ')}`).join('; ')} (a plain question is neutral; see dense.ts).

@@ -9,8 +9,8 @@
  * right, rising with the margin between the two likeliest classes (below UNCERTAIN_BELOW, 0.6, a
  * press officer should read the text). A reason's weight is how far that word, emoticon or rule
  * (e.g. 难道…吗, <问句>) pushed the text toward pos (+) or neg (−), so press officers can see why.
- * The model (hashed logistic regression + a hand-written lexicon, trained on two SMP2020 Weibo files,
- * see data/PROVENANCE.md) is read
+ * The model (hashed logistic regression mixed with a fastText-style network, folded into one linear
+ * weight matrix, + a hand-written lexicon, trained on two SMP2020 Weibo files, see data/PROVENANCE.md) is read
  * from data/ once per process: jieba's dictionary and the weights load in well under a second.
  */
 import { jieba } from './features.ts';

@@ -1,5 +1,7 @@
 /**
- * The trained model: multinomial logistic regression over the hashed features, three classes.
+ * The trained model: a linear model over the hashed features, three classes (the logistic
+ * regression, or its mix with the fastText-style network of fasttext.ts, which folds into the same
+ * feature × class matrix).
  *
  * Stored as `data/model.json` (metadata, feature configuration, bias) and `data/model.bin` (the
  * weight matrix, feature-major, quantised to int16 with one scale: a quarter of the float32 size

@@ -10,6 +10,12 @@ import { evaluate, type Metrics } from './metrics.ts';
 import { CLASSES, SentimentModel, type Calibration, type Label, type ModelMeta } from './model.ts';
 import { FEATURES_VERSION } from './features.ts';
 import { trainLogistic } from './train.ts';
+import { trainFastText } from './fasttext.ts';
+
+/** The fastText-style model's settings (fasttext.ts); `nb` scales its inputs as Candidate.nb does the linear model's. */
+export interface FastTextSettings { dim: number; epochs: number; lr: number; nb: boolean }
+/** Its SGD seed (initialisation and shuffling); fixed, so the weights are reproducible. */
+export const FASTTEXT_SEED = 2020;
 
 export interface Candidate {
   name: string;
@@ -23,6 +29,11 @@ export interface Candidate {
   nb: boolean;
   /** 'all' rows, or only the rows of files whose name contains this (the previous virus-only setup). */
   trainOn: string;
+  /** 'linear' (absent: the logistic regression), 'fasttext' (fasttext.ts), or 'ensemble' of the two. */
+  model?: 'linear' | 'fasttext' | 'ensemble';
+  fastText?: FastTextSettings;
+  /** Ensemble: logits = linearShare · linear logits + (1 − linearShare) · fastText logits (so also one weight matrix). */
+  linearShare?: number;
 }
 
 export interface CorpusRow { text: string; tokens: Token[]; label: Label; domain: string }
@@ -33,7 +44,11 @@ export const TOLERANCE = 1e-5;
 
 export const describe = (c: Candidate) =>
   `charN=${c.features.charN} bits=${c.features.hashBits} head=${c.features.headFeatures} dense×${c.features.denseWeight} ` +
-  `l2=${c.l2} denseRatio=${c.denseRatio} weighting=${c.weighting} nb=${c.nb} trainOn=${c.trainOn}`;
+  `l2=${c.l2} denseRatio=${c.denseRatio} weighting=${c.weighting} nb=${c.nb} trainOn=${c.trainOn}` +
+  (c.model && c.model !== 'linear' && c.fastText
+    ? ` model=${c.model} fastText(dim=${c.fastText.dim} epochs=${c.fastText.epochs} lr=${c.fastText.lr} nb=${c.fastText.nb} seed=${FASTTEXT_SEED})` +
+      (c.model === 'ensemble' ? ` linearShare=${c.linearShare}` : '')
+    : '');
 
 let cached: { key: string; features: Features[] } | null = null;
 /** Features of every row for one feature configuration (the last one is kept: variants mostly share it). */
@@ -85,6 +100,22 @@ export interface Fitted { model: SentimentModel; weights: Float64Array; bias: nu
 
 /** Fits one variant on the rows `on` (after its trainOn filter). */
 export function fitModel(corpus: Corpus, candidate: Candidate, on: readonly number[]): Fitted {
+  if (candidate.model !== 'ensemble') return fitOne(corpus, candidate, on);
+  // Both parts are linear in the features, so their logit mix is one weight matrix: the committed
+  // format, speed and reasons stay those of a single linear model. The hand-set weights are the
+  // same in both parts, so the mix keeps them exactly.
+  const share = candidate.linearShare ?? 0.5;
+  const linear = fitOne(corpus, { ...candidate, model: 'linear' }, on);
+  const fast = fitOne(corpus, { ...candidate, model: 'fasttext' }, on);
+  const weights = new Float64Array(linear.weights.length);
+  for (let i = 0; i < weights.length; i++) weights[i] = share * linear.weights[i]! + (1 - share) * fast.weights[i]!;
+  const bias = linear.bias.map((b, c) => share * b + (1 - share) * fast.bias[c]!);
+  const meta: ModelMeta = { ...linear.model.meta, bias };
+  return { model: new SentimentModel(meta, Float32Array.from(weights)), weights, bias, iterations: linear.iterations, denseMeans: linear.denseMeans };
+}
+
+function fitOne(corpus: Corpus, candidate: Candidate, on: readonly number[]): Fitted {
+  const neural = candidate.model === 'fasttext';
   const rowsOn = candidate.trainOn === 'all' ? on : on.filter((i) => corpus.rows[i]!.domain.includes(candidate.trainOn));
   const all = featuresOf(corpus, candidate.features);
   const extractor = new FeatureExtractor(candidate.features);
@@ -94,12 +125,14 @@ export function fitModel(corpus: Corpus, candidate: Candidate, on: readonly numb
   let features = rowsOn.map((i) => all[i]!);
   // Hand-set features are invisible to the fit (their weights stay 0 under L2), then set below.
   if (handSet.length) features = features.map((f) => ({ ...f, val: f.val.map((v, k) => (handSet.includes(f.idx[k]!) ? 0 : v)) }));
-  const scale = candidate.nb ? nbScale(features, labels, denseFrom) : null;
+  const scale = (neural ? candidate.fastText!.nb : candidate.nb) ? nbScale(features, labels, denseFrom) : null;
   if (scale) features = features.map((f) => ({ ...f, val: f.val.map((v, k) => (f.idx[k]! < denseFrom ? v * scale[f.idx[k]!]! : v)) }));
   const weighted = classWeights(corpus, candidate, rowsOn);
-  const trained = trainLogistic(features, labels, extractor.size, denseFrom, {
-    l2: candidate.l2, l2Dense: candidate.l2 * candidate.denseRatio, rowWeights: weighted, classWeights: [1, 1, 1], maxIterations: MAX_ITERATIONS, tolerance: TOLERANCE,
-  });
+  const trained = neural
+    ? { ...trainFastText(features, labels, extractor.size, { ...candidate.fastText!, seed: FASTTEXT_SEED, rowWeights: weighted }), iterations: candidate.fastText!.epochs }
+    : trainLogistic(features, labels, extractor.size, denseFrom, {
+      l2: candidate.l2, l2Dense: candidate.l2 * candidate.denseRatio, rowWeights: weighted, classWeights: [1, 1, 1], maxIterations: MAX_ITERATIONS, tolerance: TOLERANCE,
+    });
   // NB scaling is linear per feature: fold it into the weights so the model reads unscaled features.
   if (scale) for (let j = 0; j < denseFrom; j++) for (let c = 0; c < 3; c++) trained.weights[j * 3 + c]! *= scale[j]!;
   for (const [name, push] of Object.entries(HAND_SET_WEIGHTS)) {
@@ -154,31 +187,38 @@ export interface CvResult {
   cvByDomain: Record<string, Metrics>;
   /** Mean macro-F1 of the fold models on each eval file (only when eval rows were given). */
   evalByDomain: Record<string, number>;
+  /** Per fold, per eval file: the fold model's logits on each eval row (for mixing two variants after the fact). */
+  evalLogits: Array<Record<string, number[][]>>;
   oofLogits: number[][];
   oofGold: number[];
   seconds: number;
 }
+
+export const argmax = (z: readonly number[]) => CLASSES[z[0]! >= z[1]! ? (z[0]! >= z[2]! ? 0 : 2) : z[1]! >= z[2]! ? 1 : 2]!;
 
 export function crossValidate(corpus: Corpus, candidate: Candidate, k: number, seed: number, evalSet?: Corpus): CvResult {
   const started = performance.now();
   const features = () => featuresOf(corpus, candidate.features);
   const oofLogits: number[][] = new Array<number[]>(corpus.rows.length);
   const evalSums: Record<string, number> = {};
+  const evalLogits: Array<Record<string, number[][]>> = [];
   for (const validation of stratifiedFolds(corpus, k, seed)) {
     const held = new Set(validation);
     const fitted = fitModel(corpus, candidate, corpus.rows.map((_, i) => i).filter((i) => !held.has(i)));
     const f = features();
     for (const i of validation) oofLogits[i] = fitted.model.logits(f[i]!);
     if (evalSet) {
+      evalLogits.push({});
       const extractor = fitted.model.extractor;
       for (const domain of new Set(evalSet.rows.map((r) => r.domain))) {
         const rows = evalSet.rows.filter((r) => r.domain === domain);
-        const predicted = rows.map((r) => fitted.model.classify(extractor.extractTokens(r.text, r.tokens)));
+        const logits = rows.map((r) => fitted.model.logits(extractor.extractTokens(r.text, r.tokens)));
+        evalLogits[evalLogits.length - 1]![domain] = logits;
+        const predicted = logits.map(argmax);
         evalSums[domain] = (evalSums[domain] ?? 0) + evaluate(rows.map((r) => r.label), predicted).macroF1 / k;
       }
     }
   }
-  const argmax = (z: number[]) => CLASSES[z[0]! >= z[1]! ? (z[0]! >= z[2]! ? 0 : 2) : z[1]! >= z[2]! ? 1 : 2]!;
   const gold = corpus.rows.map((r) => r.label);
   const predicted = oofLogits.map(argmax);
   const cvByDomain: Record<string, Metrics> = {};
@@ -187,7 +227,7 @@ export function crossValidate(corpus: Corpus, candidate: Candidate, k: number, s
     cvByDomain[domain] = evaluate(at.map((i) => gold[i]!), at.map((i) => predicted[i]!));
   }
   return {
-    candidate, cv: evaluate(gold, predicted), cvByDomain, evalByDomain: evalSums, oofLogits, oofGold: gold.map((l) => CLASSES.indexOf(l)),
+    candidate, cv: evaluate(gold, predicted), cvByDomain, evalByDomain: evalSums, evalLogits, oofLogits, oofGold: gold.map((l) => CLASSES.indexOf(l)),
     seconds: (performance.now() - started) / 1000,
   };
 }
