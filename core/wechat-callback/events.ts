@@ -1,13 +1,12 @@
 import type { Collection } from 'mongodb';
 import type { Connection } from 'mongoose';
-import { isDuplicateKeyError } from '../db.ts';
 import { deliveryCollection, type DeliveryRecord } from '../models/delivery.model.ts';
 import { subscriberCollection } from '../models/subscriber.model.ts';
 import { findSubscriber } from '../subscriptions/subscribers.ts';
 import type { CallbackTaskFields } from './deferred.ts';
 import { deactivateListedSubscriptions } from './follower-subscriptions.ts';
 import type { CallbackDeps } from './handle-push.ts';
-import { pendingTemplateResults, type DeliveryStatus, type DeliveryStatusFields } from './store.ts';
+import type { DeliveryStatus, DeliveryStatusFields } from './store.ts';
 
 /**
  * A follower left: template messages to them would fail (43004), so their subscriptions stop
@@ -33,28 +32,7 @@ export function deliveryStatusOf(status: string | undefined): DeliveryStatus {
   return 'unknown';
 }
 
-/**
- * Records what WeChat says became of a template message. Only `deliveryStatus` changes: the
- * delivery's `state` stays `sent` (accepted by the vendor; see core/GLOSSARY.md). When no
- * delivery carries the msgid yet (WeChat was faster than the worker's write), the result waits
- * in `wechat_template_results` for applyPendingTemplateResults (maintenance.ts).
- */
-export async function recordTemplateResult(
-  deps: Pick<CallbackDeps, 'db' | 'now' | 'logger'>,
-  msgId: string | undefined,
-  status: string | undefined,
-): Promise<void> {
-  if (!msgId || !/^\d{1,20}$/.test(msgId)) return;
-  const deliveryStatus = deliveryStatusOf(status);
-  const now = deps.now();
-  if (await setDeliveryStatus(deps.db, msgId, deliveryStatus, now)) return;
-  try {
-    await pendingTemplateResults(deps.db).insertOne({ _id: msgId, deliveryStatus, at: now });
-  } catch (error) {
-    if (!isDuplicateKeyError(error)) throw error;
-  }
-  deps.logger.info({ msgId, deliveryStatus }, 'template result for an unknown msgid kept for later');
-}
+/* Job-finish results (TEMPLATESENDJOBFINISH, MASSSENDJOBFINISH) are recorded in job-results.ts. */
 
 /** Sets the vendor's outcome on the OA delivery that carries this msgid; false when there is none. */
 export async function setDeliveryStatus(db: Connection, msgId: string, deliveryStatus: DeliveryStatus, at: Date): Promise<boolean> {
