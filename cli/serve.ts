@@ -108,10 +108,12 @@ export async function serve(config: Config, role: ProcessRole): Promise<Service>
     const site = { baseUrl: config.http.publicBaseUrl, miniProgramPage: config.channels.mpPage };
     const fanOut = { ...fanOutDeps(db, config.channels, wired, site, logger, metrics), stopping: stopping.signal };
     const opinion = { ...opinionCollectOptions(config.channels, sandbox), ...(readModel ? { readModel } : {}) };
-    // Staff alerts (the opinion watch tells the officers on duty): targets' secrets open with the data key.
-    const staffKeys = startupDataKeys(config).keys;
+    // Once per process (it may generate the development key, and says so): the API seals requests'
+    // personal data with it, the opinion watch opens staff alert targets' secrets.
+    const data = startupDataKeys(config);
+    if (data.warning) logger.warn(data.file ? { file: data.file } : {}, data.warning);
     const staffAlerts = {
-      ...(staffKeys ? { keys: staffKeys } : {}),
+      ...(data.keys ? { keys: data.keys } : {}),
       publicBaseUrl: config.http.publicBaseUrl,
       ...(sandbox ? { sandboxUrl: sandbox.url } : {}),
       tokenStore: createMongoTokenStore(db),
@@ -125,8 +127,6 @@ export async function serve(config: Config, role: ProcessRole): Promise<Service>
     if (role !== 'worker') {
       // Imported here so a worker process never loads the HTTP side (koa, feeds, jieba for search).
       const { startHttp } = await import('./serve-http.ts');
-      const data = startupDataKeys(config);
-      if (data.warning) logger.warn(data.file ? { file: data.file } : {}, data.warning);
       const httpConfig = data.keys ? { ...config, dataKeys: data.keys } : config;
       ({ server, services } = await startHttp({ config: httpConfig, role, db, queue, wired, sandbox, metrics, opinion, readModel: readModel!, logger, staffAlerts }));
     } else {
