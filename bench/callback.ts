@@ -45,10 +45,13 @@ const { values } = parseArgs({
     pushes: { type: 'string', default: '200' },
     settle: { type: 'string', default: '300' },
     inline: { type: 'string' },
+    warm: { type: 'string' },
   },
 });
 const FOLLOWER_COUNTS = values.followers.split(',').map(Number);
 const PUSHES = Number(values.pushes);
+/** Pushes in each of the two unmeasured warm-up bursts. */
+const WARM = Number(values.warm ?? values.pushes);
 const SETTLE_S = Number(values.settle);
 const TOKEN = 'callbackbenchtoken';
 const APP_ID = 'wx-sandbox-oa';
@@ -202,8 +205,21 @@ async function run(followers: number): Promise<Row> {
       await (await fetch(`${base}?${new URLSearchParams(query)}`, { method: 'POST', body, headers: { 'Content-Type': 'text/xml' } })).text();
     };
     for (const fields of warmups) await send(pushXml({ ToUserName: 'gh_gongkai', FromUserName: 'o-bench-warm', CreateTime: warmTime, ...fields }));
-    // And a small burst (new followers), as a server that has been up a while has JIT-compiled these paths.
-    await Promise.all(Array.from({ length: 50 }, (_, i) => send(pushXml({ ToUserName: 'gh_gongkai', FromUserName: `o-bench-warm-${i}`, CreateTime: warmTime, MsgType: 'event', Event: 'subscribe', EventKey: '' }))));
+    // And two bursts of warm-up followers through every path (follow, QR, 订阅, 退订, unfollow), unmeasured:
+    // a server that has been up a while has these paths compiled; the first burst in a process is slower.
+    const warmFollower = (i: number) => `o-bench-warm-${i}`;
+    await Promise.all(Array.from({ length: WARM }, (_, i) => send(pushXml({ ToUserName: 'gh_gongkai', FromUserName: warmFollower(i), CreateTime: warmTime, MsgType: 'event', Event: 'subscribe', EventKey: i % 2 ? 'qrscene_sub1_housing_110105' : '' }))));
+    await tasks!.idle();
+    const warmText = ['订阅 采购 110108', '退订', '我的订阅'];
+    await Promise.all(
+      Array.from({ length: WARM }, (_, i) =>
+        send(
+          i % 4 === 3
+            ? pushXml({ ToUserName: 'gh_gongkai', FromUserName: warmFollower(i), CreateTime: warmTime, MsgType: 'event', Event: 'unsubscribe', EventKey: '' })
+            : pushXml({ ToUserName: 'gh_gongkai', FromUserName: warmFollower(i), CreateTime: warmTime, MsgType: 'text', Content: warmText[i % 4]!, MsgId: String(10 + i) }),
+        ),
+      ),
+    );
     await tasks!.idle();
     acknowledged = 0;
 

@@ -29,7 +29,8 @@ export function defineCallbackJobs(agenda: Agenda, deps: MaintenanceDeps & { log
   agenda.define(SUBSCRIBER_KEYS_BACKFILL_JOB, async () => {
     const written = await backfillSubscriberKeys(deps.db);
     if (written) deps.logger.info({ written }, 'subscriber keys written for earlier subscribers');
-  });
+    // One job a start: gone once done, so restarts leave none behind for every poll to decode.
+  }, { removeOnComplete: true });
 }
 
 export async function scheduleCallbackMaintenance(agenda: Agenda): Promise<void> {

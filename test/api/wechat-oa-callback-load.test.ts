@@ -15,8 +15,11 @@ import { pushXml, signPush } from '../../core/wechat-callback/push-builder.ts';
 import { LIST_BUSY, UNSUBSCRIBE_ACCEPTED } from '../../core/wechat-callback/replies.ts';
 import { pseudonymiser, seenPushes } from '../../core/wechat-callback/store.ts';
 import { parsePushXml } from '../../core/wechat-callback/xml.ts';
+import { SUBSCRIBER_KEYS_BACKFILL_JOB } from '../../jobs/callback.job.ts';
+import { startQueue } from '../../jobs/worker.ts';
 import { connectTestDb } from '../helpers/db.ts';
 import { captureLogs } from '../helpers/logs.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const TOKEN = 'loadtoken';
 const APP_ID = 'wx-sandbox-oa';
@@ -95,6 +98,22 @@ describe('followers stored before subscriber keys', () => {
     await oa.settle();
     expect(await subscriptionsOf('o-legacy-2')).toHaveLength(0);
     expect(await subscriberCollection(db).countDocuments({ openid: 'o-legacy-2' })).toBe(1);
+  });
+});
+
+describe('the backfill job', () => {
+  it('runs once when a worker with the callback jobs starts, and leaves no job behind', async () => {
+    const own = await connectTestDb('wechat_oa_backfill_job');
+    const _id = new Types.ObjectId();
+    await subscriberCollection(own).insertOne({ _id, appId: APP_ID, openid: 'o-job-legacy', kind: 'oa-follower', status: 'active', createdAt: clock.now, updatedAt: clock.now });
+    const queue = await startQueue({ db: own, role: 'worker', pollMs: 200, logger: logs.logger, groups: ['callbacks'] });
+    try {
+      await waitFor(() => subscriberKeys(own).findOne({ _id: BACKFILL_MARKER }), Boolean);
+      expect(await subscriberKeys(own).findOne({ _id: subscriberKeyId(APP_ID, 'o-job-legacy') })).toMatchObject({ subscriberId: _id });
+      await waitFor(() => own.collection('jobs').countDocuments({ name: SUBSCRIBER_KEYS_BACKFILL_JOB }), (n) => n === 0);
+    } finally {
+      await queue.stop(1000);
+    }
   });
 });
 
