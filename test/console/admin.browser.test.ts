@@ -1,12 +1,12 @@
 import path from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listen, type HttpServer } from '../../api/server.ts';
 import { channelAccounts, openSecrets } from '../../core/channel-accounts/accounts.ts';
-import { ARTIFACTS, axeProblems as axeFindings, openChromium, type Chromium } from '../helpers/browser.ts';
+import { ARTIFACTS, axeProblems as axeFindings } from '../helpers/browser.ts';
 import { TEST_DATA_KEYS } from '../helpers/data-keys.ts';
 import { allocationResult } from '../helpers/registry.ts';
 import { adminWorld } from './admin-world.ts';
+import { pickOption, signInThroughForm, startConsoleBrowser, stopConsoleBrowser, twoWidths, type ConsoleBrowser } from './console-page.ts';
 
 // Plain http on 127.0.0.1, so the cookie goes without the Secure flag the https deployment sets.
 const w = await adminWorld('console_admin_browser', { publicBaseUrl: 'http://127.0.0.1' });
@@ -14,61 +14,21 @@ const publisher = await w.account('hd-clerk', 'bj-haidian-zjw', 'publisher');
 const admin = await w.account('hd-admin', 'bj-haidian-zjw', 'admin');
 const APP_SECRET = 'oa-app-secret-0123456789';
 
-let server: HttpServer;
+let ui: ConsoleBrowser;
 let base: string;
-let context: BrowserContext;
 let page: Page;
-let browser: Chromium;
-let cspViolations: string[] = [];
-const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  server = await listen(w.app, '127.0.0.1', 0);
-  base = `http://127.0.0.1:${server.port}`;
-  // axe is injected as a script tag, which the console's CSP would refuse.
-  browser = await openChromium({ bypassCSP: true, viewport: { width: 1280, height: 800 } });
-  ({ context, page, cspViolations } = browser);
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
-  page.setDefaultTimeout(8000);
-  await page.clock.setFixedTime(w.clock.now);
-  page.on('pageerror', (error) => pageErrors.push(String(error)));
+  ui = await startConsoleBrowser(w.app, { clock: w.clock.now });
+  ({ base, page } = ui);
+  await ui.browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
 });
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close(1000);
-});
+afterAll(() => stopConsoleBrowser(ui));
 
 const axeProblems = () => axeFindings(page, { allRules: true });
-
-async function screenshots(name: string) {
-  await page.screenshot({ path: path.join(ARTIFACTS, `console-admin-${name}.png`), fullPage: true });
-  await page.setViewportSize({ width: 390, height: 844 });
-  // Two frames, so the narrow layout is painted before it is captured.
-  await page.evaluate('new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))');
-  await page.screenshot({ path: path.join(ARTIFACTS, `console-admin-${name}-390.png`), fullPage: true });
-  await page.setViewportSize({ width: 1280, height: 800 });
-}
-
-async function signInAs(who: { username: string; password: string }) {
-  if (await page.$('button:has-text("退出登录")')) await page.click('button:has-text("退出登录")');
-  await page.goto(`${base}/console/sign-in`);
-  // A console that failed to start says why, instead of a fill timing out.
-  await page.waitForSelector('#username').catch(() => {
-    throw new Error(`no sign-in form: ${pageErrors.join(' | ')}`);
-  });
-  await page.fill('#username', who.username);
-  await page.fill('#password', who.password);
-  await page.click('button:has-text("登录")');
-  await page.waitForURL(`${base}/console/items`);
-}
-
-/** Picks an option of an Element Plus select by its text. */
-async function pick(select: string, option: string) {
-  await page.click(select);
-  const listbox = await page.getAttribute(`${select} [aria-controls]`, 'aria-controls');
-  await page.locator(`[id="${listbox}"] .el-select-dropdown__item`, { hasText: option }).first().click();
-}
+const screenshots = (name: string) => twoWidths(page, `console-admin-${name}`);
+const signInAs = (who: { username: string; password: string }) => signInThroughForm(ui, who);
+const pick = (select: string, option: string) => pickOption(page, select, option);
 
 const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
 
@@ -236,7 +196,7 @@ describe('系统管理 in Chromium', () => {
     await page.waitForURL(`${base}/console/staff`);
     await page.waitForSelector('h1:has-text("工作人员账号")');
     expect(await page.textContent('nav[aria-label="系统管理"] a.router-link-active')).toBe('工作人员账号');
-    expect(cspViolations).toEqual([]);
-    expect(pageErrors).toEqual([]);
+    expect(ui.browser.cspViolations).toEqual([]);
+    expect(ui.pageErrors).toEqual([]);
   });
 });

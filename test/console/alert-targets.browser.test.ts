@@ -1,8 +1,6 @@
-import path from 'node:path';
 import type { Page } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listen, type HttpServer } from '../../api/server.ts';
 import { startSandbox } from '../../channels/sandbox/server.ts';
 import { createAgency } from '../../core/agencies/agencies.ts';
 import { createServices } from '../../core/services.ts';
@@ -10,13 +8,14 @@ import { staffAlertTargets } from '../../core/staff-alerts/targets.ts';
 import { createStaff } from '../../core/staff/staff-accounts.ts';
 import { createMongoTokenStore } from '../../core/wechat-state/mongo-token-store.ts';
 import { runOpinionWatch } from '../../jobs/opinion-watch.job.ts';
-import { ARTIFACTS, axeProblems as axeFindings, openChromium, type Chromium } from '../helpers/browser.ts';
+import { axeProblems as axeFindings } from '../helpers/browser.ts';
 import { TEST_DATA_KEYS } from '../helpers/data-keys.ts';
 import { connectTestDb } from '../helpers/db.ts';
 import { captureLogs } from '../helpers/logs.ts';
 import { testReadModel } from '../helpers/read-model.ts';
 import { testApp } from '../helpers/registry.ts';
 import { cst, quietThenBurst } from '../opinion/opinion-fixtures.ts';
+import { pickOption, signInThroughForm, startConsoleBrowser, stopConsoleBrowser, twoWidths, type ConsoleBrowser } from './console-page.ts';
 
 /* The 值班提醒 page: an admin configures the agency's staff alert targets and sees what reached them. */
 const db = await connectTestDb('alert_targets_browser');
@@ -33,50 +32,26 @@ const admin = await createStaff(db, { agencyCode: HD, username: 'hd-admin', role
 const clerk = await createStaff(db, { agencyCode: HD, username: 'hd-clerk', role: 'publisher' }).then((r) => ({ username: 'hd-clerk', password: r.password }));
 const WRONG_SECRET = 'SECwrong-secret-typed-in-0123';
 
-let server: HttpServer;
+let ui: ConsoleBrowser;
 let base: string;
 let page: Page;
-let browser: Chromium;
-const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  server = await listen(app, '127.0.0.1', 0);
-  base = `http://127.0.0.1:${server.port}`;
-  // axe is injected as a script tag, which the console's CSP would refuse.
-  browser = await openChromium({ bypassCSP: true, viewport: { width: 1280, height: 800 } });
-  page = browser.page;
-  page.setDefaultTimeout(8000);
-  page.on('pageerror', (error) => pageErrors.push(String(error)));
+  ui = await startConsoleBrowser(app);
+  ({ base, page } = ui);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close(1000);
+  await stopConsoleBrowser(ui);
   await sandbox.close();
 });
 
-async function screenshots(name: string) {
-  await page.screenshot({ path: path.join(ARTIFACTS, `console-${name}.png`), fullPage: true });
-  await page.setViewportSize({ width: 390, height: 844 });
-  await page.screenshot({ path: path.join(ARTIFACTS, `console-${name}-390.png`), fullPage: true });
-  await page.setViewportSize({ width: 1280, height: 800 });
-}
+const screenshots = (name: string) => twoWidths(page, `console-${name}`);
 
 /** An Element Plus select (by its input's id): its option, in the listbox that select controls. */
-async function pick(id: string, option: string | RegExp) {
-  const select = `.el-form-item:has(#${id}) .el-select`;
-  await page.click(select);
-  const listbox = await page.getAttribute(`${select} [aria-controls]`, 'aria-controls');
-  await page.locator(`[id="${listbox}"] .el-select-dropdown__item`, { hasText: option }).first().click();
-}
+const pick = (id: string, option: string | RegExp) => pickOption(page, `.el-form-item:has(#${id}) .el-select`, option);
 
-async function signInAs(who: { username: string; password: string }) {
-  await page.goto(`${base}/console/sign-in`);
-  await page.fill('#username', who.username);
-  await page.fill('#password', who.password);
-  await page.keyboard.press('Enter');
-  await page.waitForURL(`${base}/console/items`);
-}
+const signInAs = (who: { username: string; password: string }) => signInThroughForm(ui, who);
 
 describe('值班提醒 in the console', () => {
   it('an admin finds it in the menu; the empty page passes axe', async () => {
@@ -129,7 +104,7 @@ describe('值班提醒 in the console', () => {
     expect(await page.locator('.notice-list li', { hasText: '310000' }).count()).toBe(1);
     expect(await axeFindings(page, { allRules: true })).toEqual([]);
     await screenshots('alert-targets');
-    expect(pageErrors).toEqual([]);
+    expect(ui.pageErrors).toEqual([]);
     expect(lines.join('\n')).not.toContain(WRONG_SECRET);
   });
 

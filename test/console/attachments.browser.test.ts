@@ -4,10 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listen, type HttpServer } from '../../api/server.ts';
 import { freePort } from '../../core/embedded/ferretdb-process.ts';
-import { ARTIFACTS, axeProblems, openChromium, type Chromium } from '../helpers/browser.ts';
+import { ARTIFACTS, axeProblems } from '../helpers/browser.ts';
 import { pdfOf } from '../helpers/sample-files.ts';
+import { pickOption, startConsoleBrowser, stopConsoleBrowser, twoWidths, type ConsoleBrowser } from './console-page.ts';
 import { staffWorld } from './staff-world.ts';
 
 // The public base URL is the server's own address, so the links the upload answers really open.
@@ -21,43 +21,26 @@ const NAME = '2026年第六批公租房分配结果名单.pdf';
 const PDF = pdfOf('Allocation results, batch 6', 1_500_000);
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
-let server: HttpServer;
-let browser: Chromium;
+let ui: ConsoleBrowser;
 let page: Page;
 let files: string;
-const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  server = await listen(w.app, '127.0.0.1', port);
+  ui = await startConsoleBrowser(w.app, { clock: w.clock.now, port });
+  page = ui.page;
   files = await fs.mkdtemp(path.join(os.tmpdir(), 'gongkai-attachments-'));
   await fs.writeFile(path.join(files, NAME), PDF);
   await fs.writeFile(path.join(files, '会议纪要.pdf'), Buffer.from('这不是 PDF，只是改了扩展名的文本'));
   await fs.writeFile(path.join(files, '现场照片说明.pdf'), pdfOf('Photos'));
-  browser = await openChromium({ bypassCSP: true, viewport: { width: 1280, height: 800 } });
-  page = browser.page;
-  page.setDefaultTimeout(8000);
-  await page.clock.setFixedTime(w.clock.now);
-  page.on('pageerror', (error) => pageErrors.push(String(error)));
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close(1000);
+  await stopConsoleBrowser(ui);
   if (files) await fs.rm(files, { recursive: true, force: true });
 });
 
-async function screenshots(name: string) {
-  await page.screenshot({ path: path.join(ARTIFACTS, `console-${name}.png`), fullPage: true });
-  await page.setViewportSize({ width: 390, height: 844 });
-  await page.screenshot({ path: path.join(ARTIFACTS, `console-${name}-390.png`), fullPage: true });
-  await page.setViewportSize({ width: 1280, height: 800 });
-}
-
-const pick = async (select: string, option: string) => {
-  await page.click(select);
-  const listbox = await page.getAttribute(`${select} [aria-controls]`, 'aria-controls');
-  await page.locator(`[id="${listbox}"] .el-select-dropdown__item`, { hasText: option }).first().click();
-};
+const screenshots = (name: string) => twoWidths(page, `console-${name}`);
+const pick = (select: string, option: string) => pickOption(page, select, option);
 
 describe('attachments in the console’s publish form, in Chromium', () => {
   let fileUrl = '';
@@ -192,7 +175,7 @@ describe('attachments in the console’s publish form, in Chromium', () => {
     expect(await axeProblems(page, { allRules: true })).toEqual([]);
     await page.locator('[data-path="content.attachments"]').scrollIntoViewIfNeeded();
     await screenshots('attachments-content-link');
-    expect(pageErrors).toEqual([]);
-    expect(browser.cspViolations).toEqual([]);
+    expect(ui.pageErrors).toEqual([]);
+    expect(ui.browser.cspViolations).toEqual([]);
   });
 });

@@ -1,11 +1,10 @@
-import path from 'node:path';
 import { ObjectId } from 'mongodb';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listen, type HttpServer } from '../../api/server.ts';
 import { updateAgency } from '../../core/agencies/agencies.ts';
-import { ARTIFACTS, axeProblems as axeFindings, openChromium, type Chromium } from '../helpers/browser.ts';
+import { axeProblems as axeFindings } from '../helpers/browser.ts';
 import { allocationResult } from '../helpers/registry.ts';
+import { pickOption, signInThroughForm, startConsoleBrowser, stopConsoleBrowser, twoWidths, type ConsoleBrowser } from './console-page.ts';
 import { staffWorld } from './staff-world.ts';
 
 // Plain http on 127.0.0.1, so the cookie goes without the Secure flag the https deployment sets.
@@ -28,42 +27,20 @@ const TITLE = '海淀区2026年第四批公共租赁住房（永丰家园项目�
 const SECRET = '内部议定的分配办法甲乙丙';
 const REVIEWED = '海淀区2026年第五批公共租赁住房分配结果公示（待审核）';
 
-let server: HttpServer;
+let ui: ConsoleBrowser;
 let base: string;
-let context: BrowserContext;
 let page: Page;
-let browser: Chromium;
-let cspViolations: string[] = [];
-const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  server = await listen(w.app, '127.0.0.1', 0);
-  base = `http://127.0.0.1:${server.port}`;
-  // axe is injected as a script tag, which the console's CSP would refuse.
-  browser = await openChromium({ bypassCSP: true, viewport: { width: 1280, height: 800 } });
-  ({ context, page, cspViolations } = browser);
-  // A missing element fails its step in seconds, naming it, instead of timing the whole test out.
-  page.setDefaultTimeout(8000);
-  // The browser's clock is the service's: days left are counted from the same moment.
-  await page.clock.setFixedTime(w.clock.now);
-  page.on('pageerror', (error) => pageErrors.push(String(error)));
+  ui = await startConsoleBrowser(w.app, { clock: w.clock.now });
+  ({ base, page } = ui);
 });
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close(1000);
-});
+afterAll(() => stopConsoleBrowser(ui));
 
 /** axe-core's serious and critical violations on the current page (all its rules). */
 const axeProblems = () => axeFindings(page, { allRules: true });
-
-/** Screenshots at 1280×800 and 390 px wide, then back to the desktop size. */
-async function screenshots(name: string) {
-  await page.screenshot({ path: path.join(ARTIFACTS, `console-${name}.png`), fullPage: true });
-  await page.setViewportSize({ width: 390, height: 844 });
-  await page.screenshot({ path: path.join(ARTIFACTS, `console-${name}-390.png`), fullPage: true });
-  await page.setViewportSize({ width: 1280, height: 800 });
-}
+const screenshots = (name: string) => twoWidths(page, `console-${name}`);
+const signInAs = (who: { username: string; password: string }) => signInThroughForm(ui, who);
 
 describe('the agency console in Chromium', () => {
   it('is served under a strict CSP and sends strangers to the sign-in page', async () => {
@@ -86,7 +63,7 @@ describe('the agency console in Chromium', () => {
     await page.keyboard.type(publisher.password);
     await page.keyboard.press('Enter');
     await page.waitForURL(`${base}/console/items`);
-    const cookie = (await context.cookies(base)).find((c) => c.name === 'gk_staff');
+    const cookie = (await ui.browser.context.cookies(base)).find((c) => c.name === 'gk_staff');
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
   });
 
@@ -130,12 +107,7 @@ describe('the agency console in Chromium', () => {
   });
 
   it('publishes an allocation result through the form generated from its schema: three result rows, one field withheld, errors beside their field, previews per channel', async () => {
-    const pick = async (select: string, option: string) => {
-      await page.click(select);
-      // The listbox this select controls (others may still be fading out).
-      const listbox = await page.getAttribute(`${select} [aria-controls]`, 'aria-controls');
-      await page.locator(`[id="${listbox}"] .el-select-dropdown__item`, { hasText: option }).first().click();
-    };
+    const pick = (select: string, option: string) => pickOption(page, select, option);
     await page.click('nav >> text=发布事项');
     await page.waitForSelector('h1:has-text("发布事项")');
     await pick('.pick-field', '住房保障');
@@ -273,17 +245,7 @@ describe('the agency console in Chromium', () => {
     await page.waitForSelector('text=已撤回');
     const withdrawn = await w.db.collection('disclosures').findOne({ _id: new ObjectId(published) });
     expect(withdrawn?.status).toBe('withdrawn');
-    expect(cspViolations).toEqual([]);
-    expect(pageErrors).toEqual([]);
+    expect(ui.browser.cspViolations).toEqual([]);
+    expect(ui.pageErrors).toEqual([]);
   });
 });
-
-/** Signs out whoever is signed in, then in as `who` through the form. */
-async function signInAs(who: { username: string; password: string }) {
-  if (await page.$('button:has-text("退出登录")')) await page.click('button:has-text("退出登录")');
-  await page.goto(`${base}/console/sign-in`);
-  await page.fill('#username', who.username);
-  await page.fill('#password', who.password);
-  await page.click('button:has-text("登录")');
-  await page.waitForURL(`${base}/console/items`);
-}

@@ -1,14 +1,13 @@
-import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listen, type HttpServer } from '../../api/server.ts';
 import { updateAgency } from '../../core/agencies/agencies.ts';
 import { SANDBOX_APPS } from '../../channels/registry.ts';
 import { createStaff } from '../../core/staff/staff-accounts.ts';
-import { ARTIFACTS, axeProblems as axeFindings, openChromium, type Chromium } from '../helpers/browser.ts';
+import { axeProblems as axeFindings } from '../helpers/browser.ts';
 import { fanOutWorld, grantConsent, subscribe } from '../helpers/fanout.ts';
 import { agencyWithKey, allocationContent, allocationResult } from '../helpers/registry.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { signInThroughForm, startConsoleBrowser, stopConsoleBrowser, twoWidths, type ConsoleBrowser } from './console-page.ts';
 import { signIn } from './staff-world.ts';
 
 /*
@@ -81,47 +80,24 @@ const BUDGET = await draft({
   content: { year: 2026, purchaser: '北京市海淀区住房和城乡建设委员会', projectName: '保障房物业服务采购', amount: 800_000 },
 });
 
-let server: HttpServer;
+let ui: ConsoleBrowser;
 let base: string;
 let page: Page;
-let browser: Chromium;
-const pageErrors: string[] = [];
 /** Every delivery report the page fetched, in order. */
 const reports: { channels: { counts: Record<string, number>; outbox: { state: string }[] }[] }[] = [];
 
 beforeAll(async () => {
-  server = await listen(world.app, '127.0.0.1', 0);
-  base = `http://127.0.0.1:${server.port}`;
-  // axe is injected as a script tag, which the console's CSP would refuse.
-  browser = await openChromium({ bypassCSP: true, viewport: { width: 1280, height: 800 } });
-  page = browser.page;
-  page.setDefaultTimeout(15_000);
-  page.on('pageerror', (error) => pageErrors.push(String(error)));
+  ui = await startConsoleBrowser(world.app, { timeoutMs: 15_000 });
+  ({ base, page } = ui);
   page.on('response', async (res) => {
     if (res.url().endsWith(`/api/v1/disclosures/${ITEM}/deliveries`) && res.request().method() === 'GET') reports.push(await res.json());
   });
 });
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close(1000);
-});
+afterAll(() => stopConsoleBrowser(ui));
 
 const axeProblems = () => axeFindings(page, { allRules: true });
-async function screenshots(name: string) {
-  await page.screenshot({ path: path.join(ARTIFACTS, `console-${name}.png`), fullPage: true });
-  await page.setViewportSize({ width: 390, height: 844 });
-  await page.screenshot({ path: path.join(ARTIFACTS, `console-${name}-390.png`), fullPage: true });
-  await page.setViewportSize({ width: 1280, height: 800 });
-}
-async function signInAs(who: { username: string; password: string }) {
-  if (await page.$('button:has-text("退出登录")')) await page.click('button:has-text("退出登录")');
-  await page.goto(`${base}/console/sign-in`);
-  await page.fill('#username', who.username);
-  await page.fill('#password', who.password);
-  await page.click('button:has-text("登录")');
-  await page.waitForURL(`${base}/console/items`);
-}
+const screenshots = (name: string) => twoWidths(page, `console-${name}`);
+const signInAs = (who: { username: string; password: string }) => signInThroughForm(ui, who);
 const card = (channel: string) => page.locator(`.delivery-card[data-channel="${channel}"]`);
 
 describe('an item’s page: urgent publication, deliveries, public links', () => {
@@ -259,7 +235,7 @@ describe('the review queue and the list', () => {
     await page.click('.filter-clear');
     await page.waitForFunction("document.querySelectorAll('.items-table .el-table__row').length === 3");
     expect(new URL(page.url()).search).toBe('');
-    expect(pageErrors).toEqual([]);
-    expect(browser.cspViolations).toEqual([]);
+    expect(ui.pageErrors).toEqual([]);
+    expect(ui.browser.cspViolations).toEqual([]);
   });
 });

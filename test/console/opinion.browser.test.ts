@@ -2,7 +2,6 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listen, type HttpServer } from '../../api/server.ts';
 import { SANDBOX_APPS } from '../../channels/registry.ts';
 import { createWeiboClient } from '../../channels/weibo/weibo-client.ts';
 import { createWeiboReplier } from '../../channels/weibo/weibo-reply.ts';
@@ -13,7 +12,7 @@ import { latestClosedWindow } from '../../core/opinion/spikes.ts';
 import { openTask } from '../../core/opinion/tasks.ts';
 import { createStaff } from '../../core/staff/staff-accounts.ts';
 import { runOpinionWatch } from '../../jobs/opinion-watch.job.ts';
-import { ARTIFACTS, axeProblems as axeFindings, openChromium, type Chromium } from '../helpers/browser.ts';
+import { axeProblems as axeFindings } from '../helpers/browser.ts';
 import { fanOutWorld, WEIBO_SERVER_IP } from '../helpers/fanout.ts';
 import { captureLogs } from '../helpers/logs.ts';
 import { agencyWithKey, allocationResult, testApp } from '../helpers/registry.ts';
@@ -21,6 +20,7 @@ import { waitFor } from '../helpers/wait.ts';
 import { hoursAfter, quietThenBurst, reaction } from '../opinion/opinion-fixtures.ts';
 import { createMongoTokenStore } from '../../core/wechat-state/mongo-token-store.ts';
 import { TEST_DATA_KEYS } from '../helpers/data-keys.ts';
+import { pickOption, startConsoleBrowser, stopConsoleBrowser, twoWidths, type ConsoleBrowser } from './console-page.ts';
 import { signIn } from './staff-world.ts';
 
 /*
@@ -88,43 +88,19 @@ const AGENCY_ALERT = `agency:${HD}:${burstStart.toISOString()}`;
 
 const RESPONSE = '轮候号已在公示附件中列出，请查阅原公示；如有疑问可拨打咨询电话。';
 
-let server: HttpServer;
+let ui: ConsoleBrowser;
 let base: string;
 let page: Page;
-let browser: Chromium;
-const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  server = await listen(app, '127.0.0.1', 0);
-  base = `http://127.0.0.1:${server.port}`;
-  // axe is injected as a script tag, which the console's CSP would refuse.
-  browser = await openChromium({ bypassCSP: true, viewport: { width: 1280, height: 800 } });
-  page = browser.page;
-  page.setDefaultTimeout(8000);
-  page.on('pageerror', (error) => pageErrors.push(String(error)));
+  ui = await startConsoleBrowser(app);
+  ({ base, page } = ui);
 });
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close(1000);
-});
+afterAll(() => stopConsoleBrowser(ui));
 
 const axeProblems = () => axeFindings(page, { allRules: true });
-
-/** Screenshots at 1280×800 and 390 px wide, then back to the desktop size. */
-async function screenshots(name: string) {
-  await page.screenshot({ path: path.join(ARTIFACTS, `console-${name}.png`), fullPage: true });
-  await page.setViewportSize({ width: 390, height: 844 });
-  await page.screenshot({ path: path.join(ARTIFACTS, `console-${name}-390.png`), fullPage: true });
-  await page.setViewportSize({ width: 1280, height: 800 });
-}
-
-/** An Element Plus select's option, in the listbox that select controls. */
-async function pick(select: string, option: string | RegExp) {
-  await page.click(select);
-  const listbox = await page.getAttribute(`${select} [aria-controls]`, 'aria-controls');
-  await page.locator(`[id="${listbox}"] .el-select-dropdown__item`, { hasText: option }).first().click();
-}
+const screenshots = (name: string) => twoWidths(page, `console-${name}`);
+const pick = (select: string, option: string | RegExp) => pickOption(page, select, option);
 
 const alertCard = (id: string) => page.locator(`article[data-alert="${id}"]`);
 
@@ -291,7 +267,7 @@ describe('the public-opinion desk in the console', () => {
     expect(await page.textContent('.clock')).toMatch(/首次回应截止 .*：剩 (1 天 23 小时|2 天 0 小时)/);
     const manual = await responseTaskCollection(db).findOne({ owner: '宣传科' });
     expect(manual).toMatchObject({ level: 'normal', disclosureId: ITEM, agencyCode: HD });
-    expect(pageErrors).toEqual([]);
+    expect(ui.pageErrors).toEqual([]);
   });
 
   it('withdraws that task with a reason (required, shown beside the field when missing), stopping its clock', async () => {
@@ -307,7 +283,7 @@ describe('the public-opinion desk in the console', () => {
     await page.waitForSelector(`li[data-task="${OVERDUE._id}"]`);
     // 进行中 lists what is still to do.
     expect(await page.$$eval('li.opinion-task', (items) => items.map((i) => i.getAttribute('data-task')))).toEqual([OVERDUE._id]);
-    expect(pageErrors).toEqual([]);
+    expect(ui.pageErrors).toEqual([]);
   });
 
   it('keeps publishers and reviewers out: no menu entries, the router tells them why, the API answers 403', async () => {
