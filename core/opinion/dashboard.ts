@@ -6,6 +6,7 @@ import { reactionModel, type ReactionRecord, type ReactionSource, type Sentiment
 import { responseTaskModel, type ResponseTaskRecord } from '../models/response-task.model.ts';
 import { disclosureStore } from '../store/disclosure-store.ts';
 import { daySpan, lastDays } from './days.ts';
+import { knowAgencyNames } from './agency-names.ts';
 import { hotKeywords, type HotKeyword } from './keywords.ts';
 
 /** The dashboard's window: two weeks of daily bars, one week of keywords. */
@@ -65,7 +66,8 @@ function perDay(days: string[], rows: Bucket[]): DayCounts[] {
 export async function agencyDashboard(db: Connection, agencyCode: string, now: Date): Promise<DashboardData> {
   const days = lastDays(now, CHART_DAYS);
   const [agency, rows, recent, alerts, tasks] = await Promise.all([
-    agencyModel(db).findOne({ code: agencyCode }, { name: 1 }).lean(),
+    // The agencies' names are taught to the segmenter before the keywords below are counted.
+    knowAgencyNames(db).then(() => agencyModel(db).findOne({ code: agencyCode }, { name: 1 }).lean()),
     buckets(db, { agencyCode, day: { $in: days } }),
     reactionModel(db)
       .find({ agencyCode, day: { $in: days.slice(-KEYWORD_DAYS) } }, { text: 1 })
@@ -103,7 +105,7 @@ async function disclosureTitles(db: Connection, agencyCode: string, ids: string[
 /** One of the agency's disclosures with its reactions; another agency's is as absent as a missing one. */
 export async function disclosureDrillDown(db: Connection, agencyCode: string, id: string): Promise<DrillDownData> {
   const missing = () => new NotFoundError('没有找到这条公开事项');
-  const doc = await disclosureStore(db).get(id, { projection: { title: 1, status: 1, agencyCode: 1 } });
+  const [doc] = await Promise.all([disclosureStore(db).get(id, { projection: { title: 1, status: 1, agencyCode: 1 } }), knowAgencyNames(db)]);
   if (!doc || doc.agencyCode !== agencyCode) throw missing();
   const match = { agencyCode, disclosureId: id };
   const [rows, reactions] = await Promise.all([

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { isoDate } from '../../disclosures/input.ts';
 import { ValidationError } from '../../errors.ts';
 import { REACTION_SOURCES, reactionCollection, SENTIMENT_LABELS, type ReactionRecord } from '../../models/reaction.model.ts';
+import { knowAgencyNames } from '../agency-names.ts';
 import { hotKeywords } from '../keywords.ts';
 import { UNCERTAIN_BELOW } from '../sentiment/model.ts';
 
@@ -73,6 +74,7 @@ function decodeCursor(cursor: string): { at: Date; id: string } {
 
 /** What the agency's public is talking about (jieba TF-IDF over the newest reactions that match). */
 export async function reactionKeywords(db: Connection, agencyCode: string, query: z.infer<typeof keywordQuery>) {
+  await knowAgencyNames(db);
   const docs = await reactionCollection(db)
     .find(agencyFilter(agencyCode, query), { projection: { text: 1 } })
     .sort({ at: -1 })
