@@ -138,6 +138,9 @@ function acknowledgement(push: PushFields, msgType: string): { reply?: string } 
   return undefined;
 }
 
+/** The fields of an acknowledged push that its handling reads. */
+const ACKNOWLEDGED_FIELDS = ['ToUserName', 'FromUserName', 'CreateTime', 'MsgType', 'Event', 'EventKey', 'Content', 'MsgId'];
+
 /**
  * Claims the push with its acknowledgement as the reply (a retry gets the same) and the push
  * itself on the claim, for the runner: one insert, when inserts are what is queueing.
@@ -145,7 +148,9 @@ function acknowledgement(push: PushFields, msgType: string): { reply?: string } 
 async function acknowledge(deps: CallbackDeps, push: PushFields, key: string, ack: { reply?: string }): Promise<string | undefined> {
   const seen = seenPushes(deps.db);
   const at = deps.now();
-  const pending = { appId: deps.appId, push };
+  // What handling reads, nothing else: an XML tag name may hold `.`, which no stored key may.
+  const kept = Object.fromEntries(ACKNOWLEDGED_FIELDS.flatMap((name) => (typeof push[name] === 'string' ? [[name, push[name]]] : [])));
+  const pending = { appId: deps.appId, push: kept };
   if (!(await claimId(seen, { _id: key, at, ...(ack.reply !== undefined ? { reply: ack.reply } : {}), pending }))) return duplicateReply(deps, key);
   deps.runStored({ _id: key, at, kind: 'push', ...pending });
   deps.logger.info({ key }, 'many pushes at once: acknowledged, handled after the reply');
