@@ -1,29 +1,22 @@
 import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { IncomingMessage } from 'node:http';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
-import { AppError, AuthenticationError, ValidationError } from '../../core/errors.ts';
-import { aesKeyFrom, callbackSignature, decryptMessage, encryptMessage, signatureMatches } from '../../core/wechat-callback/crypto.ts';
+import { AppError, ValidationError } from '../../core/errors.ts';
+import { aesKeyFrom, callbackSignature, decryptMessage, encryptMessage } from '../../core/wechat-callback/crypto.ts';
 import { callbackTaskRunner, type CallbackTaskRunner } from '../../core/wechat-callback/deferred.ts';
 import { handlePush, type CallbackDeps } from '../../core/wechat-callback/handle-push.ts';
 import { pseudonymiser } from '../../core/wechat-callback/store.ts';
 import { encryptedReplyXml, field, parsePushXml, requiredField, textReplyXml } from '../../core/wechat-callback/xml.ts';
+import { checkPushFresh, pushQuery, readPushBody, verifyPushSignature } from './wechat-push-http.ts';
 
 export const WECHAT_OA_CALLBACK_PATH = '/wechat/oa';
 
-/** A push is a few hundred bytes; WeChat's largest (a long text) stays far below this. */
-export const MAX_CALLBACK_BYTES = 64 * 1024;
-
-/**
- * How far a push's `timestamp` may be from our clock. The signature covers the timestamp, so
- * this bounds how long a captured push can be replayed; WeChat's own retries come within
- * about 15 s of the original and keep its timestamp, and 300 s leaves room for clock skew.
- * URL verification (GET) is not limited: replaying it only returns the caller's own echostr.
- */
-export const TIMESTAMP_TOLERANCE_S = 300;
+// The HTTP side (query, signature, a timestamp within 300 s so a captured push cannot be replayed
+// for long, a body of at most 64 KiB) is shared with the mini-program's pushes: wechat-push-http.ts.
+// URL verification (GET) is not limited in time: replaying it only returns the caller's own echostr.
 
 export interface WechatOaDeps {
   db: Connection;
@@ -91,8 +84,8 @@ export function wechatOaRoutes(deps: WechatOaDeps): Router {
   const router = new Router();
 
   router.get(WECHAT_OA_CALLBACK_PATH, (ctx) => {
-    const q = queryOf(ctx);
-    verify(q.signature, [token, q.timestamp, q.nonce]);
+    const q = pushQuery(ctx);
+    verifyPushSignature(q.signature, [token, q.timestamp, q.nonce]);
     if (q.echostr === undefined) throw new ValidationError('missing echostr', [{ path: 'echostr', message: 'required' }]);
     ctx.type = 'text/plain';
     ctx.body = q.echostr;
@@ -108,25 +101,25 @@ export function wechatOaRoutes(deps: WechatOaDeps): Router {
   });
 
   async function answerPush(ctx: Context): Promise<void> {
-    const q = queryOf(ctx);
-    const body = await readBody(ctx, MAX_CALLBACK_BYTES);
+    const q = pushQuery(ctx);
+    const body = await readPushBody(ctx);
     // co-wechat's rule: encrypted only with both encrypt_type=aes and msg_signature.
     const safe = q.encrypt_type === 'aes';
     if (q.encrypt_type !== undefined && q.encrypt_type !== 'raw' && !safe) {
       throw new ValidationError('encrypt_type must be aes or raw', [{ path: 'encrypt_type', message: 'must be aes or raw' }]);
     }
-    checkFresh(q.timestamp, now());
+    checkPushFresh(q.timestamp, now());
     // With an EncodingAESKey the account is in safe mode: a plaintext push did not come from WeChat
     // (anyone who learnt the token could sign one), so it is refused before anything is read.
     if (aesKey && !safe) {
       throw new AppError(400, 'plaintext_refused', 'plaintext push refused: this official account is in safe mode (WECHAT_OA_AES_KEY), pushes must be encrypted');
     }
     // Plaintext pushes are authenticated before their XML is even parsed.
-    if (!safe) verify(q.signature, [token, q.timestamp, q.nonce]);
+    if (!safe) verifyPushSignature(q.signature, [token, q.timestamp, q.nonce]);
     let push = parsePushXml(body);
     if (safe) {
       const encrypted = requiredField(push, 'Encrypt');
-      verify(q.msg_signature, [token, q.timestamp, q.nonce, encrypted]);
+      verifyPushSignature(q.msg_signature, [token, q.timestamp, q.nonce, encrypted]);
       if (!aesKey) {
         throw new AppError(400, 'safe_mode_not_configured', 'encrypted push, but no EncodingAESKey is configured (WECHAT_OA_AES_KEY)');
       }
@@ -155,66 +148,4 @@ export function wechatOaRoutes(deps: WechatOaDeps): Router {
   }
 
   return router;
-}
-
-type CallbackQuery = Partial<Record<'signature' | 'msg_signature' | 'timestamp' | 'nonce' | 'echostr' | 'encrypt_type', string>>;
-
-/** The query parameters WeChat sends; repeated ones count as absent. */
-function queryOf(ctx: Context): CallbackQuery {
-  const names = ['signature', 'msg_signature', 'timestamp', 'nonce', 'echostr', 'encrypt_type'] as const;
-  return Object.fromEntries(names.flatMap((name) => (typeof ctx.query[name] === 'string' ? [[name, ctx.query[name]]] : [])));
-}
-
-function verify(signature: string | undefined, parts: (string | undefined)[]): void {
-  if (!signature || parts.some((p) => p === undefined || p === '')) throw new AuthenticationError('missing WeChat signature');
-  if (!signatureMatches(signature, callbackSignature(...(parts as string[])))) {
-    throw new AuthenticationError('WeChat signature does not match');
-  }
-}
-
-function checkFresh(timestamp: string | undefined, now: Date): void {
-  if (!timestamp || !/^\d{1,12}$/.test(timestamp)) throw new AuthenticationError('missing WeChat timestamp');
-  if (Math.abs(now.getTime() / 1000 - Number(timestamp)) > TIMESTAMP_TOLERANCE_S) {
-    throw new AuthenticationError(`WeChat timestamp is more than ${TIMESTAMP_TOLERANCE_S} s from this server's clock`);
-  }
-}
-
-const tooLarge = () => new AppError(413, 'payload_too_large', `callback body larger than ${MAX_CALLBACK_BYTES} bytes`);
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** The raw body as UTF-8 text, at most `limit` bytes; more is a 413 (the rest is drained unread). */
-async function readBody(ctx: Context, limit: number): Promise<string> {
-  // A body parser that ran first (a JSON content type) keeps the raw text.
-  const parsed = (ctx.request as { rawBody?: unknown }).rawBody;
-  const bytes = typeof parsed === 'string' ? Buffer.from(parsed) : await readLimited(ctx.req, limit);
-  if (bytes.length > limit) throw tooLarge();
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    throw new ValidationError('callback body is not UTF-8');
-  }
-}
-
-function readLimited(req: IncomingMessage, limit: number): Promise<Buffer> {
-  if (Number(req.headers['content-length'] ?? 0) > limit) return Promise.reject(tooLarge());
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      if (size > limit) return;
-      size += chunk.length;
-      if (size > limit) {
-        chunks.length = 0;
-        // Keep reading and dropping, so the 413 goes out on a connection left in order.
-        reject(tooLarge());
-      } else {
-        chunks.push(chunk);
-      }
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-    req.on('close', () => {
-      if (!req.complete) reject(new ValidationError('request body was cut off'));
-    });
-  });
 }

@@ -4,13 +4,17 @@ import { AppError, AuthenticationError, ValidationError } from '../../core/error
 import { callbackSignature, signatureMatches } from '../../core/wechat-callback/crypto.ts';
 
 /**
- * The HTTP side of a WeChat push endpoint (query, signature, freshness, raw body), as the
- * official account's callback (wechat-oa.routes.ts) does it, for the mini-program's 消息推送.
+ * The HTTP side of a WeChat push endpoint (query, signature, freshness, raw body), for the
+ * official account's callback (wechat-oa.routes.ts) and the mini-program's 消息推送 alike.
  */
 
 /** A push is a few hundred bytes; far below this. */
 export const MAX_PUSH_BYTES = 64 * 1024;
-/** How far a push's `timestamp` may be from our clock (bounds replays of a captured push). */
+/**
+ * How far a push's `timestamp` may be from our clock. The signature covers the timestamp, so
+ * this bounds how long a captured push can be replayed; WeChat's own retries come within
+ * about 15 s of the original and keep its timestamp, and 300 s leaves room for clock skew.
+ */
 export const PUSH_TIMESTAMP_TOLERANCE_S = 300;
 
 export type PushQuery = Partial<Record<'signature' | 'msg_signature' | 'timestamp' | 'nonce' | 'echostr' | 'encrypt_type', string>>;
