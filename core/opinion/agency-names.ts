@@ -35,8 +35,11 @@ export function agencyNameForms(name: string): string[] {
     // 海淀区住建委 → 海淀住建委: the district's own name without 区 or 县.
     if (district && head === `${district[1]}${district[2]}` && district[1]!.length >= 2) forms.add(`${district[1]}${short}`);
   }
-  return [...forms].filter((form) => form.length >= 3 && form.length <= 40);
+  // jieba's dictionary lines are `word freq`: a name with a space or a control character is no word.
+  return [...forms].filter((form) => form.length >= 3 && form.length <= 40 && WORD.test(form));
 }
+
+const WORD = /^[\p{L}\p{N}·（）()]+$/u;
 
 const taught = new Set<string>();
 
@@ -50,8 +53,16 @@ export function teachAgencyNames(names: Iterable<string>): number {
   const fresh = [...names].flatMap(agencyNameForms).filter((form) => !taught.has(form));
   for (const form of fresh) taught.add(form);
   const split = fresh.filter((form) => segmenter.cut(form, false).length > 1);
-  if (split.length) segmenter.loadDict(Buffer.from(split.map((form) => `${form} 1000`).join('\n')));
-  return split.length;
+  let added = 0;
+  for (const form of split) {
+    try {
+      segmenter.loadDict(Buffer.from(`${form} 1000`));
+      added++;
+    } catch {
+      // A name jieba cannot take stays cut as before: keywords are still counted.
+    }
+  }
+  return added;
 }
 
 const directories = new WeakMap<Connection, { directory: AgencyDirectory; taughtVersion: number }>();

@@ -20,6 +20,8 @@ describe('the segmenter learns the names of the agencies gongkai knows', () => {
     expect(agencyNameForms('浙江省杭州市西湖区住房和城乡建设局')).toEqual(expect.arrayContaining(['西湖区住建局', '西湖住建局']));
     // No pair known for the tail: only the name, with and without its city.
     expect(agencyNameForms('北京市公共资源交易中心')).toEqual(['北京市公共资源交易中心', '公共资源交易中心']);
+    // jieba's dictionary lines are `word freq`: a name with spaces or control characters is not taught.
+    expect(agencyNameForms('某某 机关\n1000')).toEqual([]);
   });
 
   it('hot keywords name the agency whole (海淀住建委, not 海淀 and 建委), and an agency registered later from its next count', async () => {
