@@ -1,12 +1,12 @@
 import Router from '@koa/router';
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
-import { AppError, ValidationError } from '../../core/errors.ts';
-import { aesKeyFrom, decryptMessage } from '../../core/wechat-callback/crypto.ts';
+import { ValidationError } from '../../core/errors.ts';
+import { aesKeyFrom } from '../../core/wechat-callback/crypto.ts';
 import { handleMpPush } from '../../core/wechat-callback/mp-events.ts';
 import { pseudonymiser } from '../../core/wechat-callback/store.ts';
-import { parsePushXml, requiredField, type PushFields } from '../../core/wechat-callback/xml.ts';
-import { checkPushFresh, pushQuery, readPushBody, verifyPushSignature } from './wechat-push-http.ts';
+import { parsePushXml, type PushFields } from '../../core/wechat-callback/xml.ts';
+import { echoVerification, openPush } from './wechat-push-http.ts';
 
 export const WECHAT_MP_CALLBACK_PATH = '/wechat/mp';
 
@@ -48,35 +48,12 @@ export function wechatMpRoutes(deps: WechatMpDeps): Router {
   const { token, appId } = deps;
   const router = new Router();
 
-  router.get(WECHAT_MP_CALLBACK_PATH, (ctx) => {
-    const q = pushQuery(ctx);
-    verifyPushSignature(q.signature, [token, q.timestamp, q.nonce]);
-    if (q.echostr === undefined) throw new ValidationError('missing echostr', [{ path: 'echostr', message: 'required' }]);
-    ctx.type = 'text/plain';
-    ctx.body = q.echostr;
-  });
+  router.get(WECHAT_MP_CALLBACK_PATH, echoVerification(token));
 
   router.post(WECHAT_MP_CALLBACK_PATH, async (ctx) => {
-    const q = pushQuery(ctx);
-    const body = await readPushBody(ctx);
-    const safe = q.encrypt_type === 'aes';
-    if (q.encrypt_type !== undefined && q.encrypt_type !== 'raw' && !safe) {
-      throw new ValidationError('encrypt_type must be aes or raw', [{ path: 'encrypt_type', message: 'must be aes or raw' }]);
-    }
-    checkPushFresh(q.timestamp, now());
-    if (aesKey && !safe) {
-      throw new AppError(400, 'plaintext_refused', 'plaintext push refused: this mini-program is in safe mode (WECHAT_MP_AES_KEY), pushes must be encrypted');
-    }
-    if (!safe) verifyPushSignature(q.signature, [token, q.timestamp, q.nonce]);
-    const json = body.trimStart().startsWith('{');
+    // 数据格式 is the developer's choice of XML or JSON, and a safe-mode envelope may hold either.
     const parse = (text: string) => (text.trimStart().startsWith('{') ? parsePushJson(text) : parsePushXml(text));
-    let push = json ? parsePushJson(body) : parsePushXml(body);
-    if (safe) {
-      const encrypted = requiredField(push, 'Encrypt');
-      verifyPushSignature(q.msg_signature, [token, q.timestamp, q.nonce, encrypted]);
-      if (!aesKey) throw new AppError(400, 'safe_mode_not_configured', 'encrypted push, but no EncodingAESKey is configured (WECHAT_MP_AES_KEY)');
-      push = parse(decryptMessage(aesKey, appId, encrypted));
-    }
+    const { push } = await openPush(ctx, { token, appId, aesKey, now, account: 'mini-program', aesVariable: 'WECHAT_MP_AES_KEY', parse });
     await handleMpPush({ db: deps.db, appId, now, pseudonym, logger }, push);
     ctx.type = 'text/plain';
     ctx.body = 'success';

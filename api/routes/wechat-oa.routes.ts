@@ -4,13 +4,12 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
-import { AppError, ValidationError } from '../../core/errors.ts';
-import { aesKeyFrom, callbackSignature, decryptMessage, encryptMessage } from '../../core/wechat-callback/crypto.ts';
+import { aesKeyFrom, callbackSignature, encryptMessage } from '../../core/wechat-callback/crypto.ts';
 import { callbackTaskRunner, type CallbackTaskRunner } from '../../core/wechat-callback/deferred.ts';
 import { handlePush, type CallbackDeps } from '../../core/wechat-callback/handle-push.ts';
 import { pseudonymiser } from '../../core/wechat-callback/store.ts';
 import { encryptedReplyXml, field, parsePushXml, requiredField, textReplyXml } from '../../core/wechat-callback/xml.ts';
-import { checkPushFresh, pushQuery, readPushBody, verifyPushSignature } from './wechat-push-http.ts';
+import { echoVerification, openPush } from './wechat-push-http.ts';
 
 export const WECHAT_OA_CALLBACK_PATH = '/wechat/oa';
 
@@ -83,13 +82,7 @@ export function wechatOaRoutes(deps: WechatOaDeps): Router {
 
   const router = new Router();
 
-  router.get(WECHAT_OA_CALLBACK_PATH, (ctx) => {
-    const q = pushQuery(ctx);
-    verifyPushSignature(q.signature, [token, q.timestamp, q.nonce]);
-    if (q.echostr === undefined) throw new ValidationError('missing echostr', [{ path: 'echostr', message: 'required' }]);
-    ctx.type = 'text/plain';
-    ctx.body = q.echostr;
-  });
+  router.get(WECHAT_OA_CALLBACK_PATH, echoVerification(token));
 
   router.post(WECHAT_OA_CALLBACK_PATH, async (ctx) => {
     answering++;
@@ -101,30 +94,7 @@ export function wechatOaRoutes(deps: WechatOaDeps): Router {
   });
 
   async function answerPush(ctx: Context): Promise<void> {
-    const q = pushQuery(ctx);
-    const body = await readPushBody(ctx);
-    // co-wechat's rule: encrypted only with both encrypt_type=aes and msg_signature.
-    const safe = q.encrypt_type === 'aes';
-    if (q.encrypt_type !== undefined && q.encrypt_type !== 'raw' && !safe) {
-      throw new ValidationError('encrypt_type must be aes or raw', [{ path: 'encrypt_type', message: 'must be aes or raw' }]);
-    }
-    checkPushFresh(q.timestamp, now());
-    // With an EncodingAESKey the account is in safe mode: a plaintext push did not come from WeChat
-    // (anyone who learnt the token could sign one), so it is refused before anything is read.
-    if (aesKey && !safe) {
-      throw new AppError(400, 'plaintext_refused', 'plaintext push refused: this official account is in safe mode (WECHAT_OA_AES_KEY), pushes must be encrypted');
-    }
-    // Plaintext pushes are authenticated before their XML is even parsed.
-    if (!safe) verifyPushSignature(q.signature, [token, q.timestamp, q.nonce]);
-    let push = parsePushXml(body);
-    if (safe) {
-      const encrypted = requiredField(push, 'Encrypt');
-      verifyPushSignature(q.msg_signature, [token, q.timestamp, q.nonce, encrypted]);
-      if (!aesKey) {
-        throw new AppError(400, 'safe_mode_not_configured', 'encrypted push, but no EncodingAESKey is configured (WECHAT_OA_AES_KEY)');
-      }
-      push = parsePushXml(decryptMessage(aesKey, appId, encrypted));
-    }
+    const { push, safe } = await openPush(ctx, { token, appId, aesKey, now, account: 'official account', aesVariable: 'WECHAT_OA_AES_KEY', parse: parsePushXml });
 
     const log = (ctx.state.log as Logger | undefined)?.child({ module: 'wechat-oa-callback' }) ?? logger;
     const callback: CallbackDeps = { db: deps.db, appId, now, pseudonym, logger: log, defer: (task) => tasks.defer(task), runStored: (task) => tasks.runStored(task), admit };

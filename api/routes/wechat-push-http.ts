@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context } from 'koa';
 import { AppError, AuthenticationError, ValidationError } from '../../core/errors.ts';
-import { callbackSignature, signatureMatches } from '../../core/wechat-callback/crypto.ts';
+import { callbackSignature, decryptMessage, signatureMatches } from '../../core/wechat-callback/crypto.ts';
+import { requiredField, type PushFields } from '../../core/wechat-callback/xml.ts';
 
 /**
  * The HTTP side of a WeChat push endpoint (query, signature, freshness, raw body), for the
@@ -74,4 +75,56 @@ function readLimited(req: IncomingMessage, limit: number): Promise<Buffer> {
       if (!req.complete) reject(new ValidationError('request body was cut off'));
     });
   });
+}
+
+/** URL verification (GET): WeChat's echostr back, when signed with the token. */
+export function echoVerification(token: string) {
+  return (ctx: Context): void => {
+    const q = pushQuery(ctx);
+    verifyPushSignature(q.signature, [token, q.timestamp, q.nonce]);
+    if (q.echostr === undefined) throw new ValidationError('missing echostr', [{ path: 'echostr', message: 'required' }]);
+    ctx.type = 'text/plain';
+    ctx.body = q.echostr;
+  };
+}
+
+export interface PushEndpoint {
+  token: string;
+  appId: string;
+  aesKey: Buffer | undefined;
+  now: () => Date;
+  /** In errors: `official account (WECHAT_OA_AES_KEY)`, `mini-program (WECHAT_MP_AES_KEY)`. */
+  account: string;
+  aesVariable: string;
+  /** The push's fields from its text (XML, or JSON where the endpoint takes it). */
+  parse: (text: string) => PushFields;
+}
+
+/**
+ * One push read, authenticated and opened: the body within its limit, a fresh timestamp, the
+ * signature (over the plaintext push's parameters, or over the encrypted envelope in safe mode,
+ * before anything is decrypted) and, in safe mode, the decrypted fields. With an EncodingAESKey a
+ * plaintext push did not come from WeChat (anyone who learnt the token could sign one): refused.
+ */
+export async function openPush(ctx: Context, endpoint: PushEndpoint): Promise<{ push: PushFields; safe: boolean }> {
+  const { token, appId, aesKey } = endpoint;
+  const q = pushQuery(ctx);
+  const body = await readPushBody(ctx);
+  // co-wechat's rule: encrypted only with both encrypt_type=aes and msg_signature.
+  const safe = q.encrypt_type === 'aes';
+  if (q.encrypt_type !== undefined && q.encrypt_type !== 'raw' && !safe) {
+    throw new ValidationError('encrypt_type must be aes or raw', [{ path: 'encrypt_type', message: 'must be aes or raw' }]);
+  }
+  checkPushFresh(q.timestamp, endpoint.now());
+  if (aesKey && !safe) {
+    throw new AppError(400, 'plaintext_refused', `plaintext push refused: this ${endpoint.account} is in safe mode (${endpoint.aesVariable}), pushes must be encrypted`);
+  }
+  // Plaintext pushes are authenticated before their body is even parsed.
+  if (!safe) verifyPushSignature(q.signature, [token, q.timestamp, q.nonce]);
+  const push = endpoint.parse(body);
+  if (!safe) return { push, safe };
+  const encrypted = requiredField(push, 'Encrypt');
+  verifyPushSignature(q.msg_signature, [token, q.timestamp, q.nonce, encrypted]);
+  if (!aesKey) throw new AppError(400, 'safe_mode_not_configured', `encrypted push, but no EncodingAESKey is configured (${endpoint.aesVariable})`);
+  return { push: endpoint.parse(decryptMessage(aesKey, appId, encrypted)), safe };
 }
