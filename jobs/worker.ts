@@ -5,7 +5,6 @@ import type { FanOutDeps } from '../core/fanout/deps.ts';
 import type { OpinionCollectOptions } from '../core/opinion/collect/wiring.ts';
 import type { ReadModel } from '../core/read-model/types.ts';
 import type { StaffAlertWiring } from '../core/staff-alerts/senders.ts';
-import { defineCallbackJobs, scheduleCallbackMaintenance } from './callback.job.ts';
 import { defineFanOutJobs, retireOutboxSweep } from './fan-out.job.ts';
 import { createQueue, type ProcessRole, type Queue } from './queue.ts';
 
@@ -30,8 +29,8 @@ export interface WorkerDeps {
  * Every job this service runs is defined here, so API and worker processes agree on names.
  * In the `api` role the queue only enqueues.
  *
- * The opinion jobs are imported only when their group runs: they bring the sentiment model and
- * jieba's dictionary (about 40 MB), which a delivery-only worker has no use for.
+ * The opinion and callback jobs are imported only when their group runs: they bring the sentiment
+ * model and jieba's dictionary (about 40 MB), which a delivery-only worker has no use for.
  */
 export async function startQueue({ db, role, pollMs, logger, groups = JOB_GROUPS, fanOut, opinion, readModel, staffAlerts }: WorkerDeps): Promise<Queue> {
   if (!db.db) throw new Error('database connection is not open');
@@ -39,7 +38,9 @@ export async function startQueue({ db, role, pollMs, logger, groups = JOB_GROUPS
   const queue = createQueue({ db: db.db, role, pollMs, logger: logger.child({ module: 'jobs' }) });
   const fanOutJobs = runs.has('fanout') ? fanOut : undefined;
   if (fanOutJobs) defineFanOutJobs(queue.agenda, fanOutJobs);
-  if (runs.has('callbacks')) defineCallbackJobs(queue.agenda, { db, now: () => new Date(), logger: logger.child({ module: 'wechat-oa-callback' }) });
+  // The callback jobs run pushes' deferred tasks, whose subscription commands segment text (jieba).
+  const callbacks = runs.has('callbacks') ? await import('./callback.job.ts') : undefined;
+  callbacks?.defineCallbackJobs(queue.agenda, { db, now: () => new Date(), logger: logger.child({ module: 'wechat-oa-callback' }) });
   const [watch, collect] = runs.has('opinion')
     ? await Promise.all([import('./opinion-watch.job.ts'), import('./opinion-collect.job.ts')])
     : [];
@@ -50,7 +51,7 @@ export async function startQueue({ db, role, pollMs, logger, groups = JOB_GROUPS
   await queue.start();
   if (queue.takesJobs) {
     if (fanOutJobs) await retireOutboxSweep(queue.agenda);
-    if (runs.has('callbacks')) await scheduleCallbackMaintenance(queue.agenda);
+    if (callbacks) await callbacks.scheduleCallbackMaintenance(queue.agenda);
     if (watch && collect) {
       await watch.scheduleOpinionWatch(queue.agenda);
       await collect.scheduleOpinionCollect(queue.agenda, opinion?.everyMinutes);

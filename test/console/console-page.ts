@@ -50,6 +50,8 @@ export async function pickOption(page: Page, select: string, option: string | Re
   await page.click(select);
   const listbox = await page.getAttribute(`${select} [aria-controls]`, 'aria-controls');
   await page.locator(`[id="${listbox}"] .el-select-dropdown__item`, { hasText: option }).first().click();
+  // Until its fade-out ends the list is still on the page: axe would check it, a click could land on it.
+  await page.locator(`[id="${listbox}"]`).waitFor({ state: 'hidden' });
 }
 
 /** Signs out whoever is signed in, then in as `who` through the form, landing on the item list. */
