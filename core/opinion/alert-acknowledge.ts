@@ -1,7 +1,8 @@
 import type { Connection } from 'mongoose';
 import { actorKind, recordAudit } from '../audit.ts';
-import { ConflictError, NotFoundError } from '../errors.ts';
+import { ConflictError } from '../errors.ts';
 import { opinionAlertCollection, type OpinionAlertRecord } from '../models/opinion-alert.model.ts';
+import { alertOf } from './records.ts';
 
 /**
  * Records that a press officer has seen an alert and is looking into it. The alert stays open
@@ -14,8 +15,7 @@ export async function acknowledgeAlert(
   now: Date,
 ): Promise<OpinionAlertRecord> {
   const alerts = opinionAlertCollection(db);
-  const alert = await alerts.findOne({ _id: input.alertId, agencyCode: input.agencyCode });
-  if (!alert) throw new NotFoundError(`no alert ${input.alertId}`);
+  const alert = await alertOf(db, input.agencyCode, input.alertId);
   if (alert.acknowledgedAt) return alert;
   if (alert.status === 'dismissed') {
     throw new ConflictError('the alert was dismissed: there is nothing to acknowledge', [{ path: 'status', message: 'dismissed' }]);

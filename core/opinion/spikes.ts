@@ -1,10 +1,11 @@
 import type { Connection } from 'mongoose';
 import { recordAudit } from '../audit.ts';
 import { claimIds } from '../store/claims.ts';
-import { ConflictError, NotFoundError } from '../errors.ts';
+import { ConflictError } from '../errors.ts';
 import { agencyModel } from '../models/agency.model.ts';
 import { opinionAlertCollection, type AlertStatus, type OpinionAlertRecord } from '../models/opinion-alert.model.ts';
 import { reactionCollection } from '../models/reaction.model.ts';
+import { alertOf } from './records.ts';
 import { respondRecords, type WeiboPostClaim } from './respond/weibo-once.ts';
 import { allOpinionSettings, DEFAULT_OPINION_SETTINGS, type OpinionSettings } from './settings.ts';
 
@@ -159,8 +160,7 @@ export async function dismissAlert(
   now: Date,
 ): Promise<OpinionAlertRecord> {
   const alerts = opinionAlertCollection(db);
-  const alert = await alerts.findOne({ _id: input.alertId, agencyCode: input.agencyCode });
-  if (!alert) throw new NotFoundError(`no alert ${input.alertId}`);
+  const alert = await alertOf(db, input.agencyCode, input.alertId);
   if (alert.status === 'dismissed') return alert;
   if (alert.status === 'tasked') throw new ConflictError(`the alert is tasked (task ${alert.taskId}); close the task instead`, [{ path: 'status', message: 'tasked' }]);
   await alerts.updateOne({ _id: alert._id, status: 'open' }, { $set: { status: 'dismissed', dismissedBy: input.by, dismissedAt: now } });

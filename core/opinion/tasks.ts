@@ -8,6 +8,7 @@ import { versionedWrite, VersionConflict, type VersionClaim } from '../store/ver
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.ts';
 import { disclosureCollection } from '../models/disclosure.model.ts';
 import { opinionAlertCollection } from '../models/opinion-alert.model.ts';
+import { alertOf } from './records.ts';
 import {
   responseTaskCollection,
   type ResponseTaskRecord,
@@ -47,8 +48,7 @@ export async function openTask(db: Connection, input: OpenTaskInput, now = new D
 export async function openTaskOnce(db: Connection, input: OpenTaskInput, now = new Date()): Promise<{ task: ResponseTaskRecord; created: boolean }> {
   let disclosureId = input.disclosureId;
   if (input.alertId) {
-    const alert = await opinionAlertCollection(db).findOne({ _id: input.alertId, agencyCode: input.agencyCode });
-    if (!alert) throw new NotFoundError(`no alert ${input.alertId}`);
+    const alert = await alertOf(db, input.agencyCode, input.alertId);
     if (alert.status === 'dismissed') throw new ConflictError('the alert was dismissed; open a task without it instead', [{ path: 'status', message: 'dismissed' }]);
     disclosureId = alert.disclosureId ?? disclosureId;
   } else if (disclosureId) {

@@ -90,8 +90,9 @@ export async function markAnswered(
   input: { reactionId: string; agencyCode: string; by: string; note?: string },
   now: Date,
 ): Promise<{ reactionId: string; answeredAt: Date; by: string }> {
-  const reaction = await reactionCollection(db).findOne({ _id: input.reactionId, agencyCode: input.agencyCode }, { projection: { _id: 1 } });
-  if (!reaction) throw new NotFoundError(`no reaction ${input.reactionId}`);
+  // By `_id` alone (FerretDB answers only that from SQL), the agency checked here: another's is as absent.
+  const reaction = await reactionCollection(db).findOne({ _id: input.reactionId }, { projection: { agencyCode: 1 } });
+  if (!reaction || reaction.agencyCode !== input.agencyCode) throw new NotFoundError(`no reaction ${input.reactionId}`);
   const record: AnswerRecord = { _id: input.reactionId, agencyCode: input.agencyCode, by: input.by, at: now, ...(input.note ? { note: input.note } : {}) };
   if (await claimId(answers(db), record)) {
     await recordAudit(db, {

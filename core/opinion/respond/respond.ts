@@ -5,9 +5,10 @@ import { todayInChina } from '../../calendar/due-date.ts';
 import { claimId } from '../../store/claims.ts';
 import { canonicalJson, sha256 } from '../../disclosures/canonical.ts';
 import type { DisclosureDeps } from '../../disclosures/deps.ts';
-import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../../errors.ts';
-import { responseTaskCollection, type ResponseTaskRecord } from '../../models/response-task.model.ts';
+import { ConflictError, UnavailableError, ValidationError } from '../../errors.ts';
+import type { ResponseTaskRecord } from '../../models/response-task.model.ts';
 import { transitionTask } from '../tasks.ts';
+import { taskOf } from '../records.ts';
 import type { RespondInput } from './input.ts';
 import { publishResponseItem, requireRespondableOriginal } from './response-item.ts';
 import { postReplyOnce, respondRecords, weiboClaimed } from './weibo-once.ts';
@@ -62,8 +63,7 @@ export async function respondToTask(
   const _id = `respond:${taskId}`;
   const requestHash = sha256(canonicalJson({ text: input.text, weibo: input.weibo ?? null, publishItem: input.publishItem ?? false }));
 
-  const task = await responseTaskCollection(db).findOne({ _id: taskId, agencyCode: principal.agencyCode });
-  if (!task) throw new NotFoundError(`no task ${taskId}`);
+  const task = await taskOf(db, principal.agencyCode, taskId);
   const earlier = await records.findOne({ _id });
   if (earlier && earlier.requestHash !== requestHash) {
     throw new ConflictError('this task was already answered with another response', [{ path: 'text', message: '该任务已用另一回应内容发布' }]);
