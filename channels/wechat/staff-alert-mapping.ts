@@ -1,6 +1,6 @@
 import type { StaffAlertMessage } from '../staff-alerts/types.ts';
 import { chinaTime, oneLine, phrase, thing, truncate, type TemplateData } from './template-data.ts';
-import { keyType } from './template-mapping.ts';
+import { keyMappingProblems, keyType } from './template-mapping.ts';
 
 /**
  * The parts of a staff alert that an official-account template's keys can show. As with the
@@ -28,23 +28,8 @@ const FITS: Record<string, readonly StaffAlertPart[]> = {
 /** The sandbox official account's template (thing1, thing2, thing3, time4) read as a staff alert. */
 export const SANDBOX_STAFF_ALERT_MAPPING: StaffAlertMapping = { thing1: 'title', thing2: 'agency', thing3: 'detail', time4: 'time' };
 
-/** Every problem of a mapping, each naming its key; empty: valid. */
-export function staffAlertMappingProblems(mapping: Record<string, unknown>): string[] {
-  const problems: string[] = [];
-  if (!Object.keys(mapping).length) problems.push('maps no key');
-  for (const [key, part] of Object.entries(mapping)) {
-    if (!/^[a-z_]+\d+$/.test(key)) {
-      problems.push(`${key}: not a template key (a keyword type and its number, e.g. thing10)`);
-    } else if (typeof part !== 'string' || !(part in STAFF_ALERT_PARTS)) {
-      problems.push(`${key}: unknown part ${JSON.stringify(part)} (one of ${Object.keys(STAFF_ALERT_PARTS).join(', ')})`);
-    } else if (!FITS[keyType(key)]) {
-      problems.push(`${key}: gongkai cannot fill a ${keyType(key)} key`);
-    } else if (!FITS[keyType(key)]!.includes(part as StaffAlertPart)) {
-      problems.push(`${key}: a ${keyType(key)} key cannot hold ${part} (it takes ${FITS[keyType(key)]!.join(', ')})`);
-    }
-  }
-  return problems;
-}
+/** Every problem of a staff-alert mapping, each naming its key (the disclosure mapping's rules); empty: valid. */
+export const staffAlertMappingProblems = (mapping: Record<string, unknown>): string[] => keyMappingProblems(mapping, STAFF_ALERT_PARTS, FITS, 'part');
 
 function partValue(part: StaffAlertPart, message: StaffAlertMessage): string {
   switch (part) {

@@ -45,10 +45,16 @@ export const SANDBOX_MP_MAPPING: TemplateMapping = { thing1: 'title', thing2: 'a
 export const keyType = (key: string) => key.replace(/\d+$/, '');
 
 /**
- * Every problem of a mapping, each naming its key: a key that is not `<type><n>`, a type gongkai
- * cannot fill (const, enum, amount …), a part the type cannot hold, an unknown part. Empty: valid.
+ * Every problem of a mapping of template keys to `parts`, each naming its key: a key that is not
+ * `<type><n>`, a type gongkai cannot fill (const, enum, amount …), a part the type cannot hold
+ * (`fits`), an unknown part (`partNoun` names what it should be). Empty: valid.
  */
-export function mappingProblems(mapping: Record<string, unknown>): string[] {
+export function keyMappingProblems(
+  mapping: Record<string, unknown>,
+  parts: Readonly<Record<string, string>>,
+  fits: Readonly<Record<string, readonly string[]>>,
+  partNoun: string,
+): string[] {
   const problems: string[] = [];
   const entries = Object.entries(mapping);
   if (!entries.length) problems.push('maps no key');
@@ -57,16 +63,19 @@ export function mappingProblems(mapping: Record<string, unknown>): string[] {
       problems.push(`${key}: not a template key (a keyword type and its number, e.g. thing10)`);
       continue;
     }
-    if (typeof part !== 'string' || !(part in MESSAGE_PARTS)) {
-      problems.push(`${key}: unknown message part ${JSON.stringify(part)} (one of ${Object.keys(MESSAGE_PARTS).join(', ')})`);
+    if (typeof part !== 'string' || !(part in parts)) {
+      problems.push(`${key}: unknown ${partNoun} ${JSON.stringify(part)} (one of ${Object.keys(parts).join(', ')})`);
       continue;
     }
-    const fits = FITS[keyType(key)];
-    if (!fits) problems.push(`${key}: gongkai cannot fill a ${keyType(key)} key`);
-    else if (!fits.includes(part as MessagePart)) problems.push(`${key}: a ${keyType(key)} key cannot hold ${part} (it takes ${fits.join(', ')})`);
+    const fit = fits[keyType(key)];
+    if (!fit) problems.push(`${key}: gongkai cannot fill a ${keyType(key)} key`);
+    else if (!fit.includes(part)) problems.push(`${key}: a ${keyType(key)} key cannot hold ${part} (it takes ${fit.join(', ')})`);
   }
   return problems;
 }
+
+/** Every problem of a disclosure template mapping (see keyMappingProblems). */
+export const mappingProblems = (mapping: Record<string, unknown>): string[] => keyMappingProblems(mapping, MESSAGE_PARTS, FITS, 'message part');
 
 const chinaDate = (date: Date) => chinaTime(date).replace(/ .*$/, '');
 
