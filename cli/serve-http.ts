@@ -36,6 +36,13 @@ export interface HttpWiring {
 
 /** The HTTP side of `serve` (roles `all` and `api`): services, the Koa app, the listener. */
 export async function startHttp({ config, role, db, queue, wired, sandbox, metrics, opinion, readModel, logger, staffAlerts }: HttpWiring): Promise<{ server: HttpServer; services: Services }> {
+  /** A WeChat push endpoint's settings: its app, token and key; openid pseudonyms keyed by SESSION_SECRET when set. */
+  const pushEndpoint = (appId: string, callback: { token: string; aesKey?: string }) => ({
+    appId,
+    token: callback.token,
+    ...(callback.aesKey ? { aesKey: callback.aesKey } : {}),
+    ...(config.channels.sessionSecret ? { pseudonymKey: config.channels.sessionSecret } : {}),
+  });
   const services = createServices(db, {
     readModel,
     logger,
@@ -60,27 +67,9 @@ export async function startHttp({ config, role, db, queue, wired, sandbox, metri
     previewTemplates: Object.fromEntries(wired.templates.map((t) => [t.channel === 'wechat-oa' ? 'oa' : 'mp', t.mapping])),
     ...(config.channels.mpPage ? { miniProgramPage: config.channels.mpPage } : {}),
     // The mini-program's 消息推送 (consent switched off), with its own token; none when off.
-    ...(mpCallback
-      ? {
-          wechatMpCallback: {
-            appId: config.channels.wechatMp?.appId ?? SANDBOX_APPS.mp.appId,
-            token: mpCallback.token,
-            ...(mpCallback.aesKey ? { aesKey: mpCallback.aesKey } : {}),
-            ...(config.channels.sessionSecret ? { pseudonymKey: config.channels.sessionSecret } : {}),
-          },
-        }
-      : {}),
+    ...(mpCallback ? { wechatMpCallback: pushEndpoint(config.channels.wechatMp?.appId ?? SANDBOX_APPS.mp.appId, mpCallback) } : {}),
     // Served for a live or sandbox OA, never for one that is off; no default token.
-    ...(oaCallback
-      ? {
-          wechatOaCallback: {
-            appId: config.channels.wechatOa?.appId ?? SANDBOX_APPS.oa.appId,
-            token: oaCallback.token,
-            ...(oaCallback.aesKey ? { aesKey: oaCallback.aesKey } : {}),
-            ...(config.channels.sessionSecret ? { pseudonymKey: config.channels.sessionSecret } : {}),
-          },
-        }
-      : {}),
+    ...(oaCallback ? { wechatOaCallback: pushEndpoint(config.channels.wechatOa?.appId ?? SANDBOX_APPS.oa.appId, oaCallback) } : {}),
     ...(wired.mp && wired.mpClient
       ? {
           residents: {
